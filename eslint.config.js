@@ -1,0 +1,98 @@
+import oclif from 'eslint-config-oclif'
+
+// Dependency direction (shared/ARCHITECTURE.md): commands → cli → api; platform → api/types only.
+const layers = {
+  files: ['src/**/*.ts'],
+  rules: {
+    'import/no-restricted-paths': [
+      'error',
+      {
+        zones: [
+          {from: './src/commands', message: 'Nothing imports commands.', target: './src/!(commands)/**/*'},
+          {from: './src/cli', message: 'api/ and platform/ must not depend on cli/.', target: ['./src/api', './src/platform', './src/local']},
+          {
+            except: ['./types.ts'],
+            from: './src/api',
+            message: 'platform/ may import only src/api/types.ts from api/.',
+            target: './src/platform',
+          },
+          {
+            except: ['./launcher.ts', './paths.ts'],
+            from: './src/platform',
+            message: 'api/ reaches platform/ only through the daemon launcher.',
+            target: './src/api',
+          },
+          {from: './src/platform', message: 'cli/ and commands/ talk to the platform over the API only.', target: ['./src/cli', './src/commands']},
+        ],
+      },
+    ],
+  },
+}
+
+export default [
+  {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**', 'bench/fixtures/**', 'bench/results/**', 'oclif.manifest.json']},
+  ...oclif,
+  {
+    rules: {
+      '@stylistic/lines-between-class-members': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@stylistic/object-curly-newline': 'off',
+      '@stylistic/indent': 'off',
+      '@stylistic/indent-binary-ops': 'off',
+      '@stylistic/operator-linebreak': 'off',
+      '@stylistic/multiline-ternary': 'off',
+      'prefer-destructuring': 'off',
+      'unicorn/no-nested-ternary': 'off',
+      'camelcase': 'off',
+      'complexity': 'off',
+      'max-depth': 'off',
+      'max-params': 'off',
+      'n/no-process-exit': 'off',
+      'n/no-unsupported-features/node-builtins': 'off',
+      'no-await-in-loop': 'off',
+      'no-bitwise': 'off',
+      'no-constant-condition': 'off',
+      'no-control-regex': 'off',
+      'no-promise-executor-return': 'off',
+      'no-void': 'off',
+      'perfectionist/sort-classes': 'off',
+      'perfectionist/sort-imports': 'off',
+      'perfectionist/sort-interfaces': 'off',
+      'perfectionist/sort-intersection-types': 'off',
+      'perfectionist/sort-modules': 'off',
+      'perfectionist/sort-named-imports': 'off',
+      'perfectionist/sort-object-types': 'off',
+      'perfectionist/sort-objects': 'off',
+      'perfectionist/sort-union-types': 'off',
+      'unicorn/no-array-callback-reference': 'off',
+      'unicorn/no-array-for-each': 'off',
+      'unicorn/no-array-reduce': 'off',
+      'unicorn/no-process-exit': 'off',
+      'unicorn/no-useless-undefined': 'off',
+      'unicorn/prefer-event-target': 'off',
+      'unicorn/prefer-top-level-await': 'off',
+      'unicorn/prefer-string-raw': 'off',
+      'unicorn/text-encoding-identifier-case': 'off',
+      'unicorn/consistent-function-scoping': 'off',
+      'unicorn/prefer-ternary': 'off',
+      'unicorn/no-negated-condition': 'off',
+      'unicorn/prefer-code-point': 'off',
+      'unicorn/no-hex-escape': 'off',
+      'unicorn/escape-case': 'off',
+      'unicorn/no-lonely-if': 'off',
+      'unicorn/prefer-spread': 'off',
+      'no-warning-comments': 'off',
+      'mocha/no-mocha-arrows': 'off',
+    },
+  },
+  layers,
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'bench/**/*.js', 'bin/**/*.js'],
+    rules: {
+      'import/no-restricted-paths': 'off',
+      'no-console': 'off',
+      'unicorn/prefer-module': 'off',
+    },
+  },
+]

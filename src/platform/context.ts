@@ -1,0 +1,119 @@
+// The seams between the local platform's parts. The daemon builds one PlatformContext and hands it to the
+// server, the deploy pipeline, the supervisor and the router; tests build one with fakes where they need to.
+import type {ConfigVars, Dyno, ProcessTypes} from '../api/types.js'
+
+export interface PlatformConfig {
+  /** Build time limit (default 15 min). */
+  buildTimeoutMs: number
+  /** Web dynos must accept on $PORT within this time (default 60 s, Heroku's R10). */
+  bootTimeoutMs: number
+  /** Root of all platform state: ferry.db, repos/, slugs/, releases/, cache/, logs/, run/. */
+  dataDir: string
+  /** Loopback address everything listens on. */
+  host: '127.0.0.1'
+  /** 'bwrap' when bubblewrap is usable, else 'none'. */
+  isolation: 'bwrap' | 'none'
+  /** Lines of log history kept per app (size-based rotation). */
+  logRetentionLines: number
+  /** API port (0 = any free port; the bound port is written back after listen). */
+  port: number
+  /** Router port (0 = any free port). */
+  routerPort: number
+  /** SIGTERM → SIGKILL grace period when stopping a dyno (default 30 s). */
+  stopGraceMs: number
+  /** The platform token: required by every API request. */
+  token: string
+  version: string
+}
+
+/** One line for an app's log (logplex format is applied by the log service). */
+export interface LogLine {
+  /** `web.1`, `run.1234`, `api`, `router`, `build`. */
+  dyno: string
+  message: string
+  source: 'app' | 'heroku'
+  /** Defaults to now. */
+  time?: Date
+}
+
+export interface LogFilter {
+  /** Exact dyno name (`web.1`) or a process type (`web` matches `web.*`). */
+  dyno?: string
+  source?: 'app' | 'heroku'
+}
+
+export interface StoredLogLine extends Required<LogLine> {
+  /** Monotonic per-app id, used for SSE `id:` and Last-Event-ID resumption. */
+  id: number
+  /** The line in logplex format: `2026-11-25T14:03:11.123456+00:00 app[web.1]: message`. */
+  text: string
+}
+
+export interface LogService {
+  append(appId: string, line: LogLine): void
+  /** Stops following and flushes buffered lines to disk. */
+  close(): Promise<void>
+  /** Live lines after `afterId`; returns an unsubscribe function. */
+  follow(appId: string, filter: LogFilter, onLine: (line: StoredLogLine) => void): () => void
+  /** Forgets an app's logs (app destroyed). */
+  purge(appId: string): void
+  /** The last `lines` matching lines (oldest first), optionally only those with id > afterId. */
+  read(appId: string, filter: LogFilter, lines: number, afterId?: number): StoredLogLine[]
+}
+
+/** What the supervisor must run for one app: computed from the store after every change. */
+export interface DesiredApp {
+  appId: string
+  appName: string
+  formation: Array<{command: string; quantity: number; size: string; type: string}>
+  /** null before the first release with a slug: nothing runs. */
+  release: null | {
+    env: ConfigVars
+    id: string
+    /** Path of the slug tarball (`slugs/<id>.tgz`); the supervisor unpacks it once per release. */
+    slugPath: string
+    version: number
+  }
+}
+
+export interface OneOffOptions {
+  appId: string
+  /** true: output is attached to the caller (rendezvous); false: output goes to the log. */
+  attach: boolean
+  command: string
+  env?: Record<string, string>
+  /** `run` for `ferry run`; `release` for the release phase. */
+  type?: string
+}
+
+export interface WebTarget {
+  dyno: string
+  port: number
+}
+
+export interface Supervisor {
+  /** Converges one app's processes to its desired state (start missing, stop surplus, replace old release). */
+  converge(appId: string): Promise<void>
+  /** Converges every app (daemon start, after recovery). */
+  convergeAll(): Promise<void>
+  /** The app's dynos as API objects (formation dynos and one-offs). */
+  dynos(appId: string): Dyno[]
+  /** Restarts all dynos of an app, or those of one process type, or one dyno by name. */
+  restart(appId: string, target?: {name?: string; type?: string}): Promise<void>
+  /** Stops every dyno gracefully (daemon shutdown). */
+  shutdown(): Promise<void>
+  /** Stops one dyno (a formation dyno is then replaced) or all dynos of a type. */
+  stop(appId: string, target: {name?: string; type?: string}): Promise<void>
+  /** `up` web dynos of an app, for the router. */
+  webTargets(appId: string): WebTarget[]
+}
+
+export interface BuildResult {
+  buildpackDescription: string
+  checksum: string
+  /** Buildpack default process types (used for types missing from the Procfile). */
+  defaultProcessTypes: ProcessTypes
+  processTypes: ProcessTypes
+  size: number
+  slugPath: string
+}
