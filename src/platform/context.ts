@@ -86,6 +86,21 @@ export interface OneOffOptions {
   type?: string
 }
 
+/** A running one-off dyno: its API object and its I/O (stdout+stderr combined). */
+export interface OneOffHandle {
+  dyno: Dyno
+  /** Resolves with the exit status (128+signal when killed). */
+  exit: Promise<number>
+  /** Combined stdout/stderr of the process. */
+  output: NodeJS.ReadableStream
+  /** Resizes the pseudo-terminal when there is one (ignored otherwise). */
+  resize?: (columns: number, rows: number) => void
+  /** stdin of the process; end() it to send EOF. */
+  stdin: NodeJS.WritableStream
+  /** Stops it (SIGTERM, then SIGKILL after the grace period). */
+  stop: () => Promise<void>
+}
+
 export interface WebTarget {
   dyno: string
   port: number
@@ -100,6 +115,8 @@ export interface Supervisor {
   dynos(appId: string): Dyno[]
   /** Restarts all dynos of an app, or those of one process type, or one dyno by name. */
   restart(appId: string, target?: {name?: string; type?: string}): Promise<void>
+  /** Starts a one-off dyno (`run.NNNN`, or `release.NNNN` for the release phase) from the app's current or given release. */
+  startOneOff(options: OneOffOptions & {release?: DesiredApp['release']}): Promise<OneOffHandle>
   /** Stops every dyno gracefully (daemon shutdown). */
   shutdown(): Promise<void>
   /** Stops one dyno (a formation dyno is then replaced) or all dynos of a type. */
