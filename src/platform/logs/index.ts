@@ -1,0 +1,15 @@
+// Logs: the platform's log service (logplex lines, ring + files, rotation) and log sessions (SSE).
+import path from 'node:path'
+
+import type {PlatformConfig} from '../context.js'
+
+import {FileLogService} from './service.js'
+
+export {formatLine, formatTimestamp, matchesFilter, MAX_LINE_BYTES, parseLine, splitMessage} from './format.js'
+export {FileLogService, type FileLogServiceOptions} from './service.js'
+export {LOG_STREAM_PREFIX, LogSessions, type LogSessionsOptions, MAX_SESSION_LINES, registerLogRoutes} from './sessions.js'
+
+/** The daemon's log service: `<dataDir>/logs/<appId>/`, retention from the config (FERRY_LOG_RETENTION_LINES). */
+export function createFileLogService(config: Pick<PlatformConfig, 'dataDir' | 'logRetentionLines'>): FileLogService {
+  return new FileLogService({dir: path.join(config.dataDir, 'logs'), retentionLines: config.logRetentionLines})
+}

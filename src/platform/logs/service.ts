@@ -1,0 +1,341 @@
+// The platform's log service: a ring per app in memory for fast reads and live tails, persisted under
+// `<dataDir>/logs/<appId>/` in numbered segment files (batched async appends, size-based rotation).
+// Segment files are named after the id of their first line and hold `<id> <logplex line>\n` lines, so
+// ids stay monotonic across daemon restarts (the tail is reloaded on first use of an app).
+import {appendFile, rm} from 'node:fs/promises'
+import {mkdirSync, readdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import type {LogFilter, LogLine, LogService, StoredLogLine} from '../context.js'
+
+import {formatLine, matchesFilter, nowMicros, parseLine, splitMessage} from './format.js'
+
+export interface FileLogServiceOptions {
+  /** Directory holding one sub-directory per app (`<dataDir>/logs`). */
+  dir: string
+  /** Delay before buffered lines are written (default 50 ms). */
+  flushDelayMs?: number
+  /** Buffered bytes not yet on disk above which lines are dropped and counted (default 32 MB). */
+  maxPendingBytes?: number
+  /** Lines kept on disk per app (default 100 000); between this and +1 segment are kept. */
+  retentionLines?: number
+  /** Lines kept in memory per app (default min(retention, 10 000)). */
+  ringLines?: number
+}
+
+interface Follower {
+  filter: LogFilter
+  onLine: (line: StoredLogLine) => void
+}
+
+interface PendingChunk {
+  data: string[]
+  segment: number
+}
+
+interface AppLog {
+  appId: string
+  dir: string
+  dropped: number
+  droppedDyno: string
+  flushing: Promise<void> | undefined
+  followers: Set<Follower>
+  lastId: number
+  pending: PendingChunk[]
+  pendingBytes: number
+  purged: boolean
+  ring: Array<StoredLogLine | undefined>
+  /** Index in `ring` of the oldest line. */
+  ringStart: number
+  ringSize: number
+  /** First ids of the segment files, ascending; the last one is being appended to. */
+  segments: number[]
+  timer: NodeJS.Timeout | undefined
+}
+
+const SEGMENT_RE = /^(\d{1,15})\.log$/
+
+function segmentName(firstId: number): string {
+  return `${String(firstId).padStart(12, '0')}.log`
+}
+
+function parseStored(row: string): StoredLogLine | undefined {
+  const space = row.indexOf(' ')
+  if (space <= 0) return undefined
+  const id = Number(row.slice(0, space))
+  if (!Number.isSafeInteger(id) || id <= 0) return undefined
+  const text = row.slice(space + 1)
+  const parsed = parseLine(text)
+  if (!parsed) return undefined
+  return {dyno: parsed.dyno, id, message: parsed.message, source: parsed.source, text, time: new Date(Math.floor(parsed.micros / 1000))}
+}
+
+export class FileLogService implements LogService {
+  private readonly apps = new Map<string, AppLog>()
+  private closed = false
+  private readonly flushDelayMs: number
+  private readonly maxPendingBytes: number
+  private readonly retentionLines: number
+  private readonly ringLines: number
+  private readonly segmentLines: number
+
+  constructor(private readonly options: FileLogServiceOptions) {
+    this.retentionLines = Math.max(10, options.retentionLines ?? 100_000)
+    this.ringLines = Math.max(10, options.ringLines ?? Math.min(this.retentionLines, 10_000))
+    this.segmentLines = Math.max(5, Math.ceil(this.retentionLines / 4))
+    this.flushDelayMs = options.flushDelayMs ?? 50
+    this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024
+  }
+
+  append(appId: string, line: LogLine): void {
+    if (this.closed) return
+    const app = this.app(appId)
+    if (app.purged) return
+    if (app.pendingBytes > this.maxPendingBytes) {
+      // The disk cannot keep up: drop, count, and say so once the buffer drains (Heroku's L10).
+      if (app.dropped === 0) app.droppedDyno = line.dyno
+      app.dropped++
+      return
+    }
+
+    if (app.dropped > 0 && app.pendingBytes < this.maxPendingBytes / 2) this.reportDropped(app)
+    const micros = line.time ? line.time.getTime() * 1000 : nowMicros()
+    const time = line.time ?? new Date(Math.floor(micros / 1000))
+    for (const message of splitMessage(line.message)) this.store(app, line.source, line.dyno, message, micros, time)
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await this.flushAll()
+    for (const app of this.apps.values()) app.followers.clear()
+  }
+
+  /** Writes every buffered line now (tests, shutdown). */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.apps.values()].map(app => this.flush(app)))
+  }
+
+  follow(appId: string, filter: LogFilter, onLine: (line: StoredLogLine) => void): () => void {
+    const follower: Follower = {filter, onLine}
+    const app = this.app(appId)
+    app.followers.add(follower)
+    return () => {
+      app.followers.delete(follower)
+    }
+  }
+
+  /** The id of the newest line of an app (0 when it has none). */
+  lastId(appId: string): number {
+    return this.app(appId).lastId
+  }
+
+  purge(appId: string): void {
+    const app = this.apps.get(appId)
+    const dir = app?.dir ?? path.join(this.options.dir, appId)
+    if (app) {
+      app.purged = true
+      if (app.timer) clearTimeout(app.timer)
+      app.pending = []
+      app.pendingBytes = 0
+      app.followers.clear()
+      this.apps.delete(appId)
+    }
+
+    const remove = async () => {
+      await app?.flushing
+      await rm(dir, {force: true, recursive: true})
+    }
+
+    remove().catch(() => {})
+  }
+
+  read(appId: string, filter: LogFilter, lines: number, afterId = 0): StoredLogLine[] {
+    const app = this.app(appId)
+    const out: StoredLogLine[] = []
+    if (lines <= 0) return out
+    let oldestSeen = app.lastId + 1
+    for (let i = app.ringSize - 1; i >= 0 && out.length < lines; i--) {
+      const line = app.ring[(app.ringStart + i) % app.ring.length]!
+      if (line.id <= afterId) return out.reverse()
+      oldestSeen = line.id
+      if (matchesFilter(filter, line.source, line.dyno)) out.push(line)
+    }
+
+    if (out.length < lines && oldestSeen > afterId + 1) this.readDisk(app, filter, lines, afterId, oldestSeen, out)
+    return out.reverse()
+  }
+
+  private app(appId: string): AppLog {
+    let app = this.apps.get(appId)
+    if (app) return app
+    if (!/^[\w.-]+$/.test(appId)) throw new Error(`invalid app id for logs: ${appId}`)
+    app = {
+      appId,
+      dir: path.join(this.options.dir, appId),
+      dropped: 0,
+      droppedDyno: '',
+      flushing: undefined,
+      followers: new Set(),
+      lastId: 0,
+      pending: [],
+      pendingBytes: 0,
+      purged: false,
+      ring: Array.from({length: this.ringLines}),
+      ringSize: 0,
+      ringStart: 0,
+      segments: [],
+      timer: undefined,
+    }
+    this.apps.set(appId, app)
+    this.load(app)
+    return app
+  }
+
+  private async flush(app: AppLog): Promise<void> {
+    if (app.timer) {
+      clearTimeout(app.timer)
+      app.timer = undefined
+    }
+
+    while (app.flushing) await app.flushing
+    if (app.pending.length === 0 || app.purged) return
+    const chunks = app.pending
+    app.pending = []
+    const run = async () => {
+      try {
+        for (const chunk of chunks) {
+          const data = chunk.data.join('')
+          await appendFile(path.join(app.dir, segmentName(chunk.segment)), data)
+          app.pendingBytes -= data.length
+        }
+
+        await this.rotate(app)
+      } catch (error) {
+        if (!app.purged) console.error(`[ferry] writing logs of ${app.appId} failed:`, error)
+        app.pendingBytes = 0
+      }
+    }
+
+    app.flushing = run()
+    await app.flushing
+    app.flushing = undefined
+    if (app.dropped > 0 && !this.closed) this.reportDropped(app)
+  }
+
+  private load(app: AppLog): void {
+    mkdirSync(app.dir, {recursive: true})
+    app.segments = readdirSync(app.dir)
+      .map(name => SEGMENT_RE.exec(name))
+      .filter(m => m !== null)
+      .map(m => Number(m[1]))
+      .sort((a, b) => a - b)
+    if (app.segments.length === 0) return
+    const tail: StoredLogLine[] = []
+    for (let s = app.segments.length - 1; s >= 0 && tail.length < this.ringLines; s--) {
+      const lines = this.readSegment(app, app.segments[s])
+      if (s === app.segments.length - 1) app.lastId = Math.max(app.segments[s] - 1, lines.at(-1)?.id ?? 0)
+      tail.unshift(...lines.slice(Math.max(0, lines.length - (this.ringLines - tail.length))))
+    }
+
+    for (const line of tail) this.pushRing(app, line)
+  }
+
+  private pushRing(app: AppLog, line: StoredLogLine): void {
+    const cap = app.ring.length
+    if (app.ringSize < cap) {
+      app.ring[(app.ringStart + app.ringSize) % cap] = line
+      app.ringSize++
+    } else {
+      app.ring[app.ringStart] = line
+      app.ringStart = (app.ringStart + 1) % cap
+    }
+  }
+
+  /** Older lines than the ring holds: read segment files (newest first) synchronously. */
+  private readDisk(app: AppLog, filter: LogFilter, lines: number, afterId: number, beforeId: number, out: StoredLogLine[]): void {
+    for (let s = app.segments.length - 1; s >= 0 && out.length < lines; s--) {
+      const first = app.segments[s]
+      if (first >= beforeId) continue
+      const rows = this.readSegment(app, first)
+      for (let i = rows.length - 1; i >= 0 && out.length < lines; i--) {
+        const line = rows[i]
+        if (line.id >= beforeId) continue
+        if (line.id <= afterId) return
+        if (matchesFilter(filter, line.source, line.dyno)) out.push(line)
+      }
+
+      if (first <= afterId + 1) return
+    }
+  }
+
+  private readSegment(app: AppLog, first: number): StoredLogLine[] {
+    let text: string
+    try {
+      text = readFileSync(path.join(app.dir, segmentName(first)), 'utf8')
+    } catch {
+      return []
+    }
+
+    const out: StoredLogLine[] = []
+    for (const row of text.split('\n')) {
+      const line = row === '' ? undefined : parseStored(row)
+      if (line) out.push(line)
+    }
+
+    return out
+  }
+
+  private reportDropped(app: AppLog): void {
+    const count = app.dropped
+    app.dropped = 0
+    const dyno = app.droppedDyno || 'router'
+    this.store(app, 'heroku', dyno, `Error L10 (output buffer overflow) -> ${count} log lines dropped: the log writer could not keep up`, nowMicros())
+  }
+
+  private async rotate(app: AppLog): Promise<void> {
+    // Drop whole segments from the front while the rest still holds at least `retentionLines` lines.
+    while (app.segments.length > 1 && app.lastId - app.segments[1] + 1 >= this.retentionLines) {
+      const first = app.segments.shift()!
+      await rm(path.join(app.dir, segmentName(first)), {force: true})
+    }
+  }
+
+  private schedule(app: AppLog): void {
+    if (app.timer || this.closed) return
+    app.timer = setTimeout(() => {
+      app.timer = undefined
+      this.flush(app).catch(() => {})
+    }, this.flushDelayMs)
+    app.timer.unref?.()
+  }
+
+  private store(app: AppLog, source: 'app' | 'heroku', dyno: string, message: string, micros: number, time?: Date): void {
+    const id = ++app.lastId
+    const text = formatLine(micros, source, dyno, message)
+    const line: StoredLogLine = {dyno, id, message, source, text, time: time ?? new Date(Math.floor(micros / 1000))}
+    this.pushRing(app, line)
+
+    // Rotation: a new segment starts every `segmentLines` lines.
+    let segment = app.segments.at(-1)
+    if (segment === undefined || id - segment >= this.segmentLines) {
+      segment = id
+      app.segments.push(id)
+    }
+
+    const row = `${id} ${text}\n`
+    const last = app.pending.at(-1)
+    if (last && last.segment === segment) last.data.push(row)
+    else app.pending.push({data: [row], segment})
+    app.pendingBytes += row.length
+    this.schedule(app)
+
+    for (const follower of app.followers) {
+      if (!matchesFilter(follower.filter, source, dyno)) continue
+      try {
+        follower.onLine(line)
+      } catch (error) {
+        console.error('[ferry] log follower failed:', error)
+      }
+    }
+  }
+}
