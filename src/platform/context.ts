@@ -1,6 +1,8 @@
 // The seams between the local platform's parts. The daemon builds one PlatformContext and hands it to the
 // server, the deploy pipeline, the supervisor and the router; tests build one with fakes where they need to.
 import type {ConfigVars, Dyno, ProcessTypes} from '../api/types.js'
+import type {PlatformPaths} from './paths.js'
+import type {Store} from './store/index.js'
 
 export interface PlatformConfig {
   /** Build time limit (default 15 min). */
@@ -133,4 +135,15 @@ export interface BuildResult {
   processTypes: ProcessTypes
   size: number
   slugPath: string
+}
+
+/** Everything the platform's parts share; built once by the daemon (src/platform/daemon.ts), faked in tests. */
+export interface PlatformContext {
+  config: PlatformConfig
+  /** What the supervisor must run for an app (from the store); null for an unknown/deleted app. */
+  desired(appId: string): DesiredApp | null
+  logs: LogService
+  paths: PlatformPaths
+  store: Store
+  supervisor: Supervisor
 }
