@@ -1,0 +1,141 @@
+// Finds, starts and stops the local platform daemon. The only module of api/ that reaches into platform/.
+import {spawn} from 'node:child_process'
+import fs from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+import type {DaemonInfo, PlatformStatus} from './types.js'
+
+import {BackendError} from './errors.js'
+import {daemonFiles, dataDir as resolveDataDir} from './paths.js'
+
+type Env = NodeJS.ProcessEnv
+
+export interface RunningDaemon {info: DaemonInfo; token: string; url: string}
+
+export interface EnsureOptions {
+  env?: Env
+  /** Called with the URL when this invocation started the daemon (the CLI prints one line). */
+  onStarted?: (url: string) => void
+  /** Give up after this long (default 15 s). */
+  timeoutMs?: number
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export function readDaemonInfo(data: string): DaemonInfo | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(daemonFiles(data).info, 'utf8')) as DaemonInfo
+  } catch {
+    return undefined
+  }
+}
+
+export function readToken(data: string): string | undefined {
+  try {
+    return fs.readFileSync(daemonFiles(data).token, 'utf8').trim() || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** GET /ferry/status of a daemon; undefined when it does not answer 200. */
+export async function fetchStatus(url: string, token: string, timeoutMs = 3000): Promise<PlatformStatus | undefined> {
+  try {
+    const res = await fetch(`${url}/ferry/status`, {
+      headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${token}`},
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    if (res.status !== 200) return undefined
+    return (await res.json()) as PlatformStatus
+  } catch {
+    return undefined
+  }
+}
+
+/** The running daemon of a data dir, if its pid is alive and it answers /ferry/status. */
+export async function findDaemon(data: string): Promise<(RunningDaemon & {status: PlatformStatus}) | undefined> {
+  const info = readDaemonInfo(data)
+  const token = readToken(data)
+  if (!info || !token || !isAlive(info.pid)) return undefined
+  const status = await fetchStatus(info.url, token)
+  return status ? {info, status, token, url: info.url} : undefined
+}
+
+/** Path of the daemon's entry point (main.js beside this build, main.ts when running the sources under tsx). */
+export function daemonEntry(): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+  return fileURLToPath(new URL(`../platform/main${ext}`, import.meta.url))
+}
+
+/** Returns the running daemon, starting one in the background (detached) when there is none. */
+export async function ensureDaemon(options: EnsureOptions = {}): Promise<RunningDaemon> {
+  const env = options.env ?? process.env
+  const data = resolveDataDir(env)
+  const running = await findDaemon(data)
+  if (running) return running
+
+  const files = daemonFiles(data)
+  fs.mkdirSync(files.run, {recursive: true})
+  const log = fs.openSync(files.log, 'a')
+  const child = spawn(process.execPath, [...process.execArgv, daemonEntry()], {detached: true, env, stdio: ['ignore', log, log]})
+  fs.closeSync(log)
+  let exit: null | number | string = null
+  child.on('exit', (code, signal) => {
+    exit = code ?? signal
+  })
+  child.on('error', error => {
+    exit = error.message
+  })
+  child.unref()
+
+  // A concurrent CLI may have spawned one too: the daemon's lock lets one win; we wait for whichever writes daemon.json.
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+  while (Date.now() < deadline) {
+    await sleep(100)
+    const found = await findDaemon(data)
+    if (found) {
+      if (found.info.pid === child.pid) options.onStarted?.(found.url)
+      return found
+    }
+  }
+
+  const why = exit === null ? 'it did not answer in time' : `it exited (${exit})`
+  throw new BackendError(`could not start the local platform: ${why}; see ${files.log}`)
+}
+
+/** Stops the daemon of the current data dir (SIGTERM, then waits up to `timeoutMs`). */
+export async function stopDaemon(env: Env = process.env, timeoutMs = 40_000): Promise<{pid?: number; stopped: boolean}> {
+  const info = readDaemonInfo(resolveDataDir(env))
+  if (!info || !isAlive(info.pid)) return {stopped: false}
+  try {
+    process.kill(info.pid, 'SIGTERM')
+  } catch {
+    return {stopped: false}
+  }
+
+  const deadline = Date.now() + timeoutMs
+  while (isAlive(info.pid)) {
+    if (Date.now() > deadline) throw new BackendError(`the local platform (pid ${info.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s`)
+    await sleep(100)
+  }
+
+  return {pid: info.pid, stopped: true}
+}
+
+export interface ForegroundPlatform {close(): Promise<void>; info: DaemonInfo}
+
+/** Runs the platform inside this process (`ferry platform:start --foreground`). */
+export async function startForeground(options: {dataDir?: string; port?: number; routerPort?: number}): Promise<ForegroundPlatform> {
+  const specifier = '../platform/daemon.js' // engineer A's module: startPlatform(options) → {ctx, info, close()}
+  const daemon = (await import(specifier)) as {startPlatform(o: typeof options): Promise<ForegroundPlatform>}
+  return daemon.startPlatform(options)
+}

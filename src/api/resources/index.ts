@@ -1,0 +1,22 @@
+// Resource groups of the API client. To add one: write `src/api/resources/<name>.ts` exporting
+// `export const <name> = (http: Http) => ({...methods})` and register it here with ONE line.
+import {account} from './account.js'
+import {apps} from './apps.js'
+import {configVars} from './config-vars.js'
+import {dynos} from './dynos.js'
+import {formation} from './formation.js'
+import {platform} from './platform.js'
+import {releases} from './releases.js'
+import {slugs} from './slugs.js'
+
+export const resources = {
+  account,
+  apps,
+  configVars,
+  dynos,
+  formation,
+  platform,
+  releases,
+  slugs,
+  // engineers C/D/E: register builds, buildpacks, dyno actions, log sessions below (one line each)
+}

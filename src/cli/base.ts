@@ -1,0 +1,43 @@
+// The base of every ferry command: a lazily created API client (this.api), app resolution, error → exit code.
+import {Command} from '@oclif/core'
+
+import {type Api, createApi} from '../api/client.js'
+import {chooseBackend, connectBackend} from '../api/backends.js'
+import {type AppSource, resolveApp} from './app.js'
+import {describeError} from './errors.js'
+
+export abstract class FerryCommand extends Command {
+  private appName?: string
+  private client?: Api
+
+  /** The Platform API of the current backend; nothing is resolved (or started) until the first request. */
+  protected get api(): Api {
+    this.client ??= createApi({
+      async connect() {
+        const choice = await chooseBackend(process.env)
+        return connectBackend(choice, {onStarted: url => process.stderr.write(`Started local platform at ${url}\n`)})
+      },
+      userAgent: `ferry/${this.config.version} ${process.platform}`,
+    })
+    return this.client
+  }
+
+  /** The app from --app, FERRY_APP or the git remote; an input error listing the ways otherwise. */
+  protected resolveApp(flags: AppSource): string {
+    this.appName = resolveApp(flags)
+    return this.appName
+  }
+
+  /** Prints one line to stderr (` ›   Error: …`), no stack trace; exit 1 for bad input, 2 for API/backend errors. */
+  protected async catch(error: Error & {exitCode?: number}): Promise<any> {
+    if ((error as {code?: string}).code === 'EEXIT') throw error
+    const {exit, message} = describeError(error, {app: this.appName})
+    process.stderr.write(` ›   Error: ${message}\n`)
+    this.exit(exit)
+  }
+
+  protected async finally(error: Error | undefined): Promise<any> {
+    await this.client?.close()
+    return super.finally(error)
+  }
+}

@@ -1,0 +1,72 @@
+// Small git helpers (remotes, credential helper) run with `git -C <dir>`; never touches the global config.
+import {execFileSync} from 'node:child_process'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+function git(cwd: string, args: string[]): string {
+  return execFileSync('git', ['-C', cwd, ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim()
+}
+
+function tryGit(cwd: string, args: string[]): string | undefined {
+  try {
+    return git(cwd, args)
+  } catch {
+    return undefined
+  }
+}
+
+export function isGitRepo(cwd: string): boolean {
+  return tryGit(cwd, ['rev-parse', '--git-dir']) !== undefined
+}
+
+/** Remote name → fetch URL. */
+export function gitRemotes(cwd: string): Map<string, string> {
+  const remotes = new Map<string, string>()
+  const out = tryGit(cwd, ['config', '--get-regexp', String.raw`^remote\..*\.url$`]) ?? ''
+  for (const line of out.split('\n')) {
+    const m = /^remote\.(.+)\.url\s+(.*)$/.exec(line.trim())
+    if (m) remotes.set(m[1], m[2])
+  }
+
+  return remotes
+}
+
+/** The app name of a remote URL ending in `/<app>.git`. */
+export function appFromGitUrl(url: string): string | undefined {
+  return /[/:]([a-z][\w-]*)\.git\/?$/i.exec(url)?.[1]
+}
+
+/** Adds or updates a remote; returns 'added' or 'updated'. */
+export function setRemote(cwd: string, name: string, url: string): 'added' | 'updated' {
+  if (gitRemotes(cwd).has(name)) {
+    git(cwd, ['remote', 'set-url', name, url])
+    return 'updated'
+  }
+
+  git(cwd, ['remote', 'add', name, url])
+  return 'added'
+}
+
+export function removeRemote(cwd: string, name: string): void {
+  git(cwd, ['remote', 'remove', name])
+}
+
+/** Shell-quote for git's `!` helper command (single quotes). */
+const sq = (s: string) => `'${s.replaceAll("'", String.raw`'\''`)}'`
+
+/** The helper command git runs: this node + this CLI's bin/run.js + `git:credentials`. */
+export function credentialHelperCommand(env: NodeJS.ProcessEnv = process.env): string {
+  const runJs = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+  const home = env.FERRY_HOME ? `FERRY_HOME=${sq(path.resolve(env.FERRY_HOME))} ` : ''
+  return `!${home}${sq(process.execPath)} ${sq(runJs)} git:credentials`
+}
+
+/** Configures `credential.<origin>.helper` in the repository's own config (never --global). */
+export function configureCredentialHelper(cwd: string, gitUrl: string, env: NodeJS.ProcessEnv = process.env): void {
+  const {origin} = new URL(gitUrl)
+  git(cwd, ['config', '--local', '--replace-all', `credential.${origin}.helper`, credentialHelperCommand(env)])
+}
+
+export function clone(url: string, dir: string, remote: string): void {
+  execFileSync('git', ['clone', '-o', remote, url, dir], {stdio: ['ignore', 'inherit', 'inherit']})
+}

@@ -1,0 +1,32 @@
+import {Args} from '@oclif/core'
+
+import {FerryCommand} from '../../cli/base.js'
+import {appFlags} from '../../cli/flags.js'
+import {gitRemotes, isGitRepo, setRemote} from '../../cli/git.js'
+import {warn} from '../../cli/input.js'
+import {action} from '../../cli/output.js'
+
+export default class AppsRename extends FerryCommand {
+  static args = {newname: Args.string({description: 'new unique name of app', required: true})}
+  static description = 'rename an app'
+  static flags = appFlags
+  static hiddenAliases = ['rename']
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(AppsRename)
+    const old = this.resolveApp(flags)
+    const before = await this.api.apps.info(old)
+    const app = await action(`Renaming ${old} to ${args.newname}`, () => this.api.apps.update(old, {name: args.newname}))
+    this.log(`${app.web_url} | ${app.git_url}`)
+    const cwd = process.cwd()
+    if (isGitRepo(cwd)) {
+      for (const [name, url] of gitRemotes(cwd)) {
+        if (url !== before.git_url) continue
+        setRemote(cwd, name, app.git_url)
+        this.log(`Git remote ${name} updated`)
+      }
+    }
+
+    warn("Don't forget to update git remotes for all other local checkouts of the app.")
+  }
+}
