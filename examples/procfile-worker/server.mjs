@@ -1,6 +1,5 @@
 // procfile-worker web: a Node built-ins-only HTTP server (no package.json: this app is Procfile-only).
-'use strict'
-const http = require('node:http')
+import http from 'node:http'
 
 const port = Number(process.env.PORT || 5006)
 http.createServer((req, res) => {
