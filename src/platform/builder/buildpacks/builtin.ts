@@ -1,0 +1,164 @@
+// The buildpacks ferry ships, detected in this order when an app sets none: Node.js, static, Procfile-only.
+import {mkdir, readFile, stat, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import type {Buildpack, StepContext} from '../buildpack.js'
+import type {ReleaseInfo} from '../release-yaml.js'
+
+import {BuildError, captureStep, runStep} from '../run.js'
+import {satisfies} from './semver.js'
+import {STATIC_SERVER_PATH, STATIC_SERVER_SOURCE} from './static-server.js'
+
+async function exists(path: string, kind: 'dir' | 'file'): Promise<boolean> {
+  try {
+    const info = await stat(path)
+    return kind === 'dir' ? info.isDirectory() : info.isFile()
+  } catch {
+    return false
+  }
+}
+
+const emptyRelease = (): ReleaseInfo => ({addons: [], config_vars: {}, default_process_types: {}})
+
+interface PackageJson {
+  devDependencies?: Record<string, string>
+  engines?: {node?: string}
+  scripts?: Record<string, string>
+}
+
+async function readPackageJson(dir: string): Promise<PackageJson> {
+  const text = await readFile(join(dir, 'package.json'), 'utf8')
+  try {
+    const value = JSON.parse(text) as unknown
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object')
+    return value as PackageJson
+  } catch (error) {
+    throw new BuildError(`package.json is not valid JSON (${(error as Error).message}). Fix it and push again.`)
+  }
+}
+
+/** Runs a command whose output is shown as indented detail lines; a non-zero exit fails the build. */
+async function detail(ctx: StepContext, command: string, args: string[], env: NodeJS.ProcessEnv, failure: string): Promise<void> {
+  const status = await runStep(command, args, {cwd: ctx.buildDir, env, onLine: line => ctx.log(`       ${line}`), sandbox: ctx.sandbox, signal: ctx.signal})
+  if (status !== 0) throw new BuildError(`${failure} (exit status ${status}).`)
+}
+
+export const nodejsBuildpack: Buildpack = {
+  async compile(ctx) {
+    const pkg = await readPackageJson(ctx.buildDir)
+    const env: NodeJS.ProcessEnv = {
+      ...ctx.env,
+      NODE_ENV: ctx.env.NODE_ENV ?? 'production',
+      npm_config_audit: 'false',
+      npm_config_cache: join(ctx.cacheDir, 'npm'),
+      npm_config_fund: 'false',
+      npm_config_update_notifier: 'false',
+    }
+    ctx.log('-----> Installing binaries')
+    const nodeVersion = (await captureStep('node', ['--version'], {cwd: ctx.buildDir, env, sandbox: ctx.sandbox, signal: ctx.signal})).stdout.trim()
+    const npmVersion = (await captureStep('npm', ['--version'], {cwd: ctx.buildDir, env, sandbox: ctx.sandbox, signal: ctx.signal})).stdout.trim()
+    const wanted = pkg.engines?.node
+    ctx.log(`       engines.node (package.json):  ${wanted ?? 'unspecified'}`)
+    ctx.log(`       Using the platform's node ${nodeVersion} and npm ${npmVersion}`)
+    if (wanted && satisfies(nodeVersion.replace(/^v/, ''), wanted) === false) {
+      ctx.log(` !     Warning: engines.node "${wanted}" does not match the available node ${nodeVersion}; building with ${nodeVersion}.`)
+    }
+
+    await mkdir(join(ctx.cacheDir, 'npm'), {recursive: true})
+    ctx.log('-----> Installing dependencies')
+    const lockfile = (await exists(join(ctx.buildDir, 'package-lock.json'), 'file')) || (await exists(join(ctx.buildDir, 'npm-shrinkwrap.json'), 'file'))
+    if (lockfile) {
+      ctx.log('       Installing node modules (package-lock.json)')
+      await detail(ctx, 'npm', ['ci', '--include=dev', '--no-progress'], env, 'npm ci failed')
+    } else {
+      ctx.log('       Installing node modules (package.json)')
+      await detail(ctx, 'npm', ['install', '--include=dev', '--no-progress', '--no-package-lock'], env, 'npm install failed')
+    }
+
+    const script = pkg.scripts?.['heroku-postbuild'] === undefined ? (pkg.scripts?.build === undefined ? undefined : 'build') : 'heroku-postbuild'
+    ctx.log('-----> Build')
+    if (script) {
+      ctx.log(`       Running ${script}`)
+      await detail(ctx, 'npm', ['run', script], env, `npm run ${script} failed`)
+    } else {
+      ctx.log('       No build script (heroku-postbuild or build) in package.json')
+    }
+
+    if (pkg.devDependencies && Object.keys(pkg.devDependencies).length > 0) {
+      ctx.log('-----> Pruning devDependencies')
+      await detail(ctx, 'npm', ['prune', '--omit=dev', '--no-progress'], env, 'npm prune failed')
+    }
+
+    ctx.log('-----> Caching build')
+    ctx.log('       npm cache kept for the next build')
+    await mkdir(join(ctx.buildDir, '.profile.d'), {recursive: true})
+    await writeFile(
+      join(ctx.buildDir, '.profile.d', 'nodejs.sh'),
+      // eslint-disable-next-line no-template-curly-in-string -- shell syntax, not a template
+      'export PATH="$HOME/node_modules/.bin:$PATH"\nexport NODE_ENV="${NODE_ENV:-production}"\n',
+    )
+  },
+  async detect(ctx) {
+    return (await exists(join(ctx.buildDir, 'package.json'), 'file')) ? 'Node.js' : null
+  },
+  name: 'heroku/nodejs',
+  async release(ctx) {
+    const info = emptyRelease()
+    const pkg = await readPackageJson(ctx.buildDir)
+    if (pkg.scripts?.start !== undefined && !(await exists(join(ctx.buildDir, 'Procfile'), 'file'))) {
+      info.default_process_types.web = 'npm start'
+    }
+
+    return info
+  },
+  url: 'heroku/nodejs',
+}
+
+async function staticRoot(dir: string): Promise<'.' | 'public'> {
+  return (await exists(join(dir, 'public'), 'dir')) && !(await exists(join(dir, 'index.html'), 'file')) ? 'public' : '.'
+}
+
+export const staticBuildpack: Buildpack = {
+  async compile(ctx) {
+    const root = await staticRoot(ctx.buildDir)
+    ctx.log(`       Serving ${root === '.' ? 'the app root' : 'public/'} with ferry's static file server`)
+    await mkdir(join(ctx.buildDir, '.ferry'), {recursive: true})
+    await writeFile(join(ctx.buildDir, STATIC_SERVER_PATH), STATIC_SERVER_SOURCE)
+  },
+  async detect(ctx) {
+    return (await exists(join(ctx.buildDir, 'index.html'), 'file')) || (await exists(join(ctx.buildDir, 'public'), 'dir')) ? 'Static HTML' : null
+  },
+  name: 'ferry/static',
+  async release(ctx) {
+    const info = emptyRelease()
+    info.default_process_types.web = `node ${STATIC_SERVER_PATH} ${await staticRoot(ctx.buildDir)}`
+    return info
+  },
+  url: 'ferry/static',
+}
+
+export const procfileBuildpack: Buildpack = {
+  async compile(ctx) {
+    ctx.log('       Using the source as it is')
+  },
+  async detect(ctx) {
+    return (await exists(join(ctx.buildDir, 'Procfile'), 'file')) ? 'Procfile' : null
+  },
+  name: 'ferry/procfile',
+  async release() {
+    return emptyRelease()
+  },
+  url: 'ferry/procfile',
+}
+
+/** Detection order when an app has no buildpack installations. */
+export const DETECTION_ORDER: Buildpack[] = [nodejsBuildpack, staticBuildpack, procfileBuildpack]
+
+/** Built-ins by the names `buildpacks:add` may use (registry names and their urn: forms resolve here). */
+export const BUILTINS = new Map<string, Buildpack>([
+  ['ferry/nodejs', nodejsBuildpack],
+  ['ferry/procfile', procfileBuildpack],
+  ['ferry/static', staticBuildpack],
+  ['heroku/nodejs', nodejsBuildpack],
+  ['heroku/static', staticBuildpack],
+])

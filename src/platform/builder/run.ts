@@ -1,0 +1,151 @@
+// Runs build steps as child processes: a filtered environment, output split into lines, a shared deadline,
+// and (when bubblewrap is available) a sandbox that hides the platform's data dir except the build's own dirs.
+import {spawn} from 'node:child_process'
+import {StringDecoder} from 'node:string_decoder'
+
+export class BuildError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'BuildError'
+  }
+}
+
+export interface Sandbox {
+  /** Directories under the data dir the step may write (build dir, cache dir). */
+  bind: string[]
+  /** The platform data dir (holds the token): hidden from build steps. */
+  hide: string
+  /** Directories made visible read-only (ENV_DIR, buildpack checkouts under the data dir). */
+  readOnly: string[]
+}
+
+export interface RunOptions {
+  cwd: string
+  env: NodeJS.ProcessEnv
+  /** Called once per output line (stdout and stderr interleaved, trailing newline removed). */
+  onLine: (line: string) => void
+  /** Bubblewrap settings; undefined runs unsandboxed. */
+  sandbox?: Sandbox
+  signal: AbortSignal
+  /** Data written to stdin (default: nothing, stdin closed). */
+  stdin?: string
+}
+
+/** Environment variables a build may see from the daemon's own environment (npm/TLS plumbing, locale). */
+const KEEP = new RegExp('^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TERM|SHELL|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|GIT_SSL_CAINFO' +
+    '|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE|PIP_CERT|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy)$')
+const KEEP_PREFIX = /^npm_config_/i
+
+/**
+ * The base environment of a build: only the variables npm and TLS need (never FERRY_* or the token), plus
+ * STACK and SOURCE_VERSION. App config vars never go here (they go to ENV_DIR).
+ */
+export function buildEnv(source: NodeJS.ProcessEnv, extra: Record<string, string>, secrets: string[] = []): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined) continue
+    if (!KEEP.test(key) && !KEEP_PREFIX.test(key)) continue
+    if (secrets.some(s => s !== '' && value.includes(s))) continue
+    env[key] = value
+  }
+
+  if (!env.PATH) env.PATH = '/usr/local/bin:/usr/bin:/bin'
+  return {...env, ...extra}
+}
+
+function bwrapArgs(sandbox: Sandbox): string[] {
+  const args = ['--dev-bind', '/', '/', '--tmpfs', sandbox.hide]
+  for (const dir of sandbox.bind) args.push('--bind', dir, dir)
+  for (const dir of sandbox.readOnly) args.push('--ro-bind', dir, dir)
+  args.push('--unshare-pid', '--unshare-ipc', '--proc', '/proc', '--die-with-parent', '--')
+  return args
+}
+
+/** Runs a command; resolves with its exit status. Throws BuildError when the deadline passes. */
+export async function runStep(command: string, args: string[], options: RunOptions): Promise<number> {
+  if (options.signal.aborted) throw abortError(options.signal)
+  const [file, argv] = options.sandbox ? ['bwrap', [...bwrapArgs(options.sandbox), command, ...args]] : [command, args]
+  const child = spawn(file, argv, {cwd: options.cwd, detached: true, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
+  const splitter = lineSplitter(options.onLine)
+  child.stdout.on('data', splitter.push)
+  child.stderr.on('data', splitter.push)
+  child.stdin.on('error', () => {})
+  child.stdin.end(options.stdin ?? '')
+  const kill = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+  }
+
+  options.signal.addEventListener('abort', kill, {once: true})
+  try {
+    const status = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 1)))
+    })
+    splitter.flush()
+    if (options.signal.aborted) throw abortError(options.signal)
+    return status
+  } finally {
+    options.signal.removeEventListener('abort', kill)
+  }
+}
+
+/** Runs a command and collects its stdout (stderr goes to onLine). */
+export async function captureStep(command: string, args: string[], options: Omit<RunOptions, 'onLine'> & {onLine?: (line: string) => void}): Promise<{status: number; stdout: string}> {
+  if (options.signal.aborted) throw abortError(options.signal)
+  const [file, argv] = options.sandbox ? ['bwrap', [...bwrapArgs(options.sandbox), command, ...args]] : [command, args]
+  const child = spawn(file, argv, {cwd: options.cwd, detached: true, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
+  const out: Buffer[] = []
+  const splitter = lineSplitter(options.onLine ?? (() => {}))
+  child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+  child.stderr.on('data', splitter.push)
+  child.stdin.on('error', () => {})
+  child.stdin.end(options.stdin ?? '')
+  const kill = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+  }
+
+  options.signal.addEventListener('abort', kill, {once: true})
+  try {
+    const status = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('close', code => resolve(code ?? 1))
+    })
+    splitter.flush()
+    if (options.signal.aborted) throw abortError(options.signal)
+    return {status, stdout: Buffer.concat(out).toString('utf8')}
+  } finally {
+    options.signal.removeEventListener('abort', kill)
+  }
+}
+
+function abortError(signal: AbortSignal): BuildError {
+  const reason = signal.reason as unknown
+  return reason instanceof BuildError ? reason : new BuildError('Build was cancelled.')
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return ({SIGINT: 2, SIGKILL: 9, SIGTERM: 15} as Record<string, number>)[signal] ?? 1
+}
+
+/** Splits a byte stream into lines (\n, \r\n, and bare \r progress updates). */
+export function lineSplitter(onLine: (line: string) => void): {flush: () => void; push: (chunk: Buffer) => void} {
+  let rest = ''
+  const decoder = new StringDecoder('utf8')
+  return {
+    flush() {
+      rest += decoder.end()
+      if (rest !== '') onLine(rest)
+      rest = ''
+    },
+    push(chunk: Buffer) {
+      rest += decoder.write(chunk)
+      const parts = rest.split(/\r?\n|\r/)
+      rest = parts.pop() ?? ''
+      for (const part of parts) onLine(part)
+    },
+  }
+}

@@ -1,0 +1,256 @@
+import {execFileSync} from 'node:child_process'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {type BuildOptions, buildSlug, NO_BUILDPACK_MESSAGE} from '../../../src/platform/builder/index.js'
+
+let root: string
+
+function source(files: Record<string, string>, dir = join(root, 'work', 'app')): string {
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), {recursive: true})
+    writeFileSync(join(dir, name), content)
+  }
+
+  return dir
+}
+
+function options(extra: Partial<BuildOptions> = {}): BuildOptions & {lines: string[]} {
+  const lines: string[] = []
+  mkdirSync(join(root, 'work', 'app'), {recursive: true})
+  return {
+    buildpacks: [],
+    cacheDir: join(root, 'cache'),
+    configVars: {},
+    isolation: 'none',
+    lines,
+    onOutput: line => lines.push(line),
+    slugPath: join(root, 'slug.tgz'),
+    sourceVersion: 'abc123',
+    timeoutMs: 60_000,
+    workDir: join(root, 'work'),
+    ...extra,
+  }
+}
+
+function slugFiles(path: string): string[] {
+  return execFileSync('tar', ['-tzf', path], {encoding: 'utf8'}).trim().split('\n').sort()
+}
+
+function buildpackFixture(dir: string, scripts: Partial<Record<'compile' | 'detect' | 'release', string>>, exportText?: string): string {
+  mkdirSync(join(dir, 'bin'), {recursive: true})
+  for (const [name, body] of Object.entries(scripts)) {
+    writeFileSync(join(dir, 'bin', name), `#!/usr/bin/env bash\nset -e\n${body}\n`)
+    chmodSync(join(dir, 'bin', name), 0o755)
+  }
+
+  if (exportText !== undefined) writeFileSync(join(dir, 'export'), exportText)
+  return dir
+}
+
+describe('buildSlug', () => {
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'ferry-build-'))
+  })
+
+  afterEach(() => {
+    rmSync(root, {force: true, recursive: true})
+  })
+
+  it('builds a Procfile-only app into a slug under ./app with checksum and process types', async () => {
+    source({Procfile: 'web: ./run.sh\r\nworker: sleep 1000\n', 'run.sh': 'echo hi\n'})
+    const opts = options()
+    const result = await buildSlug(opts)
+    expect(result.processTypes).toEqual({web: './run.sh', worker: 'sleep 1000'})
+    expect(result.buildpackDescription).toBe('Procfile')
+    expect(result.checksum).toMatch(/^SHA256:[\da-f]{64}$/)
+    expect(result.size).toBeGreaterThan(0)
+    const sha = execFileSync('sha256sum', [opts.slugPath], {encoding: 'utf8'}).split(' ')[0]
+    expect(result.checksum).toBe(`SHA256:${sha}`)
+    expect(slugFiles(opts.slugPath)).toEqual(['./app/', './app/Procfile', './app/run.sh'])
+    expect(opts.lines[0]).toBe('-----> Building on the ferry platform')
+    expect(opts.lines).toContain('-----> Procfile app detected')
+    expect(opts.lines).toContain('       Procfile declares types     -> web, worker')
+  })
+
+  it('applies .slugignore before buildpacks run', async () => {
+    source({
+      '.slugignore': '# comment\n*.psd\n/docs\ntmp/\n',
+      Procfile: 'web: x',
+      'a/b/big.psd': 'x',
+      'docs/readme.md': 'x',
+      'keep/docs/kept.md': 'x',
+      'keep/tmp/y': 'x',
+    })
+    const opts = options()
+    await buildSlug(opts)
+    const files = slugFiles(opts.slugPath)
+    expect(files).toContain('./app/keep/docs/kept.md')
+    expect(files.some(f => f.endsWith('.psd'))).toBe(false)
+    expect(files).not.toContain('./app/docs/readme.md')
+    expect(files.some(f => f.includes('/tmp/'))).toBe(false)
+    expect(opts.lines.some(l => /Deleting 3 files matching \.slugignore/.test(l))).toBe(true)
+  })
+
+  it('fails with the detection message and its fix when nothing matches', async () => {
+    source({'README.md': 'nothing to run'})
+    const opts = options()
+    await expect(buildSlug(opts)).rejects.toThrow(/No default language could be detected for this app/)
+    expect(opts.lines.at(-1)).toBe(` !     ${NO_BUILDPACK_MESSAGE}`)
+    expect(NO_BUILDPACK_MESSAGE).toMatch(/buildpacks:set/)
+  })
+
+  it('rejects an invalid Procfile with the line number', async () => {
+    source({Procfile: 'web: ok\nweb: again\n'})
+    await expect(buildSlug(options())).rejects.toThrow(/Procfile line 2/)
+  })
+
+  it('serves a static site with the bundled server and defaults web', async () => {
+    source({'public/index.html': '<h1>hi</h1>'})
+    const opts = options()
+    const result = await buildSlug(opts)
+    expect(result.processTypes).toEqual({web: 'node .ferry/static-server.mjs public'})
+    expect(result.defaultProcessTypes).toEqual(result.processTypes)
+    expect(slugFiles(opts.slugPath)).toContain('./app/.ferry/static-server.mjs')
+    expect(opts.lines).toContain('-----> Static HTML app detected')
+  })
+
+  it('builds a Node.js app without dependencies: build script, npm start default, cache dir', async () => {
+    source({
+      'package.json': JSON.stringify({engines: {node: '>=99'}, name: 'x', scripts: {build: 'echo built > built.txt', start: 'node index.js'}, version: '1.0.0'}),
+    })
+    const opts = options()
+    const result = await buildSlug(opts)
+    expect(result.processTypes).toEqual({web: 'npm start'})
+    expect(result.buildpackDescription).toBe('Node.js')
+    const files = slugFiles(opts.slugPath)
+    expect(files).toContain('./app/built.txt')
+    expect(files).toContain('./app/.profile.d/nodejs.sh')
+    expect(existsSync(join(root, 'cache', 'npm'))).toBe(true)
+    expect(opts.lines).toContain('       Running build')
+    expect(opts.lines.some(l => l.includes('Warning: engines.node ">=99"'))).toBe(true)
+  })
+
+  it('keeps the Procfile over npm start and fails when the build script fails', async () => {
+    source({Procfile: 'web: node a.js', 'package.json': JSON.stringify({name: 'x', scripts: {start: 'node b.js'}})})
+    const ok = await buildSlug(options())
+    expect(ok.processTypes).toEqual({web: 'node a.js'})
+    rmSync(join(root, 'work'), {force: true, recursive: true})
+    source({'package.json': JSON.stringify({name: 'x', scripts: {build: 'echo broken >&2; exit 3'}})})
+    const opts = options()
+    await expect(buildSlug(opts)).rejects.toThrow(/npm run build failed/)
+    expect(opts.lines.some(l => l.includes('broken'))).toBe(true)
+  })
+
+  it('runs a classic buildpack through detect, compile (ENV_DIR, CACHE_DIR), export and release', async () => {
+    const first = buildpackFixture(
+      join(root, 'bp1'),
+      {
+        compile: [
+          'echo "-----> Installing thing"',
+          'echo "       env dir has: $(ls "$3" | tr "\\n" " ")"',
+          // eslint-disable-next-line no-template-curly-in-string -- shell syntax
+          'echo "       GREETING in env: ${GREETING:-unset}"',
+          'echo "       STACK=$STACK SOURCE_VERSION=$SOURCE_VERSION"',
+          'mkdir -p "$1/.profile.d" && echo "export FROM_BP=1" > "$1/.profile.d/bp.sh"',
+          'cat "$3/GREETING" > "$1/greeting.txt"',
+          'echo cached > "$2/marker"',
+        ].join('\n'),
+        detect: 'echo "Fixture"',
+        release: "cat <<'YAML'\n---\naddons: []\nconfig_vars:\n  FIXTURE_MODE: \"on\"\ndefault_process_types:\n  web: ./bin/web --port $PORT\n  clock: \"sleep 60\"\nYAML",
+      },
+      'export FIXTURE_HOME=/opt/fixture\n',
+    )
+    const second = buildpackFixture(join(root, 'bp2'), {
+      compile: 'echo "       FIXTURE_HOME=$FIXTURE_HOME"',
+      detect: 'echo Second',
+    })
+    source({Procfile: 'clock: ./clock'})
+    const opts = options({buildpacks: [first, second], configVars: {GREETING: 'hello'}})
+    const result = await buildSlug(opts)
+    expect(opts.lines).toContain('-----> Fixture app detected')
+    expect(opts.lines).toContain('       env dir has: GREETING ')
+    expect(opts.lines).toContain('       GREETING in env: unset')
+    expect(opts.lines).toContain('       STACK=heroku-24 SOURCE_VERSION=abc123')
+    expect(opts.lines).toContain('       FIXTURE_HOME=/opt/fixture')
+    expect(result.processTypes).toEqual({clock: './clock', web: './bin/web --port $PORT'})
+    expect(result.defaultProcessTypes).toEqual({clock: 'sleep 60', web: './bin/web --port $PORT'})
+    expect(result.buildpackDescription).toBe('Fixture, Second')
+    expect(readFileSync(join(root, 'cache', 'marker'), 'utf8')).toBe('cached\n')
+    const files = slugFiles(opts.slugPath)
+    expect(files).toContain('./app/.profile.d/bp.sh')
+    expect(files).toContain('./app/.profile.d/000-buildpack-config.sh')
+    expect(files).toContain('./app/greeting.txt')
+  })
+
+  it('clones a buildpack from a local git repository (file:// URL)', async () => {
+    const dir = buildpackFixture(join(root, 'bp-git'), {compile: 'touch "$1/from-git"', detect: 'echo FromGit'})
+    const git = (...args: string[]) => execFileSync('git', args, {cwd: dir, env: {...process.env, GIT_AUTHOR_EMAIL: 'a@b', GIT_AUTHOR_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a'}})
+    git('init', '-q', '-b', 'main')
+    git('add', '.')
+    git('commit', '-qm', 'bp')
+    execFileSync('git', ['clone', '-q', '--bare', dir, join(root, 'bp.git')])
+    source({Procfile: 'web: x'})
+    const opts = options({buildpacks: [`file://${join(root, 'bp.git')}`]})
+    await buildSlug(opts)
+    expect(slugFiles(opts.slugPath)).toContain('./app/from-git')
+  })
+
+  it('fails on a buildpack without bin/compile, a failing detect, or an unknown registry name', async () => {
+    source({Procfile: 'web: x'})
+    const noCompile = buildpackFixture(join(root, 'bp-nc'), {detect: 'echo X'})
+    await expect(buildSlug(options({buildpacks: [noCompile]}))).rejects.toThrow(/has no executable bin\/compile/)
+    const noDetect = buildpackFixture(join(root, 'bp-nd'), {compile: 'true', detect: 'exit 1'})
+    await expect(buildSlug(options({buildpacks: [noDetect]}))).rejects.toThrow(/App not compatible with buildpack/)
+    await expect(buildSlug(options({buildpacks: ['heroku/python']}))).rejects.toThrow(/not available locally/)
+  })
+
+  it('times out a build that runs too long', async () => {
+    const slow = buildpackFixture(join(root, 'bp-slow'), {compile: 'sleep 30', detect: 'echo Slow'})
+    source({Procfile: 'web: x'})
+    const opts = options({buildpacks: [slow], timeoutMs: 500})
+    await expect(buildSlug(opts)).rejects.toThrow(/timed out/)
+  })
+
+  it('refuses a slug above the size limit', async () => {
+    source({Procfile: 'web: x', 'blob.bin': 'x'.repeat(10)})
+    writeFileSync(join(root, 'work', 'app', 'random.bin'), execFileSync('head', ['-c', '300000', '/dev/urandom']))
+    await expect(buildSlug(options({slugMaxBytes: 100_000}))).rejects.toThrow(/too large/)
+  })
+
+  it('never passes the platform token or config vars in the environment, and hides the data dir under bwrap', async () => {
+    const dataDir = join(root, 'data')
+    mkdirSync(join(dataDir, 'run'), {recursive: true})
+    writeFileSync(join(dataDir, 'run', 'token'), 'tok-secret')
+    const workDir = join(dataDir, 'builds', 'b1')
+    mkdirSync(join(workDir, 'app'), {recursive: true})
+    source({Procfile: 'web: x'}, join(workDir, 'app'))
+    const bp = buildpackFixture(join(root, 'bp-env'), {
+      compile: 'env > "$1/env.txt"; (cat ' + join(dataDir, 'run', 'token') + ' 2>&1 || true) > "$1/token.txt"',
+      detect: 'echo Env',
+    })
+    const lines: string[] = []
+    const isolation = existsSync('/usr/bin/bwrap') ? 'bwrap' : 'none'
+    await buildSlug({
+      buildpacks: [bp],
+      cacheDir: join(dataDir, 'cache', 'app1'),
+      configVars: {SECRET_CONFIG: 'cfg-value'},
+      hideDir: dataDir,
+      isolation,
+      onOutput: l => lines.push(l),
+      parentEnv: {...process.env, FERRY_HOME: root, FERRY_TOKEN: 'tok-secret', OTHER: 'has tok-secret inside', npm_config_cache: '/x'},
+      secrets: ['tok-secret'],
+      slugPath: join(root, 'slug.tgz'),
+      timeoutMs: 60_000,
+      workDir,
+    })
+    const env = readFileSync(join(workDir, 'app', 'env.txt'), 'utf8')
+    expect(env).not.toMatch(/tok-secret/)
+    expect(env).not.toMatch(/cfg-value|FERRY_HOME/)
+    expect(env).toMatch(/^STACK=heroku-24$/m)
+    expect(env).toMatch(/^npm_config_cache=\/x$/m)
+    if (isolation === 'bwrap') expect(readFileSync(join(workDir, 'app', 'token.txt'), 'utf8')).not.toMatch(/tok-secret/)
+  })
+})
