@@ -5,6 +5,8 @@ import {randomUUID} from 'node:crypto'
 
 import type {ErrorBody} from '../../api/types.js'
 
+import {ERROR_STATUS} from '../../api/types.js'
+import {StoreError} from '../store/errors.js'
 import {badRequest, errorFor, HttpError, notFound, tooLarge, unauthorized} from './errors.js'
 import {applyRange, parseRange, type RangeOptions, type RangeSpec} from './range.js'
 
@@ -198,6 +200,11 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, option
   } catch (error) {
     if (error instanceof HttpError) {
       sendError(res, error)
+      return
+    }
+
+    if (error instanceof StoreError) {
+      sendError(res, new HttpError(ERROR_STATUS[error.id], error.id, error.message))
       return
     }
 

@@ -1,0 +1,45 @@
+// Releases: list (Range on id/version), info (id or version), create from a slug, rollback.
+import type {PlatformContext} from '../../context.js'
+import type {Router} from '../http.js'
+
+import {invalidParams, listReply} from '../http.js'
+import {presentRelease} from '../present.js'
+import {appParam, converge, logRelease} from '../support.js'
+import {objectBody, optionalString} from '../validate.js'
+
+export function registerReleaseRoutes(router: Router, ctx: PlatformContext): void {
+  const {store} = ctx
+
+  router.get('/apps/:app/releases', c => {
+    const app = appParam(ctx, c.params.app)
+    return listReply(c, store.listReleases(app.id).map(r => presentRelease(r)), {defaultField: 'version', fields: ['id', 'version']})
+  })
+
+  router.get('/apps/:app/releases/:release', c => {
+    const app = appParam(ctx, c.params.app)
+    return {body: presentRelease(store.getRelease(app.id, c.params.release))}
+  })
+
+  router.post('/apps/:app/releases', c => {
+    const app = appParam(ctx, c.params.app)
+    const body = objectBody(c.body, ['description', 'release', 'slug'], {required: true})
+    const slugId = optionalString(body, 'slug')
+    const target = optionalString(body, 'release')
+    const description = optionalString(body, 'description')
+    if ((slugId === undefined) === (target === undefined)) {
+      throw invalidParams('Send either "slug" (a slug id, to release it) or "release" (a release id or version, to roll back to it).')
+    }
+
+    let release
+    if (target === undefined) {
+      const slug = store.getSlug(app.id, slugId!)
+      release = store.createRelease({appId: app.id, description: description ?? (slug.commit ? `Deploy ${slug.commit.slice(0, 8)}` : 'Deploy'), slugId: slug.id})
+    } else {
+      release = store.rollback(app.id, target)
+    }
+
+    logRelease(ctx, release)
+    converge(ctx, app.id)
+    return {body: presentRelease(release), status: 201}
+  })
+}

@@ -1,0 +1,74 @@
+// Test harness: a real API server on 127.0.0.1:0 over a temp data dir, with the in-memory log service and a model supervisor.
+import type {AddressInfo} from 'node:net'
+
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {PlatformConfig, PlatformContext} from '../../../src/platform/context.js'
+
+import {MemoryLogService} from '../../../src/platform/logs/memory.js'
+import {platformPaths} from '../../../src/platform/paths.js'
+import {buildServer, type RouteModule} from '../../../src/platform/server/index.js'
+import {Store} from '../../../src/platform/store/index.js'
+import {NullSupervisor} from '../../../src/platform/supervisor/null.js'
+
+export const TOKEN = 'test-token-0123456789abcdef'
+
+export interface Harness {
+  close(): Promise<void>
+  ctx: PlatformContext
+  logs: MemoryLogService
+  /** Fetch with the token and v3 Accept header unless overridden. */
+  request(method: string, path: string, init?: {body?: unknown; headers?: Record<string, string>; rawBody?: string}): Promise<Response>
+  supervisor: NullSupervisor
+  url: string
+}
+
+export async function startHarness(options: {routes?: RouteModule[]} = {}): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ferry-api-'))
+  const paths = platformPaths(dataDir)
+  const config: PlatformConfig = {
+    bootTimeoutMs: 60_000,
+    buildTimeoutMs: 900_000,
+    dataDir,
+    host: '127.0.0.1',
+    isolation: 'none',
+    logRetentionLines: 1500,
+    port: 0,
+    routerPort: 5999,
+    stopGraceMs: 1000,
+    token: TOKEN,
+    version: '0.0.0-test',
+  }
+  const store = new Store({dataDir, dbPath: paths.db})
+  const logs = new MemoryLogService()
+  const supervisor = new NullSupervisor()
+  const ctx: PlatformContext = {config, desired: appId => store.desired(appId), logs, paths, store, supervisor}
+  const {server} = buildServer(ctx, {routes: options.routes})
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  config.port = (server.address() as AddressInfo).port
+  const url = `http://127.0.0.1:${config.port}`
+  return {
+    async close() {
+      await new Promise(resolve => server.close(resolve))
+      store.close()
+      rmSync(dataDir, {force: true, recursive: true})
+    },
+    ctx,
+    logs,
+    request(method, path, init = {}) {
+      const headers: Record<string, string> = {
+        Accept: 'application/vnd.heroku+json; version=3',
+        Authorization: `Bearer ${TOKEN}`,
+        ...init.headers,
+      }
+      let body: string | undefined = init.rawBody
+      if (init.body !== undefined) body = JSON.stringify(init.body)
+      if (body !== undefined) headers['Content-Type'] ??= 'application/json'
+      return fetch(url + path, {body, headers, method})
+    },
+    supervisor,
+    url,
+  }
+}
