@@ -1,10 +1,6 @@
 // A minimal in-memory LogService (history per app + live followers). Placeholder until the real log service (E).
 import type {LogFilter, LogLine, LogService, StoredLogLine} from '../context.js'
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0')
-}
-
 /** `2026-11-25T14:03:11.123456+00:00` (RFC 5424 with microseconds, like logplex). */
 export function logplexTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00')
