@@ -32,10 +32,10 @@ export function parseBackend(value: string, env: Env = process.env): BackendChoi
   try {
     url = new URL(value)
   } catch {
-    throw new BackendError(`unknown backend "${value}": use local, heroku or an http(s):// URL`)
+    throw new BackendError(`unknown backend "${value}": use local, heroku or an http(s):// URL`, {input: true})
   }
 
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BackendError(`unknown backend "${value}": use local, heroku or an http(s):// URL`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BackendError(`unknown backend "${value}": use local, heroku or an http(s):// URL`, {input: true})
   const normalized = url.href.replace(/\/$/, '')
   return {kind: 'url', name: normalized, url: normalized}
 }

@@ -32,8 +32,11 @@ export class UnreachableError extends Error {
 
 /** The backend is configured wrongly or could not be started (no token, daemon failed to start…). */
 export class BackendError extends Error {
-  constructor(message: string) {
+  /** True when the user named something invalid (exit 1 rather than 2). */
+  readonly input: boolean
+  constructor(message: string, options: {input?: boolean} = {}) {
     super(message)
+    this.input = options.input ?? false
     this.name = 'BackendError'
   }
 }

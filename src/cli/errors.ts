@@ -16,7 +16,8 @@ const HINTS: Record<string, string> = {
 /** The message and exit code for any error a command may throw. */
 export function describeError(error: unknown, context: {app?: string} = {}): {exit: number; message: string} {
   if (error instanceof InputError) return {exit: 1, message: error.message}
-  if (error instanceof UnreachableError || error instanceof BackendError) return {exit: 2, message: error.message}
+  if (error instanceof BackendError) return {exit: error.input ? 1 : 2, message: error.message}
+  if (error instanceof UnreachableError) return {exit: 2, message: error.message}
   if (error instanceof ApiError) {
     let message = error.message
     if (error.status === 404 && context.app && /couldn't find that app/i.test(message)) {

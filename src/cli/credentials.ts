@@ -1,0 +1,17 @@
+// The token git should use for a host (git:credentials), without starting the local daemon.
+import {chooseBackend, remoteToken} from '../api/backends.js'
+import {readDaemonInfo, readToken} from '../api/launcher.js'
+import {dataDir} from '../api/paths.js'
+
+export async function credentialsFor(protocol: string | undefined, host: string | undefined): Promise<string | undefined> {
+  if (!host || (protocol !== 'http' && protocol !== 'https')) return undefined
+  const choice = await chooseBackend(process.env)
+  if (choice.kind === 'local') {
+    const info = readDaemonInfo(dataDir())
+    if (!info) return undefined
+    const hosts = [new URL(info.url).host, `127.0.0.1:${info.routerPort}`, `localhost:${info.port}`, `localhost:${info.routerPort}`]
+    return hosts.includes(host) ? readToken(dataDir()) : undefined
+  }
+
+  return new URL(choice.url!).host === host ? remoteToken(choice) : undefined
+}
