@@ -1,0 +1,226 @@
+// One dyno process: spawn it from a launch plan, read its output continuously, signal it the way bwrap needs.
+//
+// Process layout under bwrap: [launcher (unshare → sh) →] outer bwrap (our child, its own process group) → bwrap as
+// pid 1 of the dyno's PID namespace (`--new-session`: pgid = its pid, learnt from `--info-fd`) → bash/app.
+// bwrap forwards no signals, so a graceful stop signals the inner group (the app and its children), never the outer
+// bwrap (a SIGTERM there would kill the sandbox at once via --die-with-parent). SIGKILL of the namespace's pid 1 makes
+// the kernel kill everything in the namespace, daemons that double-forked and left the group included. The dyno has
+// stopped when the outer bwrap exits (it exits as soon as the app's main process does); the namespace's pid 1 may
+// linger as a zombie for a second or two (shared/MEASUREMENTS.md §3), which we ignore.
+import {type ChildProcess, spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {connect, createServer} from 'node:net'
+import {constants} from 'node:os'
+import type {Readable} from 'node:stream'
+
+import type {LaunchPlan} from './sandbox.js'
+
+export interface ExitInfo {
+  /** Exit status like a shell reports it: the code, or 128 + signal number. */
+  status: number
+}
+
+export interface DynoProcess {
+  readonly child: ChildProcess
+  /** Resolves when the dyno's main process has exited (outer bwrap / bash gone). */
+  readonly exited: Promise<ExitInfo>
+  /** Pid of the sandbox's pid 1 (= the inner process group), when sandboxed. */
+  readonly innerPid: Promise<number | undefined>
+  readonly pid: number
+  /** SIGKILL everything of the dyno. */
+  kill(): void
+  /** SIGTERM every process of the dyno (the inner process group), not bwrap itself. */
+  terminate(): Promise<void>
+}
+
+function signalGroup(pgid: number | undefined, signal: NodeJS.Signals): boolean {
+  if (!pgid || pgid <= 1) return false
+  try {
+    process.kill(-pgid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function signalPid(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid || pid <= 1) return
+  try {
+    process.kill(pid, signal)
+  } catch {}
+}
+
+export class SpawnError extends Error {
+  readonly kind = 'Spawn'
+}
+
+export interface SpawnOptions {
+  /** stdin as a pipe (one-offs) instead of /dev/null. */
+  stdin?: boolean
+}
+
+/** Spawns a dyno. Throws SpawnError when the launcher itself cannot be executed. */
+export function spawnDyno(plan: LaunchPlan, options: SpawnOptions = {}): DynoProcess {
+  const stdio: Array<'ignore' | 'pipe'> = [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe']
+  if (plan.infoFd) stdio.push('pipe', 'pipe')
+  const child = spawn(plan.file, plan.args, {cwd: plan.cwd, detached: true, env: plan.env, stdio})
+  if (child.pid === undefined) {
+    // spawn reports ENOENT asynchronously; the pid is missing synchronously.
+    child.on('error', () => {})
+    throw new SpawnError(`Could not start ${plan.file}`)
+  }
+
+  const pid = child.pid
+  const exited = new Promise<ExitInfo>(resolve => {
+    child.on('error', () => {})
+    child.on('exit', (code, signal) => {
+      const status = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)
+      resolve({status})
+    })
+  })
+
+  let innerPid: Promise<number | undefined> = Promise.resolve(undefined)
+  if (plan.infoFd) {
+    const info = child.stdio[3] as Readable
+    const envPipe = child.stdio[4] as NodeJS.WritableStream & {on: any}
+    envPipe.on('error', () => {})
+    envPipe.end(plan.envPayload ?? Buffer.alloc(0))
+    innerPid = new Promise(resolve => {
+      let text = ''
+      const done = (value: number | undefined) => {
+        info.removeAllListeners('data')
+        info.destroy()
+        resolve(value)
+      }
+
+      info.on('data', (chunk: Buffer) => {
+        text += chunk.toString()
+        try {
+          const parsed = JSON.parse(text) as {'child-pid'?: number}
+          done(parsed['child-pid'])
+        } catch {}
+      })
+      info.on('error', () => resolve(undefined))
+      info.on('close', () => resolve(undefined))
+    })
+  }
+
+  let exitedFlag = false
+  void exited.then(async () => {
+    exitedFlag = true
+    // Leftovers: without a PID namespace, children that stayed in the group; with one, nothing (the kernel killed the
+    // namespace when its pid 1 exited), but a group kill of the inner group is harmless.
+    signalGroup(pid, 'SIGKILL')
+    if (plan.infoFd) signalGroup(await innerPid, 'SIGKILL')
+  })
+
+  return {
+    child,
+    exited,
+    innerPid,
+    kill() {
+      if (plan.infoFd) {
+        void innerPid.then(inner => {
+          signalPid(inner, 'SIGKILL')
+          signalGroup(inner, 'SIGKILL')
+        })
+      }
+
+      if (!exitedFlag) signalGroup(pid, 'SIGKILL')
+    },
+    pid,
+    async terminate() {
+      if (exitedFlag) return
+      if (!plan.infoFd) {
+        signalGroup(pid, 'SIGTERM')
+        return
+      }
+
+      const inner = await Promise.race([innerPid, new Promise<undefined>(r => setTimeout(r, 2000, undefined))])
+      if (exitedFlag) return
+      // No inner pid (the sandbox never came up): nothing graceful to do.
+      if (!inner || !signalGroup(inner, 'SIGTERM')) signalGroup(pid, 'SIGKILL')
+    },
+  }
+}
+
+/** Splits a byte stream into lines (max `maxBytes` per line, longer ones are split), never pausing the stream. */
+export function readLines(stream: Readable, onLine: (line: string) => void, maxBytes = 10_000): void {
+  let pending = ''
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk: string) => {
+    pending += chunk
+    let nl: number
+    while ((nl = pending.indexOf('\n')) !== -1) {
+      emit(pending.slice(0, nl))
+      pending = pending.slice(nl + 1)
+    }
+
+    while (pending.length > maxBytes) {
+      onLine(pending.slice(0, maxBytes))
+      pending = pending.slice(maxBytes)
+    }
+  })
+  stream.on('end', () => {
+    if (pending) emit(pending)
+    pending = ''
+  })
+  stream.on('error', () => {})
+
+  function emit(line: string) {
+    const clean = line.endsWith('\r') ? line.slice(0, -1) : line
+    for (let i = 0; i < clean.length || i === 0; i += maxBytes) onLine(clean.slice(i, i + maxBytes))
+  }
+}
+
+const recentPorts = new Map<number, number>()
+
+/** A free TCP port on loopback (not handed out again by this process within a minute). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer()
+      server.unref()
+      server.on('error', reject)
+      server.listen(0, '0.0.0.0', () => {
+        const {port} = server.address() as {port: number}
+        server.close(() => resolve(port))
+      })
+    })
+    const now = Date.now()
+    const last = recentPorts.get(port)
+    if (last && now - last < 60_000) continue
+    recentPorts.set(port, now)
+    if (recentPorts.size > 4096) for (const [p, t] of recentPorts) if (now - t > 60_000) recentPorts.delete(p)
+    return port
+  }
+
+  throw new Error('No free port found')
+}
+
+/** true when something accepts a TCP connection on the port (IPv4 loopback, then IPv6). */
+export function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect({host, port})
+    const finish = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+
+    socket.once('connect', () => finish(true))
+    socket.once('error', () => finish(false))
+    socket.setTimeout(1000, () => finish(false))
+  })
+}
+
+/** `starttime` of a process (field 22 of /proc/<pid>/stat), to tell a recorded pid from a reused one. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (fields[0] === 'Z') return undefined
+    return fields[19]
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,590 @@
+// The supervisor: converges each app's actual dyno processes to its desired state (current release + formation),
+// keeps them running (crash restart with backoff), and stops them gracefully. Commands never start processes; they
+// change the store and call converge().
+import {randomInt, randomUUID} from 'node:crypto'
+import {mkdirSync, rmdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {PassThrough, type Readable} from 'node:stream'
+
+import type {Dyno, DynoState} from '../../api/types.js'
+import type {DesiredApp, LogService, OneOffHandle, OneOffOptions, PlatformConfig, Supervisor, WebTarget} from '../context.js'
+
+import {accepts, type DynoProcess, freePort, readLines, spawnDyno} from './dyno.js'
+import {RunTable, stopLeftovers} from './runtable.js'
+import {APP_DIR, detectIsolation, dynoEnv, type IsolationInfo, launchPlan, memoryLimitBytes} from './sandbox.js'
+import {SlugCache} from './slugs.js'
+
+export {type IsolationInfo, type IsolationMode} from './sandbox.js'
+export {SlugCache} from './slugs.js'
+
+type Release = NonNullable<DesiredApp['release']>
+type State = 'complete' | DynoState
+
+export interface SupervisorDeps {
+  /** Ids of every app in the store (daemon start converges them all). */
+  appIds(): string[]
+  config: Pick<PlatformConfig, 'bootTimeoutMs' | 'dataDir' | 'stopGraceMs'>
+  desired(appId: string): DesiredApp | null
+  logs: Pick<LogService, 'append'>
+}
+
+export interface SupervisorOptions {
+  /** Second crash in a row waits this long, then doubling (default 1 s; env FERRY_RESTART_BACKOFF_BASE_MS). */
+  backoffBaseMs?: number
+  /** Cap of the crash backoff (default 5 min; env FERRY_RESTART_BACKOFF_MAX_MS). */
+  backoffMaxMs?: number
+  /** Force an isolation mode ('none' / 'bwrap' / 'bwrap-overlay'); default: the best this host supports (env FERRY_ISOLATION). */
+  isolation?: string
+  /** Web dyno port probe interval (default 10 ms). */
+  probeIntervalMs?: number
+}
+
+interface DynoRecord {
+  appId: string
+  appName: string
+  /** Stopped before its process was spawned: launch() must not spawn it. */
+  cancelled?: boolean
+  cgroup?: string
+  command: string
+  createdAt: Date
+  /** Crashes since the last release change / manual restart (drives the backoff). */
+  failures: number
+  id: string
+  name: string
+  oneOff?: {
+    attach: boolean
+    env: Record<string, string>
+    exit: (status: number) => void
+    output: PassThrough
+  }
+  port: number
+  proc?: DynoProcess
+  release: Release
+  restartTimer?: NodeJS.Timeout
+  size: string
+  state: State
+  stopping?: Promise<void>
+  type: string
+  updatedAt: Date
+}
+
+interface AppRuntime {
+  appName: string
+  dynos: Map<string, DynoRecord>
+  /** A converge queued behind the running one (calls coalesce into it). */
+  next?: Promise<void>
+  /** Tail of this app's serialized operations. */
+  tail: Promise<void>
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup/memory/ferry'
+
+function indexOf(name: string): number {
+  return Number(name.slice(name.lastIndexOf('.') + 1)) || 0
+}
+
+export class DynoSupervisor implements Supervisor {
+  /** Resolved isolation (after start()). */
+  isolation: IsolationInfo = {detail: 'not started', memoryLimits: false, mode: 'none'}
+  readonly slugs: SlugCache
+  private readonly apps = new Map<string, AppRuntime>()
+  private readonly backoffBaseMs: number
+  private readonly backoffMaxMs: number
+  /** Old dynos being stopped after they were replaced (shutdown waits for them). */
+  private readonly draining = new Set<Promise<void>>()
+  private gcTimer?: NodeJS.Timeout
+  private readonly probeIntervalMs: number
+  private recovered?: Promise<void>
+  private readonly runTable: RunTable
+  private readonly scratchMount: string
+  private shuttingDown = false
+  private started?: Promise<void>
+
+  constructor(
+    private readonly deps: SupervisorDeps,
+    private readonly options: SupervisorOptions = {},
+  ) {
+    const env = process.env
+    this.backoffBaseMs = options.backoffBaseMs ?? (Number(env.FERRY_RESTART_BACKOFF_BASE_MS) || 1000)
+    this.backoffMaxMs = options.backoffMaxMs ?? (Number(env.FERRY_RESTART_BACKOFF_MAX_MS) || 5 * 60_000)
+    this.probeIntervalMs = options.probeIntervalMs ?? 10
+    this.slugs = new SlugCache(deps.config.dataDir)
+    this.runTable = new RunTable(join(deps.config.dataDir, 'run'))
+    this.scratchMount = join(deps.config.dataDir, 'run', 'sandbox')
+  }
+
+  /** Detects the isolation mode and stops leftovers of a crashed daemon. Idempotent; called by converge too. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      this.isolation = await detectIsolation(this.scratchMount, this.options.isolation ?? process.env.FERRY_ISOLATION)
+      this.recovered ??= this.recover()
+      await this.recovered
+    })()
+    return this.started
+  }
+
+  // ---- Supervisor interface ----
+
+  converge(appId: string): Promise<void> {
+    if (this.shuttingDown) return Promise.resolve()
+    const app = this.runtime(appId)
+    if (app.next) return app.next
+    const next = this.serial(appId, async () => {
+      if (app.next === next) app.next = undefined
+      await this.convergeNow(appId)
+    })
+    app.next = next
+    return next
+  }
+
+  async convergeAll(): Promise<void> {
+    await this.start()
+    const ids = new Set([...this.apps.keys(), ...this.deps.appIds()])
+    await Promise.all([...ids].map(id => this.converge(id)))
+    this.scheduleGc(0)
+  }
+
+  dynos(appId: string): Dyno[] {
+    const app = this.apps.get(appId)
+    if (!app) return []
+    return [...app.dynos.values()].map(rec => this.toDyno(rec)).sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))
+  }
+
+  restart(appId: string, target: {name?: string; type?: string} = {}): Promise<void> {
+    return this.serial(appId, async () => {
+      const app = this.apps.get(appId)
+      if (!app) return
+      const matched = [...app.dynos.values()].filter(rec => this.matches(rec, target))
+      await Promise.all(matched.map(async rec => {
+          if (rec.oneOff) return this.stopDyno(rec)
+          rec.failures = 0
+          await this.replace(app, rec, rec.release, rec.command, rec.size)
+        }))
+    })
+  }
+
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true
+    clearTimeout(this.gcTimer)
+    const all = [...this.apps.values()].flatMap(app => [...app.dynos.values()])
+    await Promise.all([...all.map(rec => this.stopDyno(rec)), ...this.draining])
+    this.runTable.flush()
+  }
+
+  async startOneOff(options: OneOffOptions & {release?: DesiredApp['release']}): Promise<OneOffHandle> {
+    await this.start()
+    const desired = this.deps.desired(options.appId)
+    if (!desired) throw Object.assign(new Error("Couldn't find that app."), {kind: 'NotFound'})
+    const release = options.release ?? desired.release
+    if (!release) throw Object.assign(new Error('App has no release with a slug yet: deploy it first.'), {kind: 'Conflict'})
+    const app = this.runtime(options.appId, desired.appName)
+    const type = options.type ?? 'run'
+    let name: string
+    do name = `${type}.${randomInt(1000, 10_000)}`
+    while (app.dynos.has(name))
+    let exit!: (status: number) => void
+    const exitPromise = new Promise<number>(resolve => {
+      exit = resolve
+    })
+    const output = new PassThrough()
+    if (!options.attach) output.resume()
+    const rec = this.newRecord(app, options.appId, name, type, options.command, 'Basic', release)
+    rec.oneOff = {attach: options.attach, env: options.env ?? {}, exit, output}
+    app.dynos.set(name, rec)
+    await this.slugs.ensure(release.id, release.slugPath).catch(error => {
+      app.dynos.delete(name)
+      throw error
+    })
+    await this.launch(rec)
+    const child = rec.proc?.child
+    const stdin = child?.stdin ?? new PassThrough()
+    stdin.on('error', () => {})
+    return {
+      dyno: this.toDyno(rec),
+      exit: exitPromise,
+      output,
+      stdin,
+      stop: () => this.stopDyno(rec),
+    }
+  }
+
+  stop(appId: string, target: {name?: string; type?: string}): Promise<void> {
+    // A stopped formation dyno is replaced by the dyno manager (formation unchanged): for those, stop = restart.
+    return this.restart(appId, target)
+  }
+
+  webTargets(appId: string): WebTarget[] {
+    const app = this.apps.get(appId)
+    if (!app) return []
+    return [...app.dynos.values()].filter(rec => rec.type === 'web' && rec.state === 'up' && !rec.oneOff).map(rec => ({dyno: rec.name, port: rec.port}))
+  }
+
+  /** true when the app has a dyno with this name / a formation type with dynos (for 404s in routes). */
+  hasDyno(appId: string, name: string): boolean {
+    return Boolean(this.apps.get(appId)?.dynos.has(name))
+  }
+
+  /** Removes unpacked releases no dyno and no current release uses. */
+  async gcReleases(): Promise<string[]> {
+    const keep = new Set<string>()
+    for (const app of this.apps.values()) for (const rec of app.dynos.values()) keep.add(rec.release.id)
+    for (const id of this.deps.appIds()) {
+      const release = this.deps.desired(id)?.release
+      if (release) keep.add(release.id)
+    }
+
+    return this.slugs.gc(keep)
+  }
+
+  // ---- convergence ----
+
+  private async convergeNow(appId: string): Promise<void> {
+    await this.start()
+    if (this.shuttingDown) return
+    const desired = this.deps.desired(appId)
+    const app = this.runtime(appId)
+    if (!desired) {
+      // App destroyed: everything stops, one-offs included.
+      await Promise.all([...app.dynos.values()].map(rec => this.stopDyno(rec)))
+      this.apps.delete(appId)
+      this.scheduleGc()
+      return
+    }
+
+    app.appName = desired.appName
+    const release = desired.release
+    const wanted = new Map<string, {command: string; size: string; type: string}>()
+    if (release) {
+      for (const f of desired.formation) for (let i = 1; i <= f.quantity; i++) wanted.set(`${f.type}.${i}`, f)
+    }
+
+    if (release && wanted.size > 0) {
+      try {
+        await this.slugs.ensure(release.id, release.slugPath)
+      } catch (error) {
+        this.log(appId, 'api', `Error: could not unpack release v${release.version}: ${(error as Error).message}`)
+        return
+      }
+    }
+
+    const formationDynos = [...app.dynos.values()].filter(rec => !rec.oneOff)
+    const surplus = formationDynos.filter(rec => !wanted.has(rec.name)).sort((a, b) => indexOf(b.name) - indexOf(a.name))
+    const jobs: Array<Promise<void>> = surplus.map(rec => this.stopDyno(rec))
+    for (const [name, f] of wanted) {
+      const rec = app.dynos.get(name)
+      if (!rec) {
+        const fresh = this.newRecord(app, appId, name, f.type, f.command, f.size, release!)
+        app.dynos.set(name, fresh)
+        jobs.push(this.launch(fresh))
+      } else if (rec.release.id !== release!.id || rec.command !== f.command) {
+        jobs.push(this.replace(app, rec, release!, f.command, f.size))
+      } else {
+        rec.size = f.size
+      }
+    }
+
+    await Promise.all(jobs)
+    if (surplus.length > 0 || jobs.length > surplus.length) this.scheduleGc()
+  }
+
+  /** Stops `old` (SIGTERM sent first) and starts a fresh dyno with the same name, without waiting for the old one. */
+  private async replace(app: AppRuntime, old: DynoRecord, release: Release, command: string, size: string): Promise<void> {
+    const fresh = this.newRecord(app, old.appId, old.name, old.type, command, size, release)
+    fresh.failures = old.release.id === release.id ? old.failures : 0
+    if (old.restartTimer) clearTimeout(old.restartTimer)
+    app.dynos.set(old.name, fresh)
+    const stopping = this.stopDyno(old, false)
+    this.draining.add(stopping)
+    void stopping.finally(() => this.draining.delete(stopping))
+    await Promise.all([stopping, this.slugs.ensure(release.id, release.slugPath).then(() => this.launch(fresh))])
+  }
+
+  private newRecord(app: AppRuntime, appId: string, name: string, type: string, command: string, size: string, release: Release): DynoRecord {
+    const now = new Date()
+    return {
+      appId,
+      appName: app.appName,
+      command,
+      createdAt: now,
+      failures: 0,
+      id: randomUUID(),
+      name,
+      port: 0,
+      release,
+      size,
+      state: 'starting',
+      type,
+      updatedAt: now,
+    }
+  }
+
+  // ---- one dyno's life ----
+
+  private async launch(rec: DynoRecord): Promise<void> {
+    if (this.shuttingDown) return
+    const {isolation} = this
+    rec.port = await freePort()
+    if (rec.cancelled || this.shuttingDown) return
+    rec.id = randomUUID()
+    rec.createdAt = new Date()
+    const releaseDir = this.slugs.dirFor(rec.release.id)
+    const sandboxed = isolation.mode !== 'none'
+    const env = dynoEnv({
+      config: rec.release.env,
+      dyno: rec.name,
+      extra: rec.oneOff?.env,
+      home: sandboxed ? APP_DIR : releaseDir,
+      port: rec.port,
+    })
+    rec.cgroup = sandboxed && isolation.memoryLimits ? this.makeCgroup(rec) : undefined
+    const plan = launchPlan(isolation.mode, {cgroupDir: rec.cgroup, command: rec.command, dyno: rec.name, releaseDir, scratchMount: this.scratchMount}, env)
+    this.setState(rec, 'starting')
+    this.log(rec.appId, rec.name, `Starting process with command \`${rec.command}\``)
+    let proc: DynoProcess
+    try {
+      proc = spawnDyno(plan, {stdin: Boolean(rec.oneOff)})
+    } catch (error) {
+      this.log(rec.appId, rec.name, `Error: could not start the dyno: ${(error as Error).message}`)
+      this.onExit(rec, undefined, 127)
+      return
+    }
+
+    rec.proc = proc
+    const key = `${rec.appId}/${rec.name}/${rec.id}`
+    this.runTable.add(key, {app: rec.appId, dyno: rec.name, pid: proc.pid})
+    void proc.innerPid.then(inner => inner && this.runTable.setInner(key, inner))
+    this.pipeOutput(rec, proc)
+    void proc.exited.then(({status}) => {
+      this.runTable.remove(key)
+      this.onExit(rec, proc, status)
+    })
+    if (rec.type === 'web' && !rec.oneOff) void this.waitForPort(rec, proc)
+    else this.setState(rec, 'up')
+  }
+
+  private pipeOutput(rec: DynoRecord, proc: DynoProcess): void {
+    const {stderr, stdout} = proc.child as {stderr: Readable; stdout: Readable}
+    const one = rec.oneOff
+    if (one) {
+      let open = 2
+      for (const stream of [stdout, stderr]) {
+        stream.on('data', (chunk: Buffer) => {
+          if (!one.output.write(chunk) && one.attach) {
+            stream.pause()
+            one.output.once('drain', () => stream.resume())
+          }
+        })
+        stream.on('close', () => {
+          if (--open === 0) one.output.end()
+        })
+        stream.on('error', () => {})
+      }
+
+      if (one.attach) return
+      readLines(one.output, line => this.deps.logs.append(rec.appId, {dyno: rec.name, message: line, source: 'app'}))
+      return
+    }
+
+    // Read continuously (never block the dyno); the log service is synchronous, so nothing needs dropping here.
+    const onLine = (line: string) => this.deps.logs.append(rec.appId, {dyno: rec.name, message: line, source: 'app'})
+    readLines(stdout, onLine)
+    readLines(stderr, onLine)
+  }
+
+  private async waitForPort(rec: DynoRecord, proc: DynoProcess): Promise<void> {
+    const deadline = Date.now() + this.deps.config.bootTimeoutMs
+    let attempt = 0
+    while (rec.proc === proc && rec.state === 'starting' && !rec.stopping) {
+      if (Date.now() > deadline) {
+        const seconds = Math.round(this.deps.config.bootTimeoutMs / 1000)
+        this.log(rec.appId, rec.name, `Error R10 (Boot timeout) -> Web process failed to bind to $PORT within ${seconds} seconds of launch`)
+        this.log(rec.appId, rec.name, 'Stopping process with SIGKILL')
+        proc.kill()
+        return
+      }
+
+      const ok = await accepts(rec.port, attempt++ % 4 === 3 ? '::1' : '127.0.0.1')
+      if (ok && rec.proc === proc && rec.state === 'starting' && !rec.stopping) {
+        this.setState(rec, 'up')
+        return
+      }
+
+      await new Promise(r => setTimeout(r, this.probeIntervalMs))
+    }
+  }
+
+  private onExit(rec: DynoRecord, proc: DynoProcess | undefined, status: number): void {
+    if (rec.proc !== proc) return
+    rec.proc = undefined
+    if (rec.cgroup) this.removeCgroup(rec.cgroup)
+    this.log(rec.appId, rec.name, `Process exited with status ${status}`)
+    const app = this.apps.get(rec.appId)
+    if (rec.oneOff) {
+      this.setState(rec, 'complete')
+      if (app?.dynos.get(rec.name) === rec) app.dynos.delete(rec.name)
+      rec.oneOff.exit(status)
+      return
+    }
+
+    if (rec.stopping || this.shuttingDown) {
+      this.setState(rec, 'down')
+      return
+    }
+
+    this.setState(rec, 'crashed')
+    if (app?.dynos.get(rec.name) !== rec) return
+    rec.failures++
+    const delay = rec.failures <= 1 ? 0 : Math.min(this.backoffBaseMs * (2 ** (rec.failures - 2)), this.backoffMaxMs)
+    rec.restartTimer = setTimeout(() => {
+      rec.restartTimer = undefined
+      if (this.shuttingDown || rec.stopping || app.dynos.get(rec.name) !== rec || rec.state !== 'crashed') return
+      void this.launch(rec)
+    }, delay)
+    rec.restartTimer.unref()
+  }
+
+  /** SIGTERM to every process of the dyno, SIGKILL after the grace period; resolves once its processes are gone. */
+  private stopDyno(rec: DynoRecord, remove = true): Promise<void> {
+    if (rec.restartTimer) clearTimeout(rec.restartTimer)
+    rec.restartTimer = undefined
+    const app = this.apps.get(rec.appId)
+    const forget = () => {
+      if (remove && app?.dynos.get(rec.name) === rec) app.dynos.delete(rec.name)
+    }
+
+    if (rec.stopping) return rec.stopping.then(forget)
+    const proc = rec.proc
+    if (!proc) {
+      rec.cancelled = true
+      if (rec.state !== 'down' && rec.state !== 'complete') this.setState(rec, 'down')
+      forget()
+      return Promise.resolve()
+    }
+
+    rec.stopping = (async () => {
+      this.log(rec.appId, rec.name, 'Stopping all processes with SIGTERM')
+      await proc.terminate()
+      const grace = this.deps.config.stopGraceMs
+      const timer = setTimeout(() => {
+        const seconds = grace % 1000 === 0 ? grace / 1000 : (grace / 1000).toFixed(1)
+        this.log(rec.appId, rec.name, `Error R12 (Exit timeout) -> At least one process failed to exit within ${seconds} seconds of SIGTERM`)
+        this.log(rec.appId, rec.name, 'Stopping remaining processes with SIGKILL')
+        proc.kill()
+      }, grace)
+      await proc.exited
+      clearTimeout(timer)
+      // onExit (same tick as `exited`) has logged and set the state by now.
+    })()
+    return rec.stopping.then(forget)
+  }
+
+  // ---- helpers ----
+
+  private matches(rec: DynoRecord, target: {name?: string; type?: string}): boolean {
+    if (target.name) return rec.name === target.name || rec.id === target.name
+    if (target.type) return rec.type === target.type && !rec.oneOff
+    return true
+  }
+
+  private setState(rec: DynoRecord, state: State): void {
+    if (rec.state === state) return
+    const from = rec.state
+    rec.state = state
+    rec.updatedAt = new Date()
+    // A brand-new dyno has no previous state to report.
+    if (!(from === 'starting' && state === 'starting')) this.log(rec.appId, rec.name, `State changed from ${from} to ${state}`)
+  }
+
+  private log(appId: string, dyno: string, message: string): void {
+    try {
+      this.deps.logs.append(appId, {dyno, message, source: 'heroku'})
+    } catch {}
+  }
+
+  private runtime(appId: string, appName?: string): AppRuntime {
+    let app = this.apps.get(appId)
+    if (!app) {
+      app = {appName: appName ?? this.deps.desired(appId)?.appName ?? appId, dynos: new Map(), tail: Promise.resolve()}
+      this.apps.set(appId, app)
+    }
+
+    return app
+  }
+
+  /** Runs `fn` after the app's previous operations (converge/restart/stop never interleave for one app). */
+  private serial(appId: string, fn: () => Promise<void>): Promise<void> {
+    const app = this.runtime(appId)
+    const run = app.tail.then(fn)
+    app.tail = run.catch(() => {})
+    return run
+  }
+
+  private toDyno(rec: DynoRecord): Dyno {
+    return {
+      app: {id: rec.appId, name: rec.appName},
+      attach_url: null,
+      command: rec.command,
+      created_at: rec.createdAt.toISOString(),
+      id: rec.id,
+      name: rec.name,
+      release: {id: rec.release.id, version: rec.release.version},
+      size: rec.size,
+      state: rec.state === 'complete' ? 'down' : rec.state,
+      type: rec.type,
+      updated_at: rec.updatedAt.toISOString(),
+    }
+  }
+
+  private async recover(): Promise<void> {
+    const leftovers = this.runTable.readLeftovers()
+    if (leftovers.length === 0) return
+    const found = await stopLeftovers(leftovers, Math.min(this.deps.config.stopGraceMs, 1000))
+    for (const e of leftovers) if (found > 0) this.log(e.app, e.dyno, 'Stopping leftover process of a previous platform run')
+    this.runTable.flush()
+  }
+
+  private scheduleGc(delayMs = 30_000): void {
+    if (this.shuttingDown) return
+    clearTimeout(this.gcTimer)
+    this.gcTimer = setTimeout(() => void this.gcReleases().catch(() => {}), delayMs)
+    this.gcTimer.unref()
+  }
+
+  private makeCgroup(rec: DynoRecord): string | undefined {
+    const dir = join(CGROUP_ROOT, rec.id)
+    try {
+      mkdirSync(dir, {recursive: true})
+      writeFileSync(join(dir, 'memory.limit_in_bytes'), String(memoryLimitBytes(rec.size)))
+      return dir
+    } catch {
+      return undefined
+    }
+  }
+
+  private removeCgroup(dir: string): void {
+    // The cgroup empties once the sandbox's zombie pid 1 is reaped; retry for a few seconds.
+    let tries = 0
+    const attempt = () => {
+      try {
+        rmdirSync(dir)
+      } catch {
+        if (++tries < 20) setTimeout(attempt, 500).unref()
+      }
+    }
+
+    attempt()
+  }
+}
+
+/** Wiring for the daemon: `createSupervisor(ctx)` with the platform context (or any object with the same parts). */
+export function createSupervisor(ctx: {
+  config: SupervisorDeps['config']
+  desired(appId: string): DesiredApp | null
+  logs: SupervisorDeps['logs']
+  store: {listApps(): Array<{id: string}>}
+}, options?: SupervisorOptions): DynoSupervisor {
+  return new DynoSupervisor(
+    {appIds: () => ctx.store.listApps().map(a => a.id), config: ctx.config, desired: id => ctx.desired(id), logs: ctx.logs},
+    options,
+  )
+}

@@ -1,0 +1,106 @@
+// The table of running dyno processes (`<dataDir>/run/dynos.json`, written atomically): after a crash of the daemon
+// (kill -9) the next daemon finds the leftover dynos by their recorded pids/process groups and stops them.
+import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {processStartTime} from './dyno.js'
+
+export interface RunEntry {
+  app: string
+  dyno: string
+  /** Sandbox's pid 1 = inner process group (bwrap), when known. */
+  innerPid?: number
+  innerStart?: string
+  /** Our direct child = leader of the outer process group. */
+  pid: number
+  start?: string
+}
+
+export class RunTable {
+  private readonly entries = new Map<string, RunEntry>()
+  private readonly path: string
+  private scheduled = false
+
+  constructor(runDir: string) {
+    this.path = join(runDir, 'dynos.json')
+  }
+
+  add(key: string, entry: RunEntry): void {
+    this.entries.set(key, {...entry, start: processStartTime(entry.pid)})
+    this.schedule()
+  }
+
+  setInner(key: string, innerPid: number): void {
+    const entry = this.entries.get(key)
+    if (!entry) return
+    entry.innerPid = innerPid
+    entry.innerStart = processStartTime(innerPid)
+    this.schedule()
+  }
+
+  remove(key: string): void {
+    if (this.entries.delete(key)) this.schedule()
+  }
+
+  /** Entries left by a previous daemon (whose processes may or may not still exist). */
+  readLeftovers(): RunEntry[] {
+    try {
+      const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as {dynos?: RunEntry[]}
+      return Array.isArray(parsed.dynos) ? parsed.dynos : []
+    } catch {
+      return []
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false
+    mkdirSync(join(this.path, '..'), {recursive: true})
+    const tmp = `${this.path}.${process.pid}.tmp`
+    writeFileSync(tmp, JSON.stringify({daemonPid: process.pid, dynos: [...this.entries.values()]}, null, 1))
+    renameSync(tmp, this.path)
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    // Coalesce the writes of a 50-dyno scale-up into one.
+    setImmediate(() => this.flush())
+  }
+}
+
+function alive(pid: number | undefined, start: string | undefined): boolean {
+  return Boolean(pid && start && processStartTime(pid) === start)
+}
+
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal)
+  } catch {}
+}
+
+/**
+ * Stops the dyno processes a crashed daemon left behind: SIGTERM to their groups, SIGKILL after `graceMs`.
+ * Only processes whose pid AND start time match the record are touched (pids are reused). Returns how many were found.
+ */
+export async function stopLeftovers(entries: RunEntry[], graceMs: number): Promise<number> {
+  const live = entries.filter(e => alive(e.pid, e.start) || alive(e.innerPid, e.innerStart))
+  if (live.length === 0) return 0
+  for (const e of live) {
+    if (alive(e.innerPid, e.innerStart)) kill(-e.innerPid!, 'SIGTERM')
+    else if (!e.innerPid && alive(e.pid, e.start)) kill(-e.pid, 'SIGTERM')
+  }
+
+  const deadline = Date.now() + graceMs
+  const running = () => live.filter(e => alive(e.pid, e.start) || alive(e.innerPid, e.innerStart))
+  while (running().length > 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 20))
+  for (const e of running()) {
+    if (alive(e.innerPid, e.innerStart)) {
+      kill(e.innerPid!, 'SIGKILL')
+      kill(-e.innerPid!, 'SIGKILL')
+    }
+
+    if (alive(e.pid, e.start)) kill(-e.pid, 'SIGKILL')
+  }
+
+  return live.length
+}

@@ -1,0 +1,307 @@
+// How a dyno process is launched: its environment, and the bubblewrap sandbox around it.
+//
+// Writable, ephemeral /app without copying (shared/MEASUREMENTS.md §4: copying a node_modules costs seconds, bwrap 0.8
+// has no overlay option). The choice, in order of preference:
+//  'bwrap-overlay' (root): the launcher enters a private mount namespace (`unshare -m`), mounts a per-dyno tmpfs and a
+//      kernel overlayfs on it (lower = the shared, read-only unpacked release; upper/work on that tmpfs; ~2 ms), then
+//      execs bwrap, which binds the merged dir as /app. The app can write ANYWHERE under /app (and /tmp); writes live
+//      in the dyno's tmpfs (memory, capped at `scratchSize`) and vanish when the dyno stops; the release dir is
+//      never modified, so every start is pristine. Nothing is written on disk, nothing needs cleaning up.
+//  'bwrap' (no overlay: not root, or overlayfs refused): /app is a read-only bind of the shared release; the app can
+//      write only to /tmp (a private tmpfs) and /dev/shm; writes under /app fail with EROFS.
+//  'none' (no bwrap): a plain process group in the release dir, HOME = the release dir; no isolation, writes land in
+//      the shared release dir and persist. `ferry platform:status` reports `isolation: none (install bubblewrap)`.
+// In both bwrap modes: new PID/IPC/UTS/mount (and cgroup) namespaces, hostname = dyno name, all capabilities dropped,
+// read-only /usr (+ merged-/usr symlinks) and the few /etc files node needs, private /proc, /dev and /tmp, host
+// network (each dyno has its own $PORT). The data dir, the platform token, $HOME and other apps are simply not
+// mounted. The dyno env is handed to the sandbox on a pipe (`--file`), not in argv or in the launchers' env: config
+// vars never show in `ps` and never reach host-side tools (a config var named LD_PRELOAD would otherwise apply to them).
+import {execFile} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
+import {existsSync, lstatSync, readlinkSync, realpathSync} from 'node:fs'
+import {mkdir, rm, writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+export type IsolationMode = 'bwrap' | 'bwrap-overlay' | 'none'
+
+export interface IsolationInfo {
+  /** Human sentence for platform status. */
+  detail: string
+  /** Memory limits per dyno size via cgroup v1 `memory` controller (root only). */
+  memoryLimits: boolean
+  mode: IsolationMode
+}
+
+export const BASH = '/usr/bin/bash'
+export const APP_DIR = '/app'
+const ENV_FILE = '/run/ferry/env'
+const ETC_FILES = ['passwd', 'group', 'hosts', 'nsswitch.conf', 'resolv.conf', 'localtime', 'ssl', 'ca-certificates', 'alternatives', 'mime.types']
+const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']
+
+/** Heroku's dyno memory per size, enforced as a hard cgroup limit when available. */
+export const SIZE_MEMORY_MB: Record<string, number> = {
+  basic: 512,
+  eco: 512,
+  free: 512,
+  hobby: 512,
+  'performance-l': 14_336,
+  'performance-m': 2560,
+  'standard-1x': 512,
+  'standard-2x': 1024,
+}
+
+export function memoryLimitBytes(size: string): number {
+  return (SIZE_MEMORY_MB[size.toLowerCase()] ?? 512) * 1024 * 1024
+}
+
+export interface DynoEnvOptions {
+  /** Release config vars. */
+  config: Record<string, string>
+  dyno: string
+  /** Extra env (one-off `-e`, TERM, …): applied after config vars. */
+  extra?: Record<string, string>
+  /** App root as the process sees it (`/app` in a sandbox, the release dir without one). */
+  home: string
+  port: number
+}
+
+/** The dyno's environment, built from scratch (nothing leaks from the daemon's env). */
+export function dynoEnv(options: DynoEnvOptions): Record<string, string> {
+  const {home} = options
+  return {
+    ...options.config,
+    ...options.extra,
+    DYNO: options.dyno,
+    HOME: home,
+    PATH: `${home}/bin:${home}/node_modules/.bin:/usr/local/bin:/usr/bin:/bin`,
+    PORT: String(options.port),
+    PS1: String.raw`\[\033[01;34m\]\w\[\033[00m\] \[\033[01;32m\]$ \[\033[00m\]`,
+    ...(options.extra?.TERM ? {} : {TERM: 'dumb'}),
+  }
+}
+
+/**
+ * Boot script run by bash inside the dyno: load the env (sandbox only), source `.profile.d/*.sh` then `.profile`,
+ * then exec the Procfile command through `bash -c` like Heroku. $1 = command, $2 = env file ('' = env already set).
+ */
+export function bootScript(home: string): string {
+  return [
+    '__ferry_cmd=$1; __ferry_env=$2; set --',
+    'if [ -n "$__ferry_env" ]; then while IFS= read -r -d "" __kv; do export "$__kv"; done < "$__ferry_env"; fi',
+    `for __f in ${home}/.profile.d/*.sh; do if [ -r "$__f" ]; then . "$__f"; fi; done`,
+    `if [ -r ${home}/.profile ]; then . ${home}/.profile; fi`,
+    'unset __f __kv __ferry_env',
+    `exec ${BASH} -c "$__ferry_cmd"`,
+  ].join('\n')
+}
+
+/** NUL-separated `KEY=value` entries, read by the boot script (values may hold newlines). */
+export function encodeEnv(env: Record<string, string>): Buffer {
+  return Buffer.from(Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join(''))
+}
+
+function hostRootArgs(): string[] {
+  const args: string[] = ['--ro-bind', '/usr', '/usr']
+  for (const name of ROOT_LINKS) {
+    const path = `/${name}`
+    try {
+      const st = lstatSync(path)
+      if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path)
+      else if (st.isDirectory()) args.push('--ro-bind', path, path)
+    } catch {}
+  }
+
+  for (const name of ETC_FILES) {
+    const path = `/etc/${name}`
+    if (existsSync(path)) args.push('--ro-bind', path, path)
+  }
+
+  // Node installed outside /usr (nvm, /opt): make that one install visible, read-only, at the same path.
+  try {
+    const node = realpathSync(process.execPath)
+    if (!node.startsWith('/usr/')) {
+      const prefix = dirname(dirname(node))
+      args.push('--ro-bind', prefix, prefix)
+    }
+  } catch {}
+
+  return args
+}
+
+let hostArgsCache: string[] | undefined
+
+export interface SandboxSpec {
+  command: string
+  dyno: string
+  /** Release dir, bound (overlaid) as /app. */
+  releaseDir: string
+  /** For 'bwrap-overlay': an empty directory on the host where the private tmpfs is mounted (per daemon is enough). */
+  scratchMount: string
+  /** tmpfs size for the overlay's writable layer (e.g. `1g`). */
+  scratchSize?: string
+  /** cgroup directory to join before exec (memory limit), or undefined. */
+  cgroupDir?: string
+}
+
+/** bwrap flags for one dyno; `appSource` is what becomes /app. fd 3 = info (child pid), fd 4 = env. */
+export function bwrapArgs(spec: Pick<SandboxSpec, 'command' | 'dyno'>, appSource: string, writableApp: boolean): string[] {
+  hostArgsCache ??= hostRootArgs()
+  return [
+    // Without root, bwrap (not setuid on Debian) needs a user namespace to create the others.
+    ...(process.getuid?.() === 0 ? [] : ['--unshare-user']),
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--hostname',
+    spec.dyno,
+    '--die-with-parent',
+    // The app runs in its own session/process group (pgid = the sandbox's init): the supervisor signals that group
+    // (bwrap does not forward signals) and a dyno cannot push keystrokes into the daemon's terminal.
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    ...hostArgsCache,
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--tmpfs',
+    '/tmp',
+    writableApp ? '--bind' : '--ro-bind',
+    appSource,
+    APP_DIR,
+    '--chdir',
+    APP_DIR,
+    '--info-fd',
+    '3',
+    '--perms',
+    '0400',
+    '--file',
+    '4',
+    ENV_FILE,
+    '--',
+    BASH,
+    '-c',
+    bootScript(APP_DIR),
+    'ferry-boot',
+    spec.command,
+    ENV_FILE,
+  ]
+}
+
+/**
+ * Runs (inside `unshare -m`, as root) before bwrap: join the dyno's cgroup, mount the tmpfs + overlay, exec bwrap.
+ * $1 scratch mount point, $2 release dir, $3 tmpfs size, $4 cgroup dir or '', rest = bwrap argv.
+ */
+const OVERLAY_LAUNCHER = [
+  'set -e',
+  'scratch=$1; lower=$2; size=$3; cgroup=$4; shift 4',
+  'if [ -n "$cgroup" ]; then echo $$ > "$cgroup/cgroup.procs"; fi',
+  'mount -t tmpfs -o "size=$size,mode=0755" ferry-dyno "$scratch"',
+  'mkdir "$scratch/upper" "$scratch/work" "$scratch/app"',
+  'mount -t overlay overlay -o "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work" "$scratch/app"',
+  'exec "$@"',
+].join('\n')
+
+const CGROUP_LAUNCHER = ['set -e', 'echo $$ > "$1/cgroup.procs"', 'shift', 'exec "$@"'].join('\n')
+
+/** Minimal env for host-side launchers (unshare, sh, mount, bwrap): nothing from the app. */
+const LAUNCHER_ENV = {LANG: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
+
+export interface LaunchPlan {
+  args: string[]
+  cwd: string
+  /** Env for the spawned file (launcher env for sandboxes, the dyno env without one). */
+  env: Record<string, string>
+  /** bytes to write on fd 4 (sandbox env), or undefined when the env is passed directly. */
+  envPayload?: Buffer
+  file: string
+  /** true when fd 3 carries bwrap's info JSON (child-pid of the sandbox's init). */
+  infoFd: boolean
+}
+
+export function launchPlan(mode: IsolationMode, spec: SandboxSpec, env: Record<string, string>): LaunchPlan {
+  if (mode === 'none') {
+    return {
+      args: ['-c', bootScript(spec.releaseDir), 'ferry-boot', spec.command, ''],
+      cwd: spec.releaseDir,
+      env,
+      file: BASH,
+      infoFd: false,
+    }
+  }
+
+  const envPayload = encodeEnv(env)
+  if (mode === 'bwrap-overlay') {
+    const bwrap = bwrapArgs(spec, join(spec.scratchMount, 'app'), true)
+    return {
+      args: [
+        '-m',
+        '--propagation',
+        'private',
+        '/bin/sh',
+        '-c',
+        OVERLAY_LAUNCHER,
+        'ferry-launch',
+        spec.scratchMount,
+        spec.releaseDir,
+        spec.scratchSize ?? '1g',
+        spec.cgroupDir ?? '',
+        'bwrap',
+        ...bwrap,
+      ],
+      cwd: '/',
+      env: LAUNCHER_ENV,
+      envPayload,
+      file: 'unshare',
+      infoFd: true,
+    }
+  }
+
+  const bwrap = bwrapArgs(spec, spec.releaseDir, false)
+  if (spec.cgroupDir) {
+    return {
+      args: ['-c', CGROUP_LAUNCHER, 'ferry-launch', spec.cgroupDir, 'bwrap', ...bwrap],
+      cwd: '/',
+      env: LAUNCHER_ENV,
+      envPayload,
+      file: '/bin/sh',
+      infoFd: true,
+    }
+  }
+
+  return {args: bwrap, cwd: '/', env: LAUNCHER_ENV, envPayload, file: 'bwrap', infoFd: true}
+}
+
+function run(file: string, args: string[], options: {timeout?: number} = {}): Promise<{code: number; output: string}> {
+  return new Promise(resolve => {
+    execFile(file, args, {env: LAUNCHER_ENV, timeout: options.timeout ?? 10_000}, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 127) : 0
+      resolve({code, output: `${stdout}${stderr}`.trim()})
+    })
+  })
+}
+
+/** Probes what this host can do: bwrap usable? overlay mounts (root)? cgroup memory limits? */
+export async function detectIsolation(scratchMount: string, override?: string): Promise<IsolationInfo> {
+  if (override === 'none') return {detail: 'none (disabled by FERRY_ISOLATION=none)', memoryLimits: false, mode: 'none'}
+  hostArgsCache ??= hostRootArgs()
+  const userns = process.getuid?.() === 0 ? [] : ['--unshare-user']
+  const probe = await run('bwrap', [...userns, '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', ...hostArgsCache, '--proc', '/proc', '--dev', '/dev', '--', BASH, '-c', 'exit 0'])
+  if (probe.code !== 0) return {detail: 'none (install bubblewrap)', memoryLimits: false, mode: 'none'}
+  const memoryLimits = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/cgroup.procs')
+  if (override === 'bwrap' || process.getuid?.() !== 0) {
+    return {detail: 'bwrap (read-only /app, writable /tmp)', memoryLimits, mode: 'bwrap'}
+  }
+
+  await mkdir(scratchMount, {recursive: true})
+  const lower = join(dirname(scratchMount), `.probe-${randomBytes(3).toString('hex')}`)
+  await mkdir(lower, {recursive: true})
+  await writeFile(join(lower, 'f'), 'x')
+  const script = OVERLAY_LAUNCHER.replace('exec "$@"', 'echo y > "$scratch/app/f" && test "$(cat "$scratch/app/f")" = y && test "$(cat "$lower/f")" = x')
+  const overlay = await run('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script, 'probe', scratchMount, lower, '16m', ''])
+  await rm(lower, {force: true, recursive: true})
+  if (overlay.code === 0) return {detail: 'bwrap + overlayfs (writable ephemeral /app)', memoryLimits, mode: 'bwrap-overlay'}
+  return {detail: `bwrap (read-only /app, writable /tmp; overlay unavailable: ${overlay.output.split('\n')[0]})`, memoryLimits, mode: 'bwrap'}
+}
