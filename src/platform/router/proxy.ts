@@ -1,0 +1,713 @@
+// The HTTP router: one raw-socket listener for every app (`APP.localhost[:port]`), per-request routing
+// to the app's `up` web dynos (round-robin), pooled keep-alive upstream sockets, one `heroku[router]`
+// log line per request. Only heads are parsed (strictly, see http1.ts); bodies are spliced through while
+// their framing is tracked, so pipelined requests are routed and logged one by one and never buffered.
+import {randomUUID} from 'node:crypto'
+import net from 'node:net'
+import {performance} from 'node:perf_hooks'
+
+import type {WebTarget} from '../context.js'
+
+import {
+  ChunkedTracker,
+  findHeadEnd,
+  type Header,
+  HttpParseError,
+  parseRequestHead,
+  parseResponseHead,
+  type RequestHead,
+  type ResponseHead,
+  responseBodyKind,
+  type BodyKind,
+} from './http1.js'
+
+export interface RouterOptions {
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Keep-alive sockets to dynos are closed after this idle time (default 4 s, below Node's 5 s server default). */
+  idleUpstreamMs?: number
+  /** Idle client keep-alive connections are closed after this time (default 60 s). */
+  idleClientMs?: number
+  /** Writes one `heroku[router]` line to an app's log. */
+  log: (appId: string, message: string) => void
+  /** 0 = any free port. */
+  port: number
+  /** App name (from the Host header) → app; undefined when there is no such app. */
+  resolveApp: (name: string) => undefined | {id: string; name: string}
+  /** The app's `up` web dynos. When some carry a release version, only those of the newest are used (preboot). */
+  targets: (appId: string) => Array<WebTarget & {release?: number}>
+  /** No response head within this time → 503 H12 (default 30 s; also the inactivity limit on a response). */
+  timeoutMs?: number
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'via', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-request-id'])
+const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'proxy-connection'])
+const IDEMPOTENT = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PUT', 'TRACE'])
+const REQUEST_ID_RE = /^[\w+./:=-]{20,200}$/
+const MAX_PIPELINE_BUFFER = 1024 * 1024
+const EMPTY = Buffer.alloc(0)
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  505: 'HTTP Version Not Supported',
+}
+
+function page(title: string, detail: string): string {
+  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>\n<body style="font-family:sans-serif;margin:4em auto;max-width:40em">\n<h1>${title}</h1>\n<p>${detail}</p>\n<p><small>ferry router</small></p>\n</body></html>\n`
+}
+
+function quote(s: string): string {
+  return s.replaceAll('"', '%22')
+}
+
+class Upstream {
+  connectedAt = 0
+  exchange: Exchange | undefined
+  idle = false
+  reused = false
+  readonly socket: net.Socket
+
+  constructor(
+    readonly router: HttpRouter,
+    readonly target: WebTarget,
+    host: string,
+  ) {
+    this.socket = net.connect({host, noDelay: true, port: target.port})
+    const s = this.socket
+    s.on('connect', () => {
+      this.connectedAt = performance.now()
+      this.exchange?.onConnect()
+    })
+    s.on('data', chunk => {
+      if (this.exchange) this.exchange.onUpstreamData(chunk)
+      else s.destroy()
+    })
+    s.on('end', () => {
+      if (this.exchange) this.exchange.onUpstreamEnd()
+      else s.destroy()
+    })
+    s.on('drain', () => this.exchange?.client.socket.resume())
+    s.on('timeout', () => {
+      if (this.exchange) this.exchange.onTimeout()
+      else s.destroy()
+    })
+    s.on('error', () => {})
+    s.on('close', () => {
+      if (this.idle) this.router.removeIdle(this)
+      this.exchange?.onUpstreamClose()
+    })
+  }
+}
+
+class ClientConn {
+  buf: Buffer = EMPTY
+  /** We answer the current request, then close. */
+  closing = false
+  /** The client half-closed its side (FIN): finish buffered requests, then end. */
+  ended = false
+  exchange: Exchange | undefined
+  readonly fwd: string
+
+  constructor(
+    readonly router: HttpRouter,
+    readonly socket: net.Socket,
+  ) {
+    this.fwd = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1'
+    socket.setNoDelay(true)
+    socket.setTimeout(router.idleClientMs)
+    socket.on('data', chunk => this.onData(chunk))
+    socket.on('end', () => {
+      this.ended = true
+      if (!this.exchange) this.next()
+    })
+    socket.on('drain', () => this.exchange?.upstream?.socket.resume())
+    socket.on('timeout', () => {
+      if (!this.exchange) socket.destroy()
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      this.closing = true
+      this.exchange?.onClientClose()
+    })
+  }
+
+  /** The next buffered request, if complete; ends the connection when the client is done. */
+  next(): void {
+    while (!this.exchange && !this.closing && this.socket.writable) {
+      // Tolerate empty lines between pipelined requests (RFC 9112 §2.2).
+      let start = 0
+      while (start + 1 < this.buf.length && this.buf[start] === 13 && this.buf[start + 1] === 10) start += 2
+      let end: number
+      let head: RequestHead
+      try {
+        end = findHeadEnd(this.buf, start)
+        if (end === -1) break
+        head = parseRequestHead(this.buf, start, end)
+      } catch (error) {
+        const e = error as HttpParseError
+        this.reject(e.status ?? 400, e.message)
+        return
+      }
+
+      this.buf = this.buf.subarray(end)
+      this.router.handle(this, head)
+    }
+
+    if (this.exchange) return
+    if (this.closing || (this.ended && this.buf.length === 0)) {
+      this.socket.end()
+      return
+    }
+
+    if (this.ended) {
+      // An incomplete request followed by FIN.
+      this.socket.end()
+      return
+    }
+
+    this.socket.resume()
+  }
+
+  /** Answers from the router itself (errors, 404). */
+  respond(status: number, body: string, close: boolean): number {
+    const text =
+      `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Cache-Control: no-cache, no-store\r\n${close ? 'Connection: close\r\n' : ''}\r\n${body}`
+    if (close) {
+      this.closing = true
+      this.socket.end(text)
+    } else {
+      this.socket.write(text)
+    }
+
+    return Buffer.byteLength(text)
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
+    const ex = this.exchange
+    if (ex) {
+      if (!ex.requestDone) ex.pumpBody()
+      if (this.buf.length > MAX_PIPELINE_BUFFER) this.socket.pause()
+      return
+    }
+
+    this.next()
+  }
+
+  private reject(status: number, message: string): void {
+    this.respond(status, page(`${status} ${REASONS[status] ?? 'Error'}`, message), true)
+  }
+}
+
+interface App {
+  id: string
+  name: string
+}
+
+class Exchange {
+  attempt = 0
+  bytes = 0
+  connectMs = 0
+  finished = false
+  keepAlive: boolean
+  requestDone: boolean
+  resBuf: Buffer = EMPTY
+  resHead: ResponseHead | undefined
+  resKind: BodyKind = 'none'
+  resRemaining = 0
+  resTracker: ChunkedTracker | undefined
+  started = performance.now()
+  status = 0
+  upgrade: boolean
+  upstream: undefined | Upstream
+  private gotResponseBytes = false
+  private reqRemaining: number
+  private reqTracker: ChunkedTracker | undefined
+  private upstreamHead = ''
+
+  constructor(
+    readonly router: HttpRouter,
+    readonly client: ClientConn,
+    readonly req: RequestHead,
+    readonly app: App,
+    readonly hostname: string,
+    readonly requestId: string,
+    public target: WebTarget,
+  ) {
+    this.requestDone = req.body === 'none'
+    this.reqRemaining = req.body === 'length' ? req.length : 0
+    if (req.body === 'chunked') this.reqTracker = new ChunkedTracker(400)
+    this.upgrade = req.version === 1 && req.connection.includes('upgrade') && req.headers.some(h => h.lower === 'upgrade')
+    this.keepAlive = req.version === 1 ? !req.connection.includes('close') : req.connection.includes('keep-alive')
+  }
+
+  /** Sends the request head (and whatever body is buffered) to the chosen dyno. */
+  begin(): void {
+    this.upstreamHead = this.router.upstreamHead(this)
+    this.connect()
+  }
+
+  onClientClose(): void {
+    if (this.finished) return
+    this.finished = true
+    this.upstream?.socket.destroy()
+  }
+
+  onConnect(): void {
+    this.connectMs = performance.now() - this.started
+  }
+
+  onTimeout(): void {
+    if (this.finished) return
+    if (this.status === 0) {
+      this.fail(503, 'H12', 'Request timeout', 'The app did not answer within 30 seconds.')
+    } else {
+      this.finished = true
+      this.upstream?.socket.destroy()
+      this.client.socket.destroy()
+    }
+  }
+
+  onUpstreamClose(): void {
+    if (this.finished) return
+    if (!this.gotResponseBytes) {
+      const neverConnected = this.upstream!.connectedAt === 0
+      this.upstream!.exchange = undefined
+      this.upstream = undefined
+      if (this.attempt === 0 && this.requestDone && this.req.body === 'none' && IDEMPOTENT.has(this.req.method)) {
+        // Idempotent and nothing sent back yet: try another dyno once.
+        this.attempt++
+        this.target = this.router.pickTarget(this.app.id, this.target) ?? this.target
+        this.connect(true)
+        return
+      }
+
+      if (neverConnected) this.fail(502, 'H10', 'App crashed', 'The app refused the connection.')
+      else this.fail(502, 'H13', 'Connection closed without response', 'The app closed the connection without a response.')
+      return
+    }
+
+    if (this.resKind === 'close' && this.resHead) {
+      this.done(false)
+      return
+    }
+
+    // Truncated response: the client cannot tell where it ends otherwise.
+    this.finished = true
+    this.router.logError(this, 'H13', 'Connection closed without response', this.status || 503)
+    this.client.socket.destroy()
+  }
+
+  onUpstreamData(chunk: Buffer): void {
+    if (this.finished) return
+    this.gotResponseBytes = true
+    if (!this.resHead) {
+      this.resBuf = this.resBuf.length === 0 ? chunk : Buffer.concat([this.resBuf, chunk])
+      this.readHeads()
+      return
+    }
+
+    this.forwardBody(chunk)
+  }
+
+  onUpstreamEnd(): void {
+    if (this.resKind === 'close' && this.resHead && !this.finished) this.done(false)
+  }
+
+  /** Forwards buffered request body bytes, tracking the framing. */
+  pumpBody(): void {
+    const up = this.upstream
+    if (!up || this.requestDone) return
+    const {client} = this
+    const buf = client.buf
+    if (buf.length === 0) return
+    let n: number
+    if (this.reqTracker) {
+      try {
+        n = this.reqTracker.feed(buf)
+      } catch (error) {
+        this.finished = true
+        up.socket.destroy()
+        if (this.status === 0) client.respond(400, page('400 Bad Request', (error as Error).message), true)
+        else client.socket.destroy()
+        return
+      }
+
+      if (this.reqTracker.done) this.requestDone = true
+    } else {
+      n = Math.min(this.reqRemaining, buf.length)
+      this.reqRemaining -= n
+      if (this.reqRemaining === 0) this.requestDone = true
+    }
+
+    client.buf = n === buf.length ? EMPTY : buf.subarray(n)
+    if (!up.socket.write(n === buf.length ? buf : buf.subarray(0, n))) client.socket.pause()
+  }
+
+  private connect(fresh = false): void {
+    const up = this.router.acquire(this.target, fresh)
+    this.upstream = up
+    up.exchange = this
+    if (up.connectedAt !== 0) this.connectMs = 0
+    up.socket.setTimeout(this.router.timeoutMs)
+    up.socket.write(this.upstreamHead, 'latin1')
+    this.pumpBody()
+  }
+
+  private done(reusable: boolean): void {
+    this.finished = true
+    const up = this.upstream
+    this.router.logInfo(this)
+    if (up) {
+      up.exchange = undefined
+      if (reusable && this.requestDone && this.resHead!.version === 1 && !this.resHead!.connection.includes('close') && this.req.version === 1) this.router.release(up)
+      else up.socket.destroy()
+    }
+
+    const {client} = this
+    client.exchange = undefined
+    if (!this.requestDone || !this.keepAlive) {
+      // The response ended before the request body: the connection cannot be resynchronised.
+      client.closing = true
+      client.socket.end()
+      return
+    }
+
+    client.next()
+  }
+
+  private fail(status: number, code: string, desc: string, detail: string): void {
+    this.finished = true
+    this.upstream?.socket.destroy()
+    this.client.exchange = undefined
+    this.status = status
+    this.bytes = this.client.respond(status, page('Application error', `${detail} (${code})`), true)
+    this.router.logError(this, code, desc, status)
+  }
+
+  private forwardBody(chunk: Buffer): void {
+    const client = this.client.socket
+    let n = chunk.length
+    let complete = false
+    switch (this.resKind) {
+      case 'chunked': {
+        try {
+          n = this.resTracker!.feed(chunk)
+        } catch {
+          this.finished = true
+          this.router.logError(this, 'H17', 'Poorly formatted HTTP response', this.status)
+          this.upstream?.socket.destroy()
+          client.destroy()
+          return
+        }
+
+        complete = this.resTracker!.done
+        break
+      }
+
+      case 'length': {
+        n = Math.min(chunk.length, this.resRemaining)
+        this.resRemaining -= n
+        complete = this.resRemaining === 0
+        break
+      }
+
+      case 'none': {
+        n = 0
+        complete = true
+        break
+      }
+
+      default:
+    }
+
+    if (n > 0) {
+      this.bytes += n
+      if (!client.write(n === chunk.length ? chunk : chunk.subarray(0, n))) this.upstream?.socket.pause()
+    }
+
+    if (complete) this.done(n === chunk.length)
+  }
+
+  /** Parses response heads: 1xx are forwarded and parsing continues; 101 switches to a tunnel. */
+  private readHeads(): void {
+    while (!this.resHead) {
+      let end: number
+      let head: ResponseHead
+      try {
+        end = findHeadEnd(this.resBuf)
+        if (end === -1) return
+        head = parseResponseHead(this.resBuf, 0, end)
+      } catch {
+        this.fail(502, 'H17', 'Poorly formatted HTTP response', 'The app sent an invalid HTTP response.')
+        return
+      }
+
+      if (head.status === 101 && this.upgrade) {
+        this.status = 101
+        this.router.tunnel(this, this.resBuf)
+        return
+      }
+
+      if (head.status >= 100 && head.status < 200) {
+        // 100 Continue and friends: pass through, then the real response follows.
+        this.client.socket.write(this.resBuf.subarray(0, end))
+        this.resBuf = this.resBuf.subarray(end)
+        continue
+      }
+
+      const rest = this.resBuf.subarray(end)
+      this.resBuf = EMPTY
+      this.resHead = head
+      this.status = head.status
+      this.resKind = responseBodyKind(this.req.method, head)
+      if (this.resKind === 'close') this.keepAlive = false
+      if (this.resKind === 'length') this.resRemaining = head.length
+      if (this.resKind === 'chunked') this.resTracker = new ChunkedTracker(502)
+      // Response timeout becomes an inactivity limit once the head is there (long polls, SSE).
+      const out = this.router.clientHead(this, head)
+      this.bytes += out.length
+      this.client.socket.write(out, 'latin1')
+      if (this.resKind === 'none') {
+        this.done(rest.length === 0)
+        return
+      }
+
+      if (rest.length > 0) this.forwardBody(rest)
+      return
+    }
+  }
+}
+
+export class HttpRouter {
+  readonly idleClientMs: number
+  readonly timeoutMs: number
+  private readonly clients = new Set<net.Socket>()
+  private readonly host: string
+  private readonly idle = new Map<number, Upstream[]>()
+  private readonly idleUpstreamMs: number
+  private readonly rr = new Map<string, number>()
+  private readonly server: net.Server
+  private boundPort = 0
+
+  constructor(private readonly options: RouterOptions) {
+    this.host = options.host ?? '127.0.0.1'
+    this.timeoutMs = options.timeoutMs ?? 30_000
+    this.idleUpstreamMs = options.idleUpstreamMs ?? 4000
+    this.idleClientMs = options.idleClientMs ?? 60_000
+    this.server = net.createServer({allowHalfOpen: true, noDelay: true}, socket => {
+      this.clients.add(socket)
+      socket.on('close', () => this.clients.delete(socket))
+      void new ClientConn(this, socket)
+    })
+  }
+
+  get port(): number {
+    return this.boundPort
+  }
+
+  /** A pooled idle socket to the target, or a new one. */
+  acquire(target: WebTarget, fresh: boolean): Upstream {
+    if (!fresh) {
+      const list = this.idle.get(target.port) ?? []
+      for (let up = list.pop(); up; up = list.pop()) {
+        up.idle = false
+        if (up.socket.destroyed || !up.socket.writable) continue
+        up.reused = true
+        return up
+      }
+    }
+
+    return new Upstream(this, target, this.host)
+  }
+
+  async close(): Promise<void> {
+    for (const list of this.idle.values()) for (const up of list) up.socket.destroy()
+    this.idle.clear()
+    for (const socket of this.clients) socket.destroy()
+    await new Promise<void>(resolve => {
+      this.server.close(() => resolve())
+    })
+  }
+
+  /** The response head sent to the client: hop-by-hop headers dropped, our Connection decision added. */
+  clientHead(ex: Exchange, head: ResponseHead): string {
+    let out = `${head.statusLine}\r\n`
+    for (const h of head.headers) {
+      if (RESPONSE_HOP.has(h.lower)) continue
+      out += `${h.name}: ${h.value}\r\n`
+    }
+
+    if (!ex.keepAlive || ex.client.closing) out += 'Connection: close\r\n'
+    else if (ex.req.version === 0) out += 'Connection: keep-alive\r\n'
+    return `${out}\r\n`
+  }
+
+  /** Routes one parsed request. */
+  handle(client: ClientConn, req: RequestHead): void {
+    const hostname = req.host.replace(/:\d+$/, '').toLowerCase()
+    const appName = hostname.endsWith('.localhost') ? hostname.slice(0, -'.localhost'.length) : ''
+    const app = appName === '' ? undefined : this.options.resolveApp(appName)
+    const incoming = req.headers.find(h => h.lower === 'x-request-id')?.value
+    const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID()
+    if (!app) {
+      // Answering without reading a body would desynchronise the connection: close when there is one.
+      client.respond(404, page('No such app', `There is no app at <code>${hostname.replaceAll(/[<>&"]/g, '')}</code>. Run <code>ferry apps</code> to list apps.`), req.body !== 'none')
+      return
+    }
+
+    const target = this.pickTarget(app.id)
+    const ex = new Exchange(this, client, req, app, hostname, requestId, target ?? {dyno: '', port: 0})
+    if (!target) {
+      ex.finished = true
+      ex.status = 503
+      ex.bytes = client.respond(503, page('Application error', 'No web dynos are running for this app. Scale them up with <code>ferry ps:scale web=1</code>. (H14)'), req.body !== 'none')
+      this.logError(ex, 'H14', 'No web processes running', 503)
+      return
+    }
+
+    client.exchange = ex
+    ex.begin()
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.options.port, this.host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    this.boundPort = (this.server.address() as net.AddressInfo).port
+    return this.boundPort
+  }
+
+  logError(ex: Exchange, code: string, desc: string, status: number): void {
+    const service = `${Math.round(performance.now() - ex.started)}ms`
+    this.options.log(
+      ex.app.id,
+      `at=error code=${code} desc="${desc}" method=${ex.req.method} path="${quote(ex.req.target)}" host=${ex.hostname} request_id=${ex.requestId} ` +
+        `fwd="${ex.client.fwd}" dyno=${ex.target.dyno} connect=${Math.round(ex.connectMs)}ms service=${service} status=${status} bytes=${ex.bytes} protocol=http`,
+    )
+  }
+
+  logInfo(ex: Exchange): void {
+    this.options.log(
+      ex.app.id,
+      `at=info method=${ex.req.method} path="${quote(ex.req.target)}" host=${ex.hostname} request_id=${ex.requestId} fwd="${ex.client.fwd}" ` +
+        `dyno=${ex.target.dyno} connect=${Math.round(ex.connectMs)}ms service=${Math.round(performance.now() - ex.started)}ms status=${ex.status} bytes=${ex.bytes} protocol=http`,
+    )
+  }
+
+  /** Round-robin over the app's up web dynos (only the newest release's when versions are known). */
+  pickTarget(appId: string, avoid?: WebTarget): undefined | WebTarget {
+    let targets = this.options.targets(appId)
+    if (targets.length === 0) return undefined
+    let newest = -1
+    for (const t of targets) if (t.release !== undefined && t.release > newest) newest = t.release
+    if (newest !== -1) targets = targets.filter(t => t.release === undefined || t.release === newest)
+    if (avoid && targets.length > 1) targets = targets.filter(t => t.port !== avoid.port)
+    const n = (this.rr.get(appId) ?? 0) + 1
+    this.rr.set(appId, n)
+    return targets[n % targets.length]
+  }
+
+  /** Returns a socket to the idle pool of its dyno. */
+  release(up: Upstream): void {
+    up.idle = true
+    up.socket.setTimeout(this.idleUpstreamMs)
+    let list = this.idle.get(up.target.port)
+    if (!list) {
+      list = []
+      this.idle.set(up.target.port, list)
+    }
+
+    list.push(up)
+  }
+
+  removeIdle(up: Upstream): void {
+    const list = this.idle.get(up.target.port)
+    const i = list ? list.indexOf(up) : -1
+    if (i !== -1) list!.splice(i, 1)
+    up.idle = false
+  }
+
+  /** WebSocket and other upgrades: after 101 both sockets are piped to each other. */
+  tunnel(ex: Exchange, responseBytes: Buffer): void {
+    const up = ex.upstream!
+    const {client} = ex
+    ex.finished = true
+    ex.bytes = responseBytes.length
+    this.logInfo(ex)
+    up.exchange = undefined
+    client.exchange = undefined
+    client.closing = true
+    const c = client.socket
+    const u = up.socket
+    for (const s of [c, u]) {
+      s.removeAllListeners('data')
+      s.removeAllListeners('end')
+      s.removeAllListeners('drain')
+      s.removeAllListeners('timeout')
+      s.setTimeout(0)
+    }
+
+    c.write(responseBytes)
+    if (client.buf.length > 0) u.write(client.buf)
+    client.buf = EMPTY
+    c.pipe(u)
+    u.pipe(c)
+    c.on('close', () => u.destroy())
+    u.on('close', () => c.destroy())
+    c.resume()
+  }
+
+  /** The request head sent to the dyno: hop-by-hop headers dropped, X-Forwarded-*, X-Request-Id and Via set. */
+  upstreamHead(ex: Exchange): string {
+    const {req} = ex
+    let out = `${req.method} ${req.target} HTTP/1.${req.version}\r\n`
+    let xff = ''
+    let via = ''
+    let upgrade = ''
+    const drop = req.connection.length > 0 ? new Set(req.connection) : undefined
+    for (const h of req.headers as Header[]) {
+      if (HOP_BY_HOP.has(h.lower) || drop?.has(h.lower)) {
+        switch (h.lower) {
+          case 'upgrade': {
+            upgrade = h.value
+            break
+          }
+
+          case 'via': {
+            via = via ? `${via}, ${h.value}` : h.value
+            break
+          }
+
+          case 'x-forwarded-for': {
+            xff = xff ? `${xff}, ${h.value}` : h.value
+            break
+          }
+
+          default:
+        }
+
+        continue
+      }
+
+      out += `${h.name}: ${h.value}\r\n`
+    }
+
+    out +=
+      `X-Forwarded-For: ${xff ? `${xff}, ${ex.client.fwd}` : ex.client.fwd}\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: ${this.boundPort}\r\n` +
+      `X-Request-Id: ${ex.requestId}\r\nVia: ${via ? `${via}, ` : ''}1.1 ferry\r\n`
+    if (ex.upgrade) out += `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n`
+    else out += req.version === 1 ? 'Connection: keep-alive\r\n' : 'Connection: close\r\n'
+    return `${out}\r\n`
+  }
+}

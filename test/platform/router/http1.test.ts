@@ -1,0 +1,147 @@
+import {describe, expect, it} from 'vitest'
+
+import {
+  ChunkedTracker,
+  findHeadEnd,
+  HttpParseError,
+  MAX_HEAD_BYTES,
+  parseRequestHead,
+  parseResponseHead,
+  responseBodyKind,
+} from '../../../src/platform/router/http1.js'
+
+function req(text: string) {
+  const buf = Buffer.from(text, 'latin1')
+  const end = findHeadEnd(buf)
+  if (end === -1) throw new Error('incomplete')
+  return parseRequestHead(buf, 0, end)
+}
+
+function status(text: string): number {
+  try {
+    req(text)
+  } catch (error) {
+    if (error instanceof HttpParseError) return error.status
+    throw error
+  }
+
+  return 200
+}
+
+function feedAll(tracker: ChunkedTracker, text: string, step = 0): number {
+  const buf = Buffer.from(text, 'latin1')
+  if (step === 0) return tracker.feed(buf)
+  let used = 0
+  for (let i = 0; i < buf.length && !tracker.done; i += step) used += tracker.feed(buf, i, Math.min(buf.length, i + step))
+  return used
+}
+
+describe('router http1', () => {
+  describe('request heads', () => {
+    it('parses a simple GET', () => {
+      const h = req('GET /a?b=1 HTTP/1.1\r\nHost: demo.localhost:5000\r\nX-A:  spaced value \t\r\n\r\n')
+      expect(h).toMatchObject({body: 'none', host: 'demo.localhost:5000', method: 'GET', target: '/a?b=1', version: 1})
+      expect(h.headers.find(x => x.lower === 'x-a')!.value).toBe('spaced value')
+    })
+
+    it('knows the body framing', () => {
+      expect(req('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n')).toMatchObject({body: 'length', length: 12})
+      expect(req('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n')).toMatchObject({body: 'none'})
+      expect(req('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n')).toMatchObject({body: 'chunked'})
+      expect(req('GET / HTTP/1.0\r\n\r\n')).toMatchObject({body: 'none', host: '', version: 0})
+      expect(req('GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\n\r\n').connection).toEqual(['keep-alive', 'upgrade'])
+    })
+
+    it('rejects smuggling vectors: CL+TE, duplicate or list CL, odd transfer codings', () => {
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n')).toBe(501)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n')).toBe(501)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n')).toBe(400)
+      expect(status('POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n')).toBe(400)
+    })
+
+    it('rejects malformed heads: whitespace before colon, obs-fold, bare LF/CR, CTLs, Host problems, versions', () => {
+      expect(status('GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n')).toBe(400)
+      expect(status('GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n  folded\r\n\r\n')).toBe(400)
+      expect(status('GET / HTTP/1.1\r\nHost: a\nX-A: b\r\n\r\n')).toBe(400)
+      expect(status('GET / HTTP/1.1\r\nHost: a\rX-A: b\r\n\r\n')).toBe(400)
+      expect(status('GET / HTTP/1.1\r\nHost: a\r\nX-A: b\u0000c\r\n\r\n')).toBe(400)
+      expect(status('GET / HTTP/1.1\r\nX-A: b\r\n\r\n')).toBe(400)
+      expect(status('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).toBe(400)
+      expect(status('GET / HTTP/2.0\r\nHost: a\r\n\r\n')).toBe(505)
+      expect(status('GET / HTTP/1.2\r\nHost: a\r\n\r\n')).toBe(505)
+      expect(status('GET  / HTTP/1.1\r\nHost: a\r\n\r\n')).toBe(400)
+      expect(status('GET / HTTP/1.1 x\r\nHost: a\r\n\r\n')).toBe(400)
+      expect(status('G(T / HTTP/1.1\r\nHost: a\r\n\r\n')).toBe(400)
+      expect(status('GET / HTTP/1.1\r\n: empty\r\nHost: a\r\n\r\n')).toBe(400)
+    })
+
+    it('bounds head sizes', () => {
+      const big = Buffer.from(`GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(MAX_HEAD_BYTES)}`)
+      expect(() => findHeadEnd(big)).toThrow(HttpParseError)
+      expect(findHeadEnd(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n'))).toBe(-1)
+      const ok = Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next')
+      expect(findHeadEnd(ok)).toBe(27)
+    })
+  })
+
+  describe('response heads', () => {
+    it('parses and decides framing', () => {
+      const parse = (t: string) => {
+        const b = Buffer.from(t)
+        return parseResponseHead(b, 0, findHeadEnd(b))
+      }
+
+      const r = parse('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n')
+      expect(r).toMatchObject({connection: ['close'], length: 5, status: 200, statusLine: 'HTTP/1.1 200 OK'})
+      expect(responseBodyKind('GET', r)).toBe('length')
+      expect(responseBodyKind('HEAD', r)).toBe('none')
+      expect(responseBodyKind('GET', parse('HTTP/1.1 204 No Content\r\n\r\n'))).toBe('none')
+      expect(responseBodyKind('GET', parse('HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n'))).toBe('none')
+      expect(responseBodyKind('GET', parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toBe('chunked')
+      expect(responseBodyKind('GET', parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n'))).toBe('chunked')
+      expect(responseBodyKind('GET', parse('HTTP/1.1 200 OK\r\n\r\n'))).toBe('close')
+      expect(responseBodyKind('GET', parse('HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n'))).toBe('none')
+      expect(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')).toThrow(HttpParseError)
+      expect(() => parse('HTTP/1.1 2000 OK\r\n\r\n')).toThrow(HttpParseError)
+    })
+  })
+
+  describe('chunked framing', () => {
+    const body = '5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: yes\r\n\r\n'
+
+    it('finds the exact end of a chunked body, in one piece or byte by byte', () => {
+      const t1 = new ChunkedTracker()
+      expect(feedAll(t1, `${body}GET / HTTP/1.1\r\n`)).toBe(body.length)
+      expect(t1.done).toBe(true)
+      const t2 = new ChunkedTracker()
+      expect(feedAll(t2, `${body}NEXT`, 1)).toBe(body.length)
+      expect(t2.done).toBe(true)
+      const t3 = new ChunkedTracker()
+      expect(feedAll(t3, '0\r\n\r\n')).toBe(5)
+      expect(t3.done).toBe(true)
+      const t4 = new ChunkedTracker()
+      feedAll(t4, '5\r\nhel')
+      expect(t4.done).toBe(false)
+      feedAll(t4, 'lo\r\n0\r\n')
+      expect(t4.done).toBe(false)
+      feedAll(t4, '\r\n')
+      expect(t4.done).toBe(true)
+    })
+
+    it('rejects malformed chunk framing', () => {
+      for (const bad of ['x\r\n', ' 5\r\nhello\r\n', '5 \r\nhello\r\n', '-1\r\n', '0x5\r\nhello\r\n', '5\nhello\r\n', '5\r\nhelloXX', '5\r\nhello\r\n0\r\n\n', `${'f'.repeat(20)}\r\n`, '0\r\n folded\r\n\r\n']) {
+        expect(() => feedAll(new ChunkedTracker(), bad), bad).toThrow(HttpParseError)
+      }
+    })
+  })
+})

@@ -1,0 +1,304 @@
+import http from 'node:http'
+import net from 'node:net'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+
+import type {WebTarget} from '../../../src/platform/context.js'
+
+import {HttpRouter} from '../../../src/platform/router/proxy.js'
+
+interface Backend {
+  port: number
+  seen: Array<{body: string; headers: http.IncomingHttpHeaders; method: string; url: string}>
+  server: http.Server
+}
+
+async function backend(name: string, handler?: http.RequestListener): Promise<Backend> {
+  const seen: Backend['seen'] = []
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', c => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString()
+      seen.push({body, headers: req.headers, method: req.method!, url: req.url!})
+      if (handler) {
+        handler(req, res)
+        return
+      }
+
+      const text = JSON.stringify({body, dyno: name, url: req.url})
+      res.setHeader('Content-Type', 'application/json')
+      if (req.url === '/chunked') {
+        res.write(text.slice(0, 5))
+        setTimeout(() => res.end(text.slice(5)), 10)
+        return
+      }
+
+      res.end(text)
+    })
+  })
+  server.on('upgrade', (req, socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n')
+    socket.on('data', d => socket.write(`echo:${d}`))
+  })
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+  return {port: (server.address() as net.AddressInfo).port, seen, server}
+}
+
+async function closedPort(): Promise<number> {
+  const s = net.createServer()
+  await new Promise<void>(r => s.listen(0, '127.0.0.1', r))
+  const {port} = s.address() as net.AddressInfo
+  await new Promise(r => s.close(r))
+  return port
+}
+
+interface Reply {
+  body: string
+  headers: http.IncomingHttpHeaders
+  status: number
+}
+
+function request(port: number, options: {agent?: http.Agent; body?: string; chunked?: boolean; headers?: Record<string, string>; host?: string; method?: string; path?: string} = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {host: options.host ?? 'demo.localhost', ...options.headers}
+    const r = http.request({agent: options.agent ?? false, headers, host: '127.0.0.1', method: options.method ?? 'GET', path: options.path ?? '/', port}, res => {
+      const chunks: Buffer[] = []
+      res.on('data', c => chunks.push(c))
+      res.on('end', () => resolve({body: Buffer.concat(chunks).toString(), headers: res.headers, status: res.statusCode!}))
+    })
+    r.on('error', reject)
+    if (options.body !== undefined) {
+      if (options.chunked) {
+        r.write(options.body.slice(0, 3))
+        setTimeout(() => r.end(options.body!.slice(3)), 10)
+        return
+      }
+
+      r.end(options.body)
+      return
+    }
+
+    r.end()
+  })
+}
+
+/** Sends raw bytes, collects everything until the router closes the connection (or timeout). */
+function raw(port: number, data: string, options: {end?: boolean; waitMs?: number} = {}): Promise<string> {
+  return new Promise(resolve => {
+    const socket = net.connect(port, '127.0.0.1')
+    let out = ''
+    socket.on('data', d => {
+      out += d.toString('latin1')
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => resolve(out))
+    socket.write(data)
+    if (options.end) socket.end()
+    setTimeout(() => {
+      socket.destroy()
+      resolve(out)
+    }, options.waitMs ?? 2000)
+  })
+}
+
+describe('router', () => {
+  const backends: Backend[] = []
+  let targets: Array<WebTarget & {release?: number}> = []
+  let router: HttpRouter
+  let port: number
+  const lines: Array<{appId: string; message: string}> = []
+
+  beforeAll(async () => {
+    for (const name of ['web.1', 'web.2', 'web.3']) backends.push(await backend(name))
+    router = new HttpRouter({
+      log: (appId, message) => lines.push({appId, message}),
+      port: 0,
+      resolveApp: name => (name === 'demo' ? {id: 'app-demo', name: 'demo'} : name === 'empty' ? {id: 'app-empty', name: 'empty'} : undefined),
+      targets: appId => (appId === 'app-demo' ? targets : []),
+      timeoutMs: 500,
+    })
+    port = await router.listen()
+  })
+  afterAll(async () => {
+    await router.close()
+    for (const b of backends) {
+      b.server.closeAllConnections()
+      b.server.close()
+    }
+  })
+
+  afterEach(() => {
+    lines.length = 0
+    for (const b of backends) b.seen.length = 0
+  })
+
+  const allUp = () => backends.map((b, i) => ({dyno: `web.${i + 1}`, port: b.port}))
+
+  it('round-robins 30 requests over three dynos, one router log line per request', async () => {
+    targets = allUp()
+    const agent = new http.Agent({keepAlive: true, maxSockets: 4})
+    const replies = await Promise.all(Array.from({length: 30}, (_, i) => request(port, {agent, path: `/r${i}`})))
+    agent.destroy()
+    const dynos = new Set(replies.map(r => JSON.parse(r.body).dyno))
+    expect(dynos).toEqual(new Set(['web.1', 'web.2', 'web.3']))
+    expect(lines.length).toBe(30)
+    for (const l of lines) {
+      expect(l.appId).toBe('app-demo')
+      expect(l.message).toMatch(/^at=info method=GET path="\/r\d+" host=demo\.localhost request_id=[\da-f-]{36} fwd="127\.0\.0\.1" dyno=web\.[123] connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$/)
+    }
+  })
+
+  it('adds X-Forwarded-*, X-Request-Id, Via and drops hop-by-hop headers', async () => {
+    targets = allUp().slice(0, 1)
+    await request(port, {headers: {connection: 'keep-alive, x-secret', 'x-secret': 'hop', 'x-forwarded-for': '10.0.0.1'}})
+    const h = backends[0].seen[0].headers
+    expect(h['x-forwarded-for']).toBe('10.0.0.1, 127.0.0.1')
+    expect(h['x-forwarded-proto']).toBe('http')
+    expect(h['x-forwarded-port']).toBe(String(port))
+    expect(h['x-request-id']).toMatch(/^[\da-f-]{36}$/)
+    expect(h.via).toBe('1.1 ferry')
+    expect(h['x-secret']).toBeUndefined()
+    expect(h.host).toBe('demo.localhost')
+    const passed = 'client-supplied-request-id-12345'
+    await request(port, {headers: {'x-request-id': passed}})
+    expect(backends[0].seen[1].headers['x-request-id']).toBe(passed)
+    expect(lines[1].message).toContain(`request_id=${passed}`)
+  })
+
+  it('streams request bodies (Content-Length and chunked) and chunked responses', async () => {
+    targets = allUp().slice(0, 1)
+    const a = await request(port, {body: 'hello body', method: 'POST'})
+    expect(JSON.parse(a.body).body).toBe('hello body')
+    const b = await request(port, {body: 'chunky body', chunked: true, method: 'POST'})
+    expect(JSON.parse(b.body).body).toBe('chunky body')
+    const c = await request(port, {path: '/chunked'})
+    expect(JSON.parse(c.body).url).toBe('/chunked')
+    expect(c.headers['transfer-encoding']).toBe('chunked')
+  })
+
+  it('answers 404 for unknown apps and 503 (H14) when no web dyno is up', async () => {
+    targets = allUp()
+    const unknown = await request(port, {host: 'nope.localhost'})
+    expect(unknown.status).toBe(404)
+    expect(unknown.body).toContain('No such app')
+    expect((await request(port, {host: '127.0.0.1'})).status).toBe(404)
+    const none = await request(port, {host: 'empty.localhost:1234'})
+    expect(none.status).toBe(503)
+    expect(lines.at(-1)!.message).toMatch(/^at=error code=H14 desc="No web processes running" method=GET path="\/" host=empty\.localhost .*status=503/)
+    expect(lines.at(-1)!.appId).toBe('app-empty')
+  })
+
+  it('handles pipelined requests in order, each routed and logged', async () => {
+    targets = allUp()
+    const out = await raw(
+      port,
+      'GET /p1 HTTP/1.1\r\nHost: demo.localhost\r\n\r\n' +
+        'POST /p2 HTTP/1.1\r\nHost: demo.localhost\r\nContent-Length: 4\r\n\r\nbody' +
+        'POST /p3 HTTP/1.1\r\nHost: demo.localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' +
+        'GET /p4 HTTP/1.1\r\nHost: demo.localhost\r\nConnection: close\r\n\r\n',
+    )
+    const urls = [...out.matchAll(/"url":"(\/p\d)"/g)].map(m => m[1])
+    expect(urls).toEqual(['/p1', '/p2', '/p3', '/p4'])
+    expect(out).toContain('"body":"body"')
+    expect(out).toContain('"body":"abc"')
+    expect(lines.map(l => /path="([^"]+)"/.exec(l.message)![1])).toEqual(['/p1', '/p2', '/p3', '/p4'])
+    expect(new Set(lines.map(l => /dyno=(\S+)/.exec(l.message)![1])).size).toBeGreaterThan(1)
+  })
+
+  it('rejects smuggling attempts with 400 and closes, forwarding nothing', async () => {
+    targets = allUp()
+    const attempts = [
+      'POST / HTTP/1.1\r\nHost: demo.localhost\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: demo.localhost\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: demo.localhost\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabcGET /smuggled HTTP/1.1\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: demo.localhost\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: demo.localhost\r\nTransfer-Encoding: chunked\r\n\r\n5 ;x\r\nhello\r\n0\r\n\r\n',
+    ]
+    for (const attempt of attempts) {
+      const out = await raw(port, attempt)
+      expect(out).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+      expect(out).toContain('Connection: close')
+    }
+
+    expect(backends.flatMap(b => b.seen).filter(s => s.url === '/smuggled')).toEqual([])
+    // The chunked attempt with a bad size was forwarded head-first, then cut off: never a second request.
+    expect(backends.flatMap(b => b.seen).length).toBeLessThanOrEqual(1)
+  })
+
+  it('answers a request followed by a half-close, then closes', async () => {
+    targets = allUp().slice(0, 1)
+    const out = await raw(port, 'GET /half HTTP/1.1\r\nHost: demo.localhost\r\n\r\n', {end: true})
+    expect(out).toMatch(/^HTTP\/1\.1 200 OK/)
+    expect(out).toContain('"url":"/half"')
+  })
+
+  it('rejects oversized heads with 431', async () => {
+    const out = await raw(port, `GET / HTTP/1.1\r\nHost: demo.localhost\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\n\r\n`)
+    expect(out).toMatch(/^HTTP\/1\.1 431 /)
+  })
+
+  it('retries an idempotent request on another dyno when one refuses; POST gets 502', async () => {
+    const dead = await closedPort()
+    targets = [{dyno: 'web.1', port: dead}, {dyno: 'web.2', port: backends[1].port}]
+    for (let i = 0; i < 4; i++) {
+      const r = await request(port)
+      expect(r.status).toBe(200)
+      expect(JSON.parse(r.body).dyno).toBe('web.2')
+    }
+
+    targets = [{dyno: 'web.1', port: dead}]
+    const post = await request(port, {body: 'x', method: 'POST'})
+    expect(post.status).toBe(502)
+    expect(lines.at(-1)!.message).toMatch(/^at=error code=H10 desc="App crashed" method=POST .*status=502/)
+  })
+
+  it('answers 503 H12 when a dyno does not respond in time', async () => {
+    const slow = await backend('slow', () => {})
+    targets = [{dyno: 'web.9', port: slow.port}]
+    const r = await request(port)
+    expect(r.status).toBe(503)
+    expect(lines.at(-1)!.message).toMatch(/^at=error code=H12 desc="Request timeout" .*dyno=web\.9 .*status=503/)
+    slow.server.closeAllConnections()
+    slow.server.close()
+  })
+
+  it('passes WebSocket-style upgrades through', async () => {
+    targets = allUp().slice(0, 1)
+    const out = await new Promise<string>(resolve => {
+      const socket = net.connect(port, '127.0.0.1')
+      let data = ''
+      socket.on('data', d => {
+        data += d.toString()
+        if (data.includes('\r\n\r\n') && !data.includes('echo:')) socket.write('ping')
+        if (data.includes('echo:ping')) {
+          socket.destroy()
+          resolve(data)
+        }
+      })
+      socket.write('GET /ws HTTP/1.1\r\nHost: demo.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n')
+    })
+    expect(out).toMatch(/^HTTP\/1\.1 101 Switching Protocols/)
+    expect(out).toContain('echo:ping')
+    expect(lines.at(-1)!.message).toContain('status=101')
+  })
+
+  it('routes only to the newest release when targets carry versions (preboot)', async () => {
+    targets = [
+      {dyno: 'web.1', port: backends[0].port, release: 3},
+      {dyno: 'web.1', port: backends[1].port, release: 4},
+      {dyno: 'web.2', port: backends[2].port, release: 4},
+    ]
+    const replies = await Promise.all(Array.from({length: 8}, () => request(port)))
+    expect(backends[0].seen.length).toBe(0)
+    expect(new Set(replies.map(r => JSON.parse(r.body).dyno))).toEqual(new Set(['web.2', 'web.3']))
+  })
+
+  it('keeps HEAD and 204 responses framed on a kept-alive connection', async () => {
+    targets = allUp().slice(0, 1)
+    const out = await raw(
+      port,
+      'HEAD /h HTTP/1.1\r\nHost: demo.localhost\r\n\r\nGET /after HTTP/1.1\r\nHost: demo.localhost\r\nConnection: close\r\n\r\n',
+    )
+    expect(out.match(/HTTP\/1\.1 200 OK/g)!.length).toBe(2)
+    expect(out).toContain('"url":"/after"')
+  })
+})
