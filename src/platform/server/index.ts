@@ -30,6 +30,8 @@ export interface BuiltServer {
 export interface BuildServerOptions {
   /** Extra route modules (tests, experiments); registered after the built-in ones. */
   routes?: RouteModule[]
+  /** Reported by GET /ferry/status (the daemon passes the time it writes to daemon.json). */
+  startedAt?: string
 }
 
 /** Accepts `Authorization: Bearer <token>` or Basic with the token as password (any username). */
@@ -56,7 +58,7 @@ export function tokenAuthenticator(token: string): (req: IncomingMessage) => boo
 
 export function buildServer(ctx: PlatformContext, options: BuildServerOptions = {}): BuiltServer {
   const router = new Router()
-  const startedAt = new Date().toISOString()
+  const startedAt = options.startedAt ?? new Date().toISOString()
 
   registerAccountRoutes(router, ctx)
   registerAppRoutes(router, ctx)

@@ -1,0 +1,308 @@
+// Daemon lifecycle: lock, token, ports, the PlatformContext, listen, discovery file, graceful stop.
+// `startPlatform()` runs in-process (tests, `ferry platform:start --foreground`); main.ts wraps it for the background daemon.
+import type {AddressInfo} from 'node:net'
+import type {Server} from 'node:http'
+
+import {randomBytes} from 'node:crypto'
+import {chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import type {DaemonInfo} from '../api/types.js'
+import type {LogService, PlatformConfig, PlatformContext, Supervisor} from './context.js'
+
+import {detectIsolation} from './isolation.js'
+import {createMemoryLogService} from './logs/memory.js'
+import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from './paths.js'
+import {buildServer} from './server/index.js'
+import {Store} from './store/index.js'
+import {createNullSupervisor} from './supervisor/null.js'
+
+// ---- Wiring of the other parts: each is ONE function here; D and E swap the import/body. ----------------------
+
+/** D: the dyno supervisor. */
+function createSupervisor(_ctx: PlatformContext): Supervisor {
+  return createNullSupervisor()
+}
+
+/** E: the log service. */
+function createLogService(ctx: PlatformContext): LogService {
+  return createMemoryLogService(ctx.config.logRetentionLines)
+}
+
+/** E: the HTTP router on ctx.config.routerPort. Until it lands only the port number is reserved and reported. */
+async function startRouter(_ctx: PlatformContext): Promise<{close(): Promise<void>}> {
+  return {async close() {}}
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+
+export interface StartOptions {
+  /** Data dir (default: from env FERRY_HOME / XDG). */
+  dataDir?: string
+  env?: NodeJS.ProcessEnv
+  /** API port (0 = any free port); default FERRY_PORT, else the port remembered in run/port when free. */
+  port?: number
+  /** Router port; default FERRY_ROUTER_PORT, else run/router-port when free. */
+  routerPort?: number
+}
+
+export interface RunningPlatform {
+  close(): Promise<void>
+  ctx: PlatformContext
+  info: DaemonInfo
+  server: Server
+}
+
+/** A startup failure with a one-line message for the operator (e.g. another daemon holds the lock). */
+export class PlatformStartError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PlatformStartError'
+  }
+}
+
+function packageVersion(): string {
+  try {
+    const here = dirname(fileURLToPath(import.meta.url))
+    return (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as {version: string}).version
+  } catch {
+    return '0.0.0'
+  }
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0) throw new PlatformStartError(`${name} must be a non-negative integer, got "${raw}".`)
+  return n
+}
+
+function portEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  if (env[name] === undefined || env[name] === '') return undefined
+  const port = intEnv(env, name, 0)
+  if (port > 65_535) throw new PlatformStartError(`${name} must be a port number (0-65535), got "${env[name]}".`)
+  return port
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Takes run/daemon.lock (O_EXCL, pid inside). A lock whose pid is dead is stale and replaced; a live one → error. */
+export function acquireLock(lockPath: string): () => void {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o600)
+      writeSync(fd, `${process.pid}\n`)
+      closeSync(fd)
+      return () => {
+        try {
+          if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) rmSync(lockPath, {force: true})
+        } catch {}
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+
+    let pid = Number.NaN
+    try {
+      pid = Number.parseInt(readFileSync(lockPath, 'utf8').trim(), 10)
+    } catch {}
+
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      throw new PlatformStartError(`Another ferry platform (pid ${pid}) is already running on ${dirname(dirname(lockPath))}; stop it with "ferry platform:stop" first.`)
+    }
+
+    // Stale (dead pid) or half-written lock: replace it. A lost race just loops once more.
+    rmSync(lockPath, {force: true})
+  }
+
+  throw new PlatformStartError(`Could not take the platform lock ${lockPath}; remove it if no ferry daemon is running.`)
+}
+
+/** The platform token (run/token, 0600); generated (32 random bytes, hex) on first start. */
+export function ensureToken(tokenPath: string): string {
+  try {
+    const token = readFileSync(tokenPath, 'utf8').trim()
+    if (token) {
+      chmodSync(tokenPath, 0o600)
+      return token
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+
+  const token = randomBytes(32).toString('hex')
+  writeFileSync(tokenPath, `${token}\n`, {mode: 0o600})
+  chmodSync(tokenPath, 0o600)
+  return token
+}
+
+function readPortFile(file: string): number | undefined {
+  try {
+    const port = Number.parseInt(readFileSync(file, 'utf8').trim(), 10)
+    return Number.isInteger(port) && port > 0 && port <= 65_535 ? port : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Resolves with the port bound on 127.0.0.1 (0 = any free port), or rejects (EADDRINUSE …). The probe is closed again. */
+function probePort(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(port, '127.0.0.1', () => {
+      const bound = (probe.address() as AddressInfo).port
+      probe.close(() => resolve(bound))
+    })
+  })
+}
+
+/** Explicit port as given (0 = free); otherwise the remembered one if still free, else a fresh free one. Remembered in `file`. */
+async function choosePort(explicit: number | undefined, file: string): Promise<number> {
+  if (explicit !== undefined) return explicit
+  const remembered = readPortFile(file)
+  if (remembered !== undefined) {
+    try {
+      return await probePort(remembered)
+    } catch {}
+  }
+
+  return probePort(0)
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening)
+      reject(error.code === 'EADDRINUSE' ? new PlatformStartError(`Port ${port} on ${host} is already in use; set FERRY_PORT to another port (0 = any free port).`) : error)
+    }
+
+    const onListening = () => {
+      server.off('error', onError)
+      resolve((server.address() as AddressInfo).port)
+    }
+
+    server.once('error', onError)
+    server.once('listening', onListening)
+    server.listen(port, host)
+  })
+}
+
+function writePrivateFile(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, text, {mode: 0o600})
+  renameSync(tmp, file)
+}
+
+export function platformConfig(env: NodeJS.ProcessEnv, dataDir: string, parts: {isolation: 'bwrap' | 'none'; token: string}): PlatformConfig {
+  return {
+    bootTimeoutMs: intEnv(env, 'FERRY_BOOT_TIMEOUT_MS', 60_000),
+    buildTimeoutMs: intEnv(env, 'FERRY_BUILD_TIMEOUT_MS', 15 * 60_000),
+    dataDir,
+    host: '127.0.0.1',
+    isolation: parts.isolation,
+    logRetentionLines: intEnv(env, 'FERRY_LOG_RETENTION_LINES', 1500),
+    port: 0,
+    routerPort: 0,
+    stopGraceMs: intEnv(env, 'FERRY_STOP_GRACE_MS', 30_000),
+    token: parts.token,
+    version: packageVersion(),
+  }
+}
+
+/** Starts the platform in this process: returns once the API listens and run/daemon.json is written. */
+export async function startPlatform(options: StartOptions = {}): Promise<RunningPlatform> {
+  const env = options.env ?? process.env
+  const dataDir = options.dataDir ?? resolveDataDir(env)
+  const paths: PlatformPaths = platformPaths(dataDir)
+  for (const dir of platformDirs(paths)) mkdirSync(dir, {recursive: true})
+  chmodSync(paths.run, 0o700)
+
+  const explicitPort = options.port ?? portEnv(env, 'FERRY_PORT')
+  const explicitRouterPort = options.routerPort ?? portEnv(env, 'FERRY_ROUTER_PORT')
+  const releaseLock = acquireLock(paths.lock)
+  const cleanups: Array<() => Promise<void> | void> = [releaseLock]
+  const runCleanups = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn()
+      } catch (error) {
+        console.error('[ferry] shutdown step failed:', error)
+      }
+    }
+
+    cleanups.length = 0
+  }
+
+  try {
+    const token = ensureToken(paths.token)
+    const config = platformConfig(env, dataDir, {isolation: detectIsolation(env), token})
+    const store = new Store({dataDir, dbPath: paths.db})
+    cleanups.push(() => store.close())
+    const ctx = {config, desired: (appId: string) => store.desired(appId), paths, store} as PlatformContext
+    ctx.logs = createLogService(ctx)
+    cleanups.push(() => ctx.logs.close())
+    ctx.supervisor = createSupervisor(ctx)
+    cleanups.push(() => ctx.supervisor.shutdown())
+
+    const startedAt = new Date().toISOString()
+    const {server} = buildServer(ctx, {startedAt})
+    config.port = await listen(server, await choosePort(explicitPort, paths.portFile), config.host)
+    cleanups.push(() =>
+        new Promise<void>(resolve => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }))
+    writePrivateFile(paths.portFile, `${config.port}\n`)
+
+    config.routerPort = await choosePort(explicitRouterPort, paths.routerPortFile)
+    if (config.routerPort === 0) config.routerPort = await probePort(0)
+    writePrivateFile(paths.routerPortFile, `${config.routerPort}\n`)
+    const router = await startRouter(ctx)
+    cleanups.push(() => router.close())
+
+    ctx.supervisor.convergeAll().catch(error => console.error('[ferry] initial converge failed:', error))
+
+    const info: DaemonInfo = {
+      dataDir,
+      isolation: config.isolation,
+      pid: process.pid,
+      port: config.port,
+      routerPort: config.routerPort,
+      startedAt,
+      url: `http://${config.host}:${config.port}`,
+      version: config.version,
+    }
+    writePrivateFile(paths.daemonInfo, `${JSON.stringify(info, null, 2)}\n`)
+    // Runs first on close (cleanups run in reverse): clients stop finding us before we stop answering.
+    cleanups.push(() => {
+      try {
+        if ((JSON.parse(readFileSync(paths.daemonInfo, 'utf8')) as DaemonInfo).pid === process.pid) rmSync(paths.daemonInfo, {force: true})
+      } catch {}
+    })
+
+    let closing: Promise<void> | undefined
+    return {
+      close() {
+        closing ??= runCleanups()
+        return closing
+      },
+      ctx,
+      info,
+      server,
+    }
+  } catch (error) {
+    await runCleanups()
+    throw error
+  }
+}

@@ -1,0 +1,15 @@
+// Is bubblewrap usable here? Tried for real once (a binary on PATH can still fail without user namespaces).
+import {spawnSync} from 'node:child_process'
+
+export type Isolation = 'bwrap' | 'none'
+
+let cached: Isolation | undefined
+
+/** 'bwrap' when `bwrap --unshare-pid --ro-bind / / true` succeeds, else 'none'. FERRY_ISOLATION=none forces 'none'. */
+export function detectIsolation(env: NodeJS.ProcessEnv = process.env): Isolation {
+  if (env.FERRY_ISOLATION === 'none') return 'none'
+  if (cached) return cached
+  const result = spawnSync('bwrap', ['--unshare-pid', '--ro-bind', '/', '/', 'true'], {stdio: 'ignore', timeout: 10_000})
+  cached = result.status === 0 ? 'bwrap' : 'none'
+  return cached
+}
