@@ -115,7 +115,7 @@ export async function remoteToken(choice: BackendChoice, env: Env = process.env)
   if (choice.kind === 'url' && env.FERRY_API_URL && env.FERRY_API_KEY) return env.FERRY_API_KEY
   const stored = fs.existsSync(path.join(configDir(env), 'settings.json')) ? (await Settings.load(env)).token(origin) : undefined
   if (stored) return stored
-  if (choice.kind === 'heroku') return netrcPassword(new URL(choice.url!).hostname, env)
+  if (choice.kind === 'heroku') return netrcPassword('api.heroku.com', env)
   return env.FERRY_API_KEY
 }
 

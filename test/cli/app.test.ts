@@ -1,0 +1,55 @@
+import {execFileSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {NO_APP_MESSAGE, resolveApp} from '../../src/cli/app.js'
+import {appFromGitUrl, configureCredentialHelper, credentialHelperCommand} from '../../src/cli/git.js'
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-app-'))
+const repo = path.join(tmp, 'repo')
+const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], {encoding: 'utf8', env: {...process.env, GIT_CONFIG_GLOBAL: path.join(tmp, 'global'), GIT_CONFIG_NOSYSTEM: '1'}}).trim()
+
+beforeAll(() => {
+  fs.mkdirSync(repo)
+  fs.writeFileSync(path.join(tmp, 'global'), '')
+  git('init', '-q')
+})
+afterAll(() => fs.rmSync(tmp, {force: true, recursive: true}))
+
+describe('app resolution', () => {
+  it('prefers --app, then FERRY_APP', () => {
+    expect(resolveApp({app: 'one'}, {FERRY_APP: 'two'}, repo)).toBe('one')
+    expect(resolveApp({}, {FERRY_APP: 'two'}, repo)).toBe('two')
+  })
+
+  it('fails with a message listing the ways to pass an app', () => {
+    expect(() => resolveApp({}, {}, repo)).toThrow(NO_APP_MESSAGE)
+    expect(() => resolveApp({}, {}, tmp)).toThrow(/--app APP.*FERRY_APP.*git/)
+  })
+
+  it('reads the ferry remote, then heroku, or the one named by --remote', () => {
+    git('remote', 'add', 'heroku', 'https://git.heroku.com/from-heroku.git')
+    expect(resolveApp({}, {}, repo)).toBe('from-heroku')
+    git('remote', 'add', 'ferry', 'http://127.0.0.1:5000/from-ferry.git')
+    expect(resolveApp({}, {}, repo)).toBe('from-ferry')
+    git('remote', 'add', 'staging', 'http://127.0.0.1:5000/staging-app.git')
+    expect(resolveApp({remote: 'staging'}, {}, repo)).toBe('staging-app')
+    expect(() => resolveApp({remote: 'nope'}, {}, repo)).toThrow(/No app found in git remote "nope"/)
+  })
+
+  it('parses app names from git URLs', () => {
+    expect(appFromGitUrl('https://127.0.0.1:5443/demo-app.git')).toBe('demo-app')
+    expect(appFromGitUrl('git@heroku.com:demo.git')).toBe('demo')
+    expect(appFromGitUrl('https://github.com/x/y')).toBeUndefined()
+  })
+
+  it("configures the credential helper in the repository's config only", () => {
+    configureCredentialHelper(repo, 'http://127.0.0.1:5000/demo.git', {FERRY_HOME: '/tmp/fh'})
+    expect(git('config', '--local', 'credential.http://127.0.0.1:5000.helper')).toBe(credentialHelperCommand({FERRY_HOME: '/tmp/fh'}))
+    expect(credentialHelperCommand({FERRY_HOME: '/tmp/fh'})).toMatch(/^!FERRY_HOME='\/tmp\/fh' '.*node[^']*' '.*\/bin\/run\.js' git:credentials$/)
+    expect(credentialHelperCommand({})).toMatch(/^!'/)
+    expect(fs.readFileSync(path.join(tmp, 'global'), 'utf8')).toBe('')
+  })
+})

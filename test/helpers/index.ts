@@ -1,0 +1,137 @@
+// Test helpers shared by the whole team: a temp FERRY_HOME, running the real CLI (bin/run.js) in it, and
+// stopping the daemon it auto-started. e2e tests need `npm run build` first (bin/run.js uses dist/).
+//
+//   const home = makeFerryHome()
+//   const {code, stdout, stderr} = await runFerry(['apps:create', 'demo'], {home})
+//   afterAll(() => stopPlatform(home))
+import {spawn} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const BIN = path.join(ROOT, 'bin', 'run.js')
+
+/** A fresh temp dir to use as FERRY_HOME (also holds a fake HOME and a git global config for the CLI). */
+export function makeFerryHome(prefix = 'ferry-test-'): string {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  fs.mkdirSync(path.join(home, 'home'), {recursive: true})
+  fs.writeFileSync(path.join(home, 'gitconfig'), '')
+  return home
+}
+
+/** Variables from the developer's environment that would change which backend or app the CLI uses. */
+const LEAKY = ['FERRY_API_URL',
+'FERRY_API_KEY',
+'FERRY_APP',
+'FERRY_BACKEND',
+'FERRY_HEROKU_API_URL',
+'HEROKU_API_KEY',
+'HEROKU_APP',
+  'XDG_CONFIG_HOME',
+'XDG_DATA_HOME',
+'XDG_CACHE_HOME',
+'FORCE_COLOR',
+'GIT_DIR',
+'GIT_WORK_TREE']
+
+/** The environment the CLI runs with: FERRY_HOME, free ports, no colour, a temp HOME and git global config. */
+export function ferryEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env}
+  for (const key of LEAKY) delete env[key]
+  return {
+    ...env,
+    FERRY_HOME: home,
+    FERRY_PORT: '0',
+    FERRY_ROUTER_PORT: '0',
+    GIT_AUTHOR_EMAIL: 'dev@example.com',
+    GIT_AUTHOR_NAME: 'Dev',
+    GIT_COMMITTER_EMAIL: 'dev@example.com',
+    GIT_COMMITTER_NAME: 'Dev',
+    GIT_CONFIG_GLOBAL: path.join(home, 'gitconfig'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    HOME: path.join(home, 'home'),
+    NO_COLOR: '1',
+    ...extra,
+  }
+}
+
+export interface RunOptions {
+  cwd?: string
+  /** Extra/overriding environment variables. */
+  env?: NodeJS.ProcessEnv
+  /** FERRY_HOME (else env.FERRY_HOME must be given). */
+  home?: string
+  /** Written to stdin, which is then closed (stdin is always a pipe, never a TTY). */
+  input?: string
+  /** Kill the CLI after this long (default 60 s). */
+  timeoutMs?: number
+}
+
+export interface RunResult {code: null | number; stderr: string; stdout: string}
+
+/** Runs `node bin/run.js ...args`; never rejects on a non-zero exit. */
+export function runFerry(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const home = options.home ?? options.env?.FERRY_HOME
+  if (!home) throw new Error('runFerry: pass {home} (see makeFerryHome())')
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? home, env: ferryEnv(home, options.env), stdio: 'pipe'})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', d => {
+      stdout += d
+    })
+    child.stderr.setEncoding('utf8').on('data', d => {
+      stderr += d
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    child.on('error', reject)
+    child.on('close', code => {
+      clearTimeout(timer)
+      resolve({code, stderr, stdout})
+    })
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** The daemon's discovery file of a FERRY_HOME, if any. */
+export function readDaemonJson(home: string): undefined | {pid: number; port: number; routerPort: number; url: string} {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(home, 'data', 'run', 'daemon.json'), 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/** The platform token of a FERRY_HOME's daemon. */
+export function readToken(home: string): string {
+  return fs.readFileSync(path.join(home, 'data', 'run', 'token'), 'utf8').trim()
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** `ferry platform:stop`, then SIGKILL the daemon's pid if it is still alive. Safe to call when nothing runs. */
+export async function stopPlatform(home: string): Promise<void> {
+  const info = readDaemonJson(home)
+  await runFerry(['platform:stop'], {home}).catch(() => {})
+  if (info && isAlive(info.pid)) {
+    try {
+      process.kill(info.pid, 'SIGKILL')
+    } catch {}
+  }
+}
+
+/** stopPlatform + remove the directory. */
+export async function removeFerryHome(home: string): Promise<void> {
+  await stopPlatform(home)
+  fs.rmSync(home, {force: true, recursive: true})
+}
