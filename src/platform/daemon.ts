@@ -13,8 +13,9 @@ import type {DaemonInfo} from '../api/types.js'
 import type {LogService, PlatformConfig, PlatformContext, Supervisor} from './context.js'
 
 import {detectIsolation} from './isolation.js'
-import {createMemoryLogService} from './logs/memory.js'
+import {createFileLogService} from './logs/index.js'
 import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from './paths.js'
+import {startRouter as startHttpRouter} from './router/index.js'
 import {buildServer} from './server/index.js'
 import {Store} from './store/index.js'
 import {createNullSupervisor} from './supervisor/null.js'
@@ -26,14 +27,14 @@ function createSupervisor(_ctx: PlatformContext): Supervisor {
   return createNullSupervisor()
 }
 
-/** E: the log service. */
+/** E: the log service (logplex lines, <dataDir>/logs/<appId>/, FERRY_LOG_RETENTION_LINES). */
 function createLogService(ctx: PlatformContext): LogService {
-  return createMemoryLogService(ctx.config.logRetentionLines)
+  return createFileLogService(ctx.config)
 }
 
-/** E: the HTTP router on ctx.config.routerPort. Until it lands only the port number is reserved and reported. */
-async function startRouter(_ctx: PlatformContext): Promise<{close(): Promise<void>}> {
-  return {async close() {}}
+/** E: the HTTP router on ctx.config.routerPort (the bound port is written back to the config). */
+async function startRouter(ctx: PlatformContext): Promise<{close(): Promise<void>}> {
+  return startHttpRouter(ctx)
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ export function platformConfig(env: NodeJS.ProcessEnv, dataDir: string, parts: {
     dataDir,
     host: '127.0.0.1',
     isolation: parts.isolation,
-    logRetentionLines: intEnv(env, 'FERRY_LOG_RETENTION_LINES', 1500),
+    logRetentionLines: intEnv(env, 'FERRY_LOG_RETENTION_LINES', 100_000),
     port: 0,
     routerPort: 0,
     stopGraceMs: intEnv(env, 'FERRY_STOP_GRACE_MS', 30_000),

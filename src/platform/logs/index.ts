@@ -7,7 +7,7 @@ import {FileLogService} from './service.js'
 
 export {formatLine, formatTimestamp, matchesFilter, MAX_LINE_BYTES, parseLine, splitMessage} from './format.js'
 export {FileLogService, type FileLogServiceOptions} from './service.js'
-export {LOG_STREAM_PREFIX, LogSessions, type LogSessionsOptions, MAX_SESSION_LINES, registerLogRoutes} from './sessions.js'
+export {LOG_STREAM_PREFIX, logSessionRoutes, LogSessions, type LogSessionsOptions, MAX_SESSION_LINES, registerLogRoutes} from './sessions.js'
 
 /** The daemon's log service: `<dataDir>/logs/<appId>/`, retention from the config (FERRY_LOG_RETENTION_LINES). */
 export function createFileLogService(config: Pick<PlatformConfig, 'dataDir' | 'logRetentionLines'>): FileLogService {

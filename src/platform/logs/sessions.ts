@@ -6,7 +6,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {randomBytes, randomUUID} from 'node:crypto'
 
 import type {LogSession, LogSessionCreateBody} from '../../api/types.js'
-import type {LogFilter, LogService, StoredLogLine} from '../context.js'
+import type {LogFilter, LogService, PlatformContext, StoredLogLine} from '../context.js'
 import type {Router} from '../server/http.js'
 
 import {invalidParams, notFound} from '../server/http.js'
@@ -207,4 +207,13 @@ export function registerLogRoutes(router: Router, deps: LogRoutesDeps): void {
     },
     {auth: false},
   )
+}
+
+/**
+ * The route module for buildServer: log sessions of the context's log service; `logplex_url` points at the
+ * API port (ctx.config.port, read when a session is created, i.e. after listen).
+ */
+export function logSessionRoutes(router: Router, ctx: PlatformContext): void {
+  const sessions = new LogSessions({baseUrl: () => `http://${ctx.config.host}:${ctx.config.port}`, logs: ctx.logs})
+  registerLogRoutes(router, {findApp: nameOrId => ctx.store.findApp(nameOrId) ?? undefined, sessions})
 }

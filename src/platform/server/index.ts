@@ -5,6 +5,7 @@ import {createServer, type IncomingMessage, type Server} from 'node:http'
 
 import type {PlatformContext} from '../context.js'
 
+import {logSessionRoutes} from '../logs/sessions.js'
 import {dispatch, Router} from './http.js'
 import {registerAccountRoutes} from './routes/account.js'
 import {registerAppRoutes} from './routes/apps.js'
@@ -73,6 +74,7 @@ export function buildServer(ctx: PlatformContext, options: BuildServerOptions = 
   // C (deploy): builds, sources, buildpack-installations, git smart-HTTP    e.g. registerBuildRoutes(router, ctx)
   // D (supervisor): DELETE /apps/:app/dynos[/:dyno], /formations/:type, actions/stop
   // E (logs/run): log-sessions, log stream capability URLs, POST /apps/:app/dynos
+  logSessionRoutes(router, ctx)
   // ------------------------------------------------------------------------------------------------------------
 
   for (const register of options.routes ?? []) register(router, ctx)
