@@ -180,6 +180,9 @@ export function bwrapArgs(spec: Pick<SandboxSpec, 'command' | 'dyno'>, appSource
     '--file',
     '4',
     ENV_FILE,
+    // bwrap's root is a writable tmpfs: make it (/, /etc, /run …) read-only once everything is mounted.
+    '--remount-ro',
+    '/',
     '--',
     BASH,
     '-c',

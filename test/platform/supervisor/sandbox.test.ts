@@ -1,0 +1,111 @@
+// Sandbox isolation: run real dynos under bwrap and probe from inside (skipped when bwrap is not usable here).
+import {execFileSync} from 'node:child_process'
+import {existsSync, readdirSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {get, harness, type Harness, pidsMatching, waitFor} from './helpers.js'
+
+const hasBwrap = (() => {
+  try {
+    execFileSync('bwrap', ['--ro-bind', '/', '/', 'true'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+})()
+
+describe.skipIf(!hasBwrap)('sandbox (bwrap)', () => {
+  let h: Harness
+  let port: number
+  let otherReleaseDir: string
+  const marker = `ferry-fork-${process.pid}`
+
+  beforeAll(async () => {
+    h = harness()
+    const other = h.release({}, {'secret.txt': 'other app secret'})
+    otherReleaseDir = await h.supervisor.slugs.ensure(other.id, other.slugPath)
+    h.app.release = h.release({GREETING: 'sandboxed'})
+    h.app.formation = [
+      {command: 'node server.js', quantity: 1, size: 'Basic', type: 'web'},
+      {
+        // children, a double-forked daemon that left the process group, and a plain background child
+        command: `for i in 1 2 3; do (exec -a ${marker}-child sleep 1000 &); done; (setsid bash -c "exec -a ${marker}-daemon sleep 1000" &); exec -a ${marker}-main sleep 1000`,
+        quantity: 1,
+        size: 'Basic',
+        type: 'forker',
+      },
+    ]
+    await h.supervisor.converge(h.app.appId)
+    await waitFor(() => h.supervisor.webTargets(h.app.appId).length === 1, 'web up')
+    port = h.supervisor.webTargets(h.app.appId)[0].port
+  })
+  afterAll(async () => {
+    await h?.cleanup()
+  })
+
+  it('reports the isolation mode it uses', () => {
+    expect(h.supervisor.isolation.mode).toMatch(/^bwrap/)
+  })
+
+  it('cannot write outside /app and /tmp', async () => {
+    for (const path of ['/usr/ferry-test', '/etc/ferry-test', '/ferry-test', '/bin/ferry-test']) {
+      const res = await get(port, `/write?p=${encodeURIComponent(path)}`)
+      expect(res.status, path).toBe(500)
+      expect(res.body, path).toMatch(/EROFS|EACCES|EPERM|ENOENT/)
+    }
+
+    expect((await get(port, '/write?p=/tmp/x')).body).toBe('ok')
+  })
+
+  it('cannot see the data dir, the platform token, $HOME or another app\'s release', async () => {
+    for (const path of [join(h.dataDir, 'run', 'token'), join(otherReleaseDir, 'secret.txt'), join(homedir(), '.bashrc')]) {
+      const res = await get(port, `/read?p=${encodeURIComponent(path)}`)
+      expect(res.status, path).toBe(500)
+      expect(res.body, path).toBe('ENOENT')
+    }
+
+    for (const dir of [h.dataDir, h.root, join(h.dataDir, 'releases'), homedir()]) {
+      expect((await get(port, `/ls?p=${encodeURIComponent(dir)}`)).body, dir).toBe('ENOENT')
+    }
+
+    expect(existsSync(join(h.dataDir, 'run', 'token'))).toBe(true)
+  })
+
+  it('has its own hostname, PID namespace, no capabilities and a clean env', async () => {
+    expect((await get(port, '/sh?p=hostname')).body.trim()).toBe('web.1')
+    const pids = JSON.parse((await get(port, '/ls?p=/proc')).body).filter((n: string) => /^\d+$/.test(n))
+    expect(pids.length).toBeLessThan(6)
+    expect((await get(port, `/sh?p=${encodeURIComponent('mount -t tmpfs x /tmp/x 2>&1 || echo mount-failed')}`)).body).toContain('mount-failed')
+    const env = JSON.parse((await get(port, '/env')).body)
+    expect(Object.keys(env).filter(k => k.startsWith('FERRY') || k === 'NODE_EXTRA_CA_CERTS')).toEqual([])
+    expect(env.HOME).toBe('/app')
+  })
+
+  it('writes under /app are ephemeral: gone after a restart, the shared release is never modified', async () => {
+    if (h.supervisor.isolation.mode !== 'bwrap-overlay') {
+      expect((await get(port, '/write?p=/app/scratch.txt')).body).toMatch(/EROFS/)
+      return
+    }
+
+    expect((await get(port, '/write?p=/app/scratch.txt')).body).toBe('ok')
+    expect((await get(port, '/read?p=/app/scratch.txt')).body).toBe('x')
+    const releaseDir = h.supervisor.slugs.dirFor(h.app.release!.id)
+    expect(readdirSync(releaseDir)).not.toContain('scratch.txt')
+    await h.supervisor.restart(h.app.appId, {name: 'web.1'})
+    await waitFor(() => h.supervisor.webTargets(h.app.appId).length === 1, 'web up again')
+    port = h.supervisor.webTargets(h.app.appId)[0].port
+    expect((await get(port, '/read?p=/app/scratch.txt')).body).toBe('ENOENT')
+  })
+
+  it('a dyno that spawns children and double-forks leaves nothing behind when stopped', async () => {
+    await waitFor(() => pidsMatching(`${marker}-daemon`).length === 1 && pidsMatching(`${marker}-child`).length === 3, 'forker children running')
+    await h.supervisor.stop(h.app.appId, {name: 'forker.1'})
+    // The stop replaced the dyno: the old one's processes are gone, the new one has its own.
+    await waitFor(() => pidsMatching(`${marker}-main`).length === 1, 'new forker')
+    h.app.formation = h.app.formation.filter(f => f.type !== 'forker')
+    await h.supervisor.converge(h.app.appId)
+    for (const suffix of ['main', 'child', 'daemon']) expect(pidsMatching(`${marker}-${suffix}`), suffix).toEqual([])
+  })
+})
