@@ -124,7 +124,16 @@ describe('Platform API server', () => {
     })
 
     it('unknown app → 404 "Couldn\'t find that app." on every app route', async () => {
-      for (const [method, path] of [['GET', '/apps/ghost'], ['GET', '/apps/ghost/config-vars'], ['GET', '/apps/ghost/releases'], ['GET', '/apps/ghost/formation'], ['GET', '/apps/ghost/dynos'], ['DELETE', '/apps/ghost'], ['GET', '/apps/ghost/addons']]) {
+      const routes = [
+        ['GET', '/apps/ghost'],
+        ['GET', '/apps/ghost/config-vars'],
+        ['GET', '/apps/ghost/releases'],
+        ['GET', '/apps/ghost/formation'],
+        ['GET', '/apps/ghost/dynos'],
+        ['DELETE', '/apps/ghost'],
+        ['GET', '/apps/ghost/addons'],
+      ]
+      for (const [method, path] of routes) {
         const res = await h.request(method, path)
         expect(res.status, path).toBe(404)
         expect(await json(res)).toEqual({id: 'not_found', message: "Couldn't find that app."})
