@@ -1,0 +1,136 @@
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {PlatformStartError, type RunningPlatform, startPlatform} from '../../src/platform/daemon.js'
+import {detectIsolation} from '../../src/platform/isolation.js'
+import {platformPaths} from '../../src/platform/paths.js'
+
+const repoRoot = resolve(import.meta.dirname, '..', '..')
+const running: RunningPlatform[] = []
+const dirs: string[] = []
+const children: number[] = []
+
+function tempHome(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-daemon-'))
+  dirs.push(dir)
+  return dir
+}
+
+async function start(home: string, env: Record<string, string> = {}): Promise<RunningPlatform> {
+  const platform = await startPlatform({env: {FERRY_HOME: home, FERRY_ISOLATION: 'none', ...env}})
+  running.push(platform)
+  return platform
+}
+
+const mode = (file: string) => statSync(file).mode & 0o777
+
+describe('platform daemon', () => {
+  afterEach(async () => {
+    for (const p of running.splice(0)) await p.close()
+    for (const pid of children.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
+
+    for (const dir of dirs.splice(0)) rmSync(dir, {force: true, recursive: true})
+  })
+
+  it('starts in-process: daemon.json (0600) as DaemonInfo, token 0600, API on 127.0.0.1 with auth, /ferry/status', async () => {
+    const home = tempHome()
+    const p = await start(home, {FERRY_PORT: '0'})
+    const paths = platformPaths(join(home, 'data'))
+    const info = JSON.parse(readFileSync(paths.daemonInfo, 'utf8'))
+    expect(Object.keys(info).sort()).toEqual(['dataDir', 'isolation', 'pid', 'port', 'routerPort', 'startedAt', 'url', 'version'])
+    expect(info).toEqual(p.info)
+    expect(info).toMatchObject({dataDir: paths.dataDir, isolation: 'none', pid: process.pid, url: `http://127.0.0.1:${info.port}`})
+    expect(info.routerPort).toBeGreaterThan(0)
+    expect(mode(paths.daemonInfo)).toBe(0o600)
+    expect(mode(paths.token)).toBe(0o600)
+    const token = readFileSync(paths.token, 'utf8').trim()
+    expect(token).toMatch(/^[\da-f]{64}$/)
+    expect((await fetch(`${info.url}/ferry/status`)).status).toBe(401)
+    const status = await (await fetch(`${info.url}/ferry/status`, {headers: {Authorization: `Bearer ${token}`}})).json()
+    expect(status).toMatchObject({...info, apps: 0, dynos: 0, routerUrl: `http://127.0.0.1:${info.routerPort}`})
+    for (const sub of ['repos', 'slugs', 'releases', 'cache', 'logs', 'builds', 'sources']) expect(existsSync(join(paths.dataDir, sub))).toBe(true)
+  })
+
+  it('refuses a second platform on the same data dir with a clear message', async () => {
+    const home = tempHome()
+    await start(home, {FERRY_PORT: '0'})
+    await expect(start(home, {FERRY_PORT: '0'})).rejects.toThrow(PlatformStartError)
+    await expect(start(home, {FERRY_PORT: '0'})).rejects.toThrow(/Another ferry platform \(pid \d+\) is already running.*ferry platform:stop/)
+  })
+
+  it('replaces a stale lock (dead pid), keeps the token, and removes daemon.json and the lock on close', async () => {
+    const home = tempHome()
+    const paths = platformPaths(join(home, 'data'))
+    mkdirSync(paths.run, {recursive: true})
+    writeFileSync(paths.lock, '999999999\n')
+    const first = await start(home, {FERRY_PORT: '0'})
+    const token = readFileSync(paths.token, 'utf8')
+    expect(readFileSync(paths.lock, 'utf8').trim()).toBe(String(process.pid))
+    await first.close()
+    expect(existsSync(paths.daemonInfo)).toBe(false)
+    expect(existsSync(paths.lock)).toBe(false)
+    await start(home, {FERRY_PORT: '0'})
+    expect(readFileSync(paths.token, 'utf8')).toBe(token)
+  })
+
+  it('reuses the remembered API and router ports when FERRY_PORT is unset and they are free', async () => {
+    const home = tempHome()
+    const first = await start(home)
+    const {port, routerPort} = first.info
+    await first.close()
+    const second = await start(home)
+    expect(second.info.port).toBe(port)
+    expect(second.info.routerPort).toBe(routerPort)
+  })
+
+  it('keeps data across restarts', async () => {
+    const home = tempHome()
+    const first = await start(home, {FERRY_PORT: '0'})
+    first.ctx.store.createApp({name: 'persist'})
+    await first.close()
+    const second = await start(home, {FERRY_PORT: '0'})
+    expect(second.ctx.store.getApp('persist').name).toBe('persist')
+  })
+
+  it('rejects a bad FERRY_PORT with a clear message', async () => {
+    await expect(start(tempHome(), {FERRY_PORT: 'abc'})).rejects.toThrow(/FERRY_PORT must be a non-negative integer/)
+  })
+
+  it('runs as a background process (main entry) and stops gracefully on SIGTERM with exit 0', async () => {
+    const home = tempHome()
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/platform/main.ts')], {
+      cwd: repoRoot,
+      env: {...process.env, FERRY_HOME: home, FERRY_ISOLATION: 'none', FERRY_PORT: '0'},
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    children.push(child.pid!)
+    let stderr = ''
+    child.stderr.on('data', chunk => {
+      stderr += chunk
+    })
+    const exited = new Promise<null | number>(resolve => child.once('exit', code => resolve(code)))
+    const paths = platformPaths(join(home, 'data'))
+    const deadline = Date.now() + 30_000
+    while (!existsSync(paths.daemonInfo) && Date.now() < deadline) await new Promise(r => setTimeout(r, 100))
+    const info = JSON.parse(readFileSync(paths.daemonInfo, 'utf8'))
+    expect(info.pid).toBe(child.pid)
+    const token = readFileSync(paths.token, 'utf8').trim()
+    expect((await fetch(`${info.url}/ferry/status`, {headers: {Authorization: `Bearer ${token}`}})).status).toBe(200)
+    child.kill('SIGTERM')
+    expect(await exited, stderr).toBe(0)
+    expect(existsSync(paths.daemonInfo)).toBe(false)
+    expect(existsSync(paths.lock)).toBe(false)
+  })
+
+  it('detects isolation by really running bwrap (or reports none), and honours FERRY_ISOLATION=none', () => {
+    expect(['bwrap', 'none']).toContain(detectIsolation({}))
+    expect(detectIsolation({FERRY_ISOLATION: 'none'})).toBe('none')
+  })
+})
