@@ -18,13 +18,13 @@ import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from '.
 import {startRouter as startHttpRouter} from './router/index.js'
 import {buildServer} from './server/index.js'
 import {Store} from './store/index.js'
-import {createNullSupervisor} from './supervisor/null.js'
+import {createSupervisor as createDynoSupervisor} from './supervisor/index.js'
 
 // ---- Wiring of the other parts: each is ONE function here; D and E swap the import/body. ----------------------
 
-/** D: the dyno supervisor. */
-function createSupervisor(_ctx: PlatformContext): Supervisor {
-  return createNullSupervisor()
+/** D: the dyno supervisor (bwrap sandboxes when available; FERRY_ISOLATION=none forces plain process groups). */
+function createSupervisor(ctx: PlatformContext): Supervisor {
+  return createDynoSupervisor(ctx, {isolation: ctx.config.isolation === 'none' ? 'none' : undefined})
 }
 
 /** E: the log service (logplex lines, <dataDir>/logs/<appId>/, FERRY_LOG_RETENTION_LINES). */

@@ -10,6 +10,7 @@ import {dispatch, Router} from './http.js'
 import {registerAccountRoutes} from './routes/account.js'
 import {registerAppRoutes} from './routes/apps.js'
 import {registerConfigRoutes} from './routes/config.js'
+import {registerDynoActionRoutes} from './routes/dyno-actions.js'
 import {registerDynoRoutes} from './routes/dynos.js'
 import {registerFormationRoutes} from './routes/formation.js'
 import {registerReleaseRoutes} from './routes/releases.js'
@@ -73,6 +74,7 @@ export function buildServer(ctx: PlatformContext, options: BuildServerOptions = 
   // ---- Route modules of the other parts: register them HERE, one line each. --------------------------------
   // C (deploy): builds, sources, buildpack-installations, git smart-HTTP    e.g. registerBuildRoutes(router, ctx)
   // D (supervisor): DELETE /apps/:app/dynos[/:dyno], /formations/:type, actions/stop
+  registerDynoActionRoutes(router, ctx)
   // E (logs/run): log-sessions, log stream capability URLs, POST /apps/:app/dynos
   logSessionRoutes(router, ctx)
   // ------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ async function collect(stream: NodeJS.ReadableStream): Promise<string> {
   return text
 }
 
+describe('supervisor: one-offs, recovery, no sandbox', () => {
 describe('one-off dynos', () => {
   afterEach(async () => {
     await h?.cleanup()
@@ -72,7 +73,8 @@ describe('daemon crash recovery', () => {
     await h.supervisor.converge(h.app.appId)
     await waitFor(() => h!.supervisor.webTargets(h!.app.appId).length === 2 && pidsMatching(marker).length === 3, 'formation up')
     const oldPids = pidsMatching(marker)
-    await waitFor(() => JSON.parse(readFileSync(join(h!.dataDir, 'run', 'dynos.json'), 'utf8')).dynos.filter((d: any) => d.innerPid || h!.supervisor.isolation.mode === 'none').length === 3, 'run table written')
+    const recorded = () => JSON.parse(readFileSync(join(h!.dataDir, 'run', 'dynos.json'), 'utf8')).dynos as Array<{innerPid?: number}>
+    await waitFor(() => recorded().filter(d => d.innerPid || h!.supervisor.isolation.mode === 'none').length === 3, 'run table written')
     // Simulate kill -9 of the daemon: the old supervisor stops reacting (no restarts), its processes stay.
     const crashed = h.supervisor;
 (crashed as any).shuttingDown = true
@@ -111,4 +113,5 @@ describe('without bwrap (isolation none)', () => {
     await h.supervisor.converge(h.app.appId)
     await waitFor(() => pidsMatching(`${marker}-child`).length === 0, 'child gone', 3000)
   })
+})
 })
