@@ -6,15 +6,20 @@ import {createServer, type IncomingMessage, type Server} from 'node:http'
 import type {PlatformContext} from '../context.js'
 
 import {logSessionRoutes} from '../logs/sessions.js'
+import {registerRunRoutes} from '../run/routes.js'
 import {dispatch, Router} from './http.js'
 import {registerAccountRoutes} from './routes/account.js'
 import {registerAppRoutes} from './routes/apps.js'
+import {registerBuildpackRoutes} from './routes/buildpacks.js'
+import {registerBuildRoutes} from './routes/builds.js'
 import {registerConfigRoutes} from './routes/config.js'
 import {registerDynoActionRoutes} from './routes/dyno-actions.js'
 import {registerDynoRoutes} from './routes/dynos.js'
 import {registerFormationRoutes} from './routes/formation.js'
+import {registerGitRoutes} from './routes/git.js'
 import {registerReleaseRoutes} from './routes/releases.js'
 import {registerSlugRoutes} from './routes/slugs.js'
+import {registerSourceRoutes} from './routes/sources.js'
 import {registerStubRoutes} from './routes/stubs.js'
 
 export {type Ctx, type Handler, type Reply, Router} from './http.js'
@@ -73,10 +78,15 @@ export function buildServer(ctx: PlatformContext, options: BuildServerOptions = 
 
   // ---- Route modules of the other parts: register them HERE, one line each. --------------------------------
   // C (deploy): builds, sources, buildpack-installations, git smart-HTTP    e.g. registerBuildRoutes(router, ctx)
+  registerBuildRoutes(router, ctx)
+  registerSourceRoutes(router, ctx)
+  registerBuildpackRoutes(router, ctx)
+  registerGitRoutes(router, ctx)
   // D (supervisor): DELETE /apps/:app/dynos[/:dyno], /formations/:type, actions/stop
   registerDynoActionRoutes(router, ctx)
   // E (logs/run): log-sessions, log stream capability URLs, POST /apps/:app/dynos
   logSessionRoutes(router, ctx)
+  registerRunRoutes(router, ctx)
   // ------------------------------------------------------------------------------------------------------------
 
   for (const register of options.routes ?? []) register(router, ctx)

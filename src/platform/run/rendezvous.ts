@@ -1,0 +1,205 @@
+// The rendezvous listener for attached one-off dynos (shared/platform-api.md §3.15), plain TCP on loopback:
+// the client writes `<secret>[?query]\r\n`; we answer `rendezvous\r\n` as a write of its own, pause ~150 ms
+// (the official client drops its whole first data chunk), then pipe the process output to the client and
+// the client's bytes to stdin. Without a TTY, `\x04` means stdin EOF. The connection closes at process exit.
+// `?exit_status=1` in the client's line (ferry's own client) appends `\uFFFF heroku-command-exit-status: N`
+// at exit, the marker the official CLI's `-x` uses, so commands that call `exit` still report their status.
+import {randomBytes} from 'node:crypto'
+import net from 'node:net'
+
+import type {OneOffHandle} from '../context.js'
+
+export const EXIT_STATUS_MARKER = '\uFFFF heroku-command-exit-status:'
+
+export interface RendezvousOptions {
+  /** Kill an attached dyno whose client has not connected within this time (default 30 s). */
+  attachTimeoutMs?: number
+  /** Pause between the greeting and the first output (default 150 ms). */
+  greetingPauseMs?: number
+  host?: string
+  /** 0 = any free port (default). */
+  port?: number
+}
+
+interface Pending {
+  handle: OneOffHandle
+  timer: NodeJS.Timeout
+  tty: boolean
+}
+
+export class Rendezvous {
+  private readonly attachTimeoutMs: number
+  private readonly greetingPauseMs: number
+  private readonly host: string
+  private readonly pending = new Map<string, Pending>()
+  private readonly server: net.Server
+  private readonly sockets = new Set<net.Socket>()
+  private boundPort = 0
+
+  constructor(private readonly options: RendezvousOptions = {}) {
+    this.host = options.host ?? '127.0.0.1'
+    this.attachTimeoutMs = options.attachTimeoutMs ?? 30_000
+    this.greetingPauseMs = options.greetingPauseMs ?? 150
+    this.server = net.createServer(socket => this.accept(socket))
+  }
+
+  get port(): number {
+    return this.boundPort
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.pending.values()) clearTimeout(p.timer)
+    this.pending.clear()
+    for (const s of this.sockets) s.destroy()
+    if (this.server.listening) await new Promise(r => this.server.close(r))
+  }
+
+  async listen(): Promise<number> {
+    if (this.server.listening) return this.boundPort
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.options.port ?? 0, this.host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    // Attached clients keep the process alive, an idle listener must not (daemon shutdown).
+    this.server.unref()
+    this.boundPort = (this.server.address() as net.AddressInfo).port
+    return this.boundPort
+  }
+
+  /** Registers a started one-off dyno; returns its `rendezvous://` attach URL. Unclaimed → stopped after the timeout. */
+  async register(handle: OneOffHandle, tty: boolean): Promise<string> {
+    await this.listen()
+    const secret = randomBytes(24).toString('base64url')
+    const timer = setTimeout(() => {
+      if (!this.pending.delete(secret)) return
+      handle.stop().catch(() => {})
+    }, this.attachTimeoutMs)
+    timer.unref()
+    this.pending.set(secret, {handle, timer, tty})
+    // A process that ends before anyone attached is forgotten with it.
+    handle.exit
+      .then(() => {
+        const p = this.pending.get(secret)
+        if (p && p.handle === handle) {
+          // Keep it claimable for a moment so a fast command's output still reaches the client.
+          setTimeout(() => {
+            if (this.pending.get(secret)?.handle === handle) {
+              clearTimeout(p.timer)
+              this.pending.delete(secret)
+            }
+          }, this.attachTimeoutMs).unref()
+        }
+      })
+      .catch(() => {})
+    return `rendezvous://${this.host}:${this.boundPort}/${secret}`
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket)
+    socket.on('close', () => this.sockets.delete(socket))
+    socket.on('error', () => {})
+    socket.setNoDelay(true)
+    let line = ''
+    const greetTimer = setTimeout(() => socket.destroy(), 10_000)
+    const onData = (chunk: Buffer) => {
+      line += chunk.toString('latin1')
+      const end = line.indexOf('\n')
+      if (end === -1) {
+        if (line.length > 1024) socket.destroy()
+        return
+      }
+
+      socket.off('data', onData)
+      clearTimeout(greetTimer)
+      const request = line.slice(0, end).replace(/\r$/, '')
+      const rest = Buffer.from(line.slice(end + 1), 'latin1')
+      const [secret, query = ''] = request.replace(/^\//, '').split('?', 2)
+      const p = this.pending.get(secret)
+      if (!p) {
+        socket.destroy()
+        return
+      }
+
+      this.pending.delete(secret)
+      clearTimeout(p.timer)
+      this.attach(socket, p, new URLSearchParams(query).get('exit_status') === '1', rest)
+    }
+
+    socket.on('data', onData)
+  }
+
+  private attach(socket: net.Socket, p: Pending, withStatus: boolean, early: Buffer): void {
+    const {handle, tty} = p
+    socket.pause()
+    socket.write('rendezvous\r\n')
+    let exited = false
+    let lastByte = 10
+    let stdinOpen = true
+    const endStdin = () => {
+      if (!stdinOpen) return
+      stdinOpen = false
+      handle.stdin.end()
+    }
+
+    const input = (chunk: Buffer) => {
+      if (!stdinOpen) return
+      const eot = chunk.indexOf(4)
+      if (tty && chunk.includes(3)) {
+        // No real terminal to turn Ctrl-C into SIGINT: end the one-off like the terminal would.
+        handle.stop().catch(() => {})
+        return
+      }
+
+      if (eot === -1) {
+        handle.stdin.write(chunk)
+        return
+      }
+
+      if (eot > 0) handle.stdin.write(chunk.subarray(0, eot))
+      endStdin()
+    }
+
+    const output = handle.output as NodeJS.ReadableStream & {on: (e: string, f: (...a: any[]) => void) => void}
+    const start = () => {
+      if (early.length > 0) input(early)
+      output.on('data', (chunk: Buffer | string) => {
+        let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+        if (tty) buf = Buffer.from(buf.toString('latin1').replaceAll(/\r?\n/g, '\r\n'), 'latin1')
+        if (buf.length > 0) lastByte = buf.at(-1)!
+        if (!socket.write(buf)) {
+          output.pause()
+          socket.once('drain', () => output.resume())
+        }
+      })
+      socket.on('data', input)
+      socket.resume()
+    }
+
+    const greetTimer = setTimeout(start, this.greetingPauseMs)
+    const outputDone = new Promise<void>(resolve => {
+      output.on('end', resolve)
+      output.on('close', resolve)
+    })
+    socket.on('close', () => {
+      clearTimeout(greetTimer)
+      // The client went away (Ctrl-C, lost connection): the one-off ends with it.
+      if (!exited) handle.stop().catch(() => {})
+    })
+    socket.on('end', () => {
+      if (!tty) endStdin()
+    })
+    handle.exit
+      .then(async status => {
+        exited = true
+        await Promise.race([outputDone, new Promise(r => setTimeout(r, 2000))])
+        // Output may still be waiting for the greeting pause.
+        await new Promise(r => setTimeout(r, 10))
+        if (withStatus) socket.write(`${lastByte === 10 ? '' : tty ? '\r\n' : '\n'}${EXIT_STATUS_MARKER} ${status}${tty ? '\r\n' : '\n'}`)
+        socket.end()
+      })
+      .catch(() => socket.destroy())
+  }
+}
