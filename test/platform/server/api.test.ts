@@ -236,7 +236,7 @@ describe('Platform API server', () => {
     })
 
     it('no Range: everything ascending, 200, no Next-Range; empty Range header ignored', async () => {
-      for (const headers of [{}, {Range: ''}]) {
+      for (const headers of [{}, {Range: ''}] as Array<Record<string, string>>) {
         const res = await h.request('GET', '/apps/ranged/releases', {headers})
         expect(res.status).toBe(200)
         expect(res.headers.get('next-range')).toBeNull()

@@ -10,9 +10,20 @@ import {objectBody, optionalArray, optionalBoolean, optionalString} from '../val
 
 const APP_RANGE = {defaultField: 'name', fields: ['id', 'name', 'updated_at']}
 
-/** Features an app may toggle; the supervisor reads `preboot`. */
-const APP_FEATURES: Record<string, string> = {
-  preboot: 'Provide seamless web dyno deploys: new web dynos start before old ones stop.',
+/** Features an app may toggle (fixed ids); the supervisor reads `preboot`. */
+const APP_FEATURES: Record<string, {description: string; displayName: string; id: string}> = {
+  preboot: {
+    description: 'Provide seamless web dyno deploys: new web dynos start before old ones stop.',
+    displayName: 'Preboot',
+    id: '4ba9b2c6-4f6a-4b8e-9a51-7e0a8b6f1c01',
+  },
+}
+
+/** A feature by name or id, or 404. */
+function featureName(nameOrId: string): string {
+  const found = Object.entries(APP_FEATURES).find(([name, f]) => name === nameOrId || f.id === nameOrId)
+  if (!found) throw notFound("Couldn't find that feature.")
+  return found[0]
 }
 
 function checkStack(stack: string | undefined, field: string): void {
@@ -84,31 +95,39 @@ export function registerAppRoutes(router: Router, ctx: PlatformContext): void {
     return {body}
   })
 
-  const presentFeature = (appId: string, name: string) => ({
-    description: APP_FEATURES[name],
-    doc_url: `https://devcenter.heroku.com/articles/${name}`,
-    enabled: store.feature(appId, name),
-    id: name,
-    name,
-    state: 'general',
-  })
+  const presentFeature = (app: {createdAt: string; id: string}, name: string) => {
+    const state = store.features(app.id).find(f => f.name === name)
+    return {
+      created_at: app.createdAt,
+      description: APP_FEATURES[name].description,
+      display_name: APP_FEATURES[name].displayName,
+      doc_url: `https://devcenter.heroku.com/articles/${name}`,
+      enabled: state?.enabled ?? false,
+      feedback_email: '',
+      id: APP_FEATURES[name].id,
+      name,
+      state: 'general',
+      updated_at: state?.updatedAt ?? app.createdAt,
+    }
+  }
+
   router.get('/apps/:app/features', c => {
     const app = appParam(ctx, c.params.app)
-    return listReply(c, Object.keys(APP_FEATURES).map(name => presentFeature(app.id, name)), {fields: ['id', 'name']})
+    return listReply(c, Object.keys(APP_FEATURES).map(name => presentFeature(app, name)), {fields: ['id', 'name']})
   })
   router.get('/apps/:app/features/:feature', c => {
     const app = appParam(ctx, c.params.app)
-    if (!(c.params.feature in APP_FEATURES)) throw notFound("Couldn't find that feature.")
-    return {body: presentFeature(app.id, c.params.feature)}
+    return {body: presentFeature(app, featureName(c.params.feature))}
   })
   router.patch('/apps/:app/features/:feature', c => {
     const app = appParam(ctx, c.params.app)
-    if (!(c.params.feature in APP_FEATURES)) throw notFound("Couldn't find that feature.")
+    const name = featureName(c.params.feature)
     const body = objectBody(c.body, ['enabled'], {required: true})
     const enabled = optionalBoolean(body, 'enabled')
     if (enabled === undefined) throw invalidParams('Missing required field "enabled" in request body.')
-    store.setFeature(app.id, c.params.feature, enabled)
+    store.setFeature(app.id, name, enabled)
+    apiLog(ctx, app.id, `${enabled ? 'Enable' : 'Disable'} ${name} by user ${store.account().email}`)
     converge(ctx, app.id)
-    return {body: presentFeature(app.id, c.params.feature)}
+    return {body: presentFeature(app, name)}
   })
 }
