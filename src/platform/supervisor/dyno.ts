@@ -224,3 +224,87 @@ export function processStartTime(pid: number): string | undefined {
     return undefined
   }
 }
+
+/** Ports in LISTEN state on this host (the dynos share its network namespace), from /proc/net/tcp{,6}; undefined when unreadable. */
+function listeningPorts(): Set<number> | undefined {
+  const ports = new Set<number>()
+  let readable = false
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string
+    try {
+      text = readFileSync(file, 'latin1')
+      readable = true
+    } catch {
+      continue
+    }
+
+    for (const line of text.split('\n')) {
+      // `  sl  local_address rem_address   st …`: state 0A = LISTEN
+      const fields = line.trim().split(/\s+/, 4)
+      if (fields[3] !== '0A') continue
+      const colon = fields[1].lastIndexOf(':')
+      ports.add(Number.parseInt(fields[1].slice(colon + 1), 16))
+    }
+  }
+
+  return readable ? ports : undefined
+}
+
+/**
+ * Waits for web dynos to listen on their $PORT. One shared poll (one read of /proc/net/tcp per tick for all starting
+ * dynos) instead of a connect() per dyno per tick: with 50 dynos booting on 2 cores, probing connections steals CPU
+ * from the very processes we are waiting for. Falls back to connect() probes without /proc.
+ */
+export class ListenWatcher {
+  private timer?: NodeJS.Timeout
+  private readonly waiting = new Map<number, Set<(ok: boolean) => void>>()
+
+  constructor(private readonly intervalMs = 5) {}
+
+  /** Resolves true once something listens on `port`, false when cancelled. */
+  wait(port: number): {cancel(): void; promise: Promise<boolean>} {
+    let resolver!: (ok: boolean) => void
+    const promise = new Promise<boolean>(resolve => {
+      resolver = resolve
+    })
+    const set = this.waiting.get(port) ?? new Set()
+    set.add(resolver)
+    this.waiting.set(port, set)
+    this.schedule()
+    return {
+      cancel: () => {
+        this.remove(port, resolver)
+        resolver(false)
+      },
+      promise,
+    }
+  }
+
+  private remove(port: number, resolver: (ok: boolean) => void): void {
+    const set = this.waiting.get(port)
+    set?.delete(resolver)
+    if (set?.size === 0) this.waiting.delete(port)
+  }
+
+  private schedule(): void {
+    if (this.timer || this.waiting.size === 0) return
+    this.timer = setTimeout(() => void this.tick(), this.intervalMs)
+  }
+
+  private async tick(): Promise<void> {
+    const ports = listeningPorts()
+    const ready = (port: number) => {
+      for (const resolve of this.waiting.get(port) ?? []) resolve(true)
+      this.waiting.delete(port)
+    }
+
+    if (ports) {
+      for (const port of this.waiting.keys()) if (ports.has(port)) ready(port)
+    } else {
+      await Promise.all([...this.waiting.keys()].map(async port => (await accepts(port)) && ready(port)))
+    }
+
+    this.timer = undefined
+    this.schedule()
+  }
+}

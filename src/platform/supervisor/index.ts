@@ -9,7 +9,7 @@ import {PassThrough, type Readable} from 'node:stream'
 import type {Dyno, DynoState} from '../../api/types.js'
 import type {DesiredApp, LogService, OneOffHandle, OneOffOptions, PlatformConfig, Supervisor, WebTarget} from '../context.js'
 
-import {accepts, type DynoProcess, freePort, readLines, spawnDyno} from './dyno.js'
+import {type DynoProcess, freePort, ListenWatcher, readLines, spawnDyno} from './dyno.js'
 import {RunTable, stopLeftovers} from './runtable.js'
 import {APP_DIR, detectIsolation, dynoEnv, type IsolationInfo, launchPlan, memoryLimitBytes} from './sandbox.js'
 import {SlugCache} from './slugs.js'
@@ -35,7 +35,7 @@ export interface SupervisorOptions {
   backoffMaxMs?: number
   /** Force an isolation mode ('none' / 'bwrap' / 'bwrap-overlay'); default: the best this host supports (env FERRY_ISOLATION). */
   isolation?: string
-  /** Web dyno port probe interval (default 10 ms). */
+  /** Web dyno port probe interval (default 5 ms; one /proc/net/tcp read per tick for all starting dynos). */
   probeIntervalMs?: number
 }
 
@@ -93,7 +93,7 @@ export class DynoSupervisor implements Supervisor {
   /** Old dynos being stopped after they were replaced (shutdown waits for them). */
   private readonly draining = new Set<Promise<void>>()
   private gcTimer?: NodeJS.Timeout
-  private readonly probeIntervalMs: number
+  private readonly listenWatcher: ListenWatcher
   private recovered?: Promise<void>
   private readonly runTable: RunTable
   private readonly scratchMount: string
@@ -107,7 +107,7 @@ export class DynoSupervisor implements Supervisor {
     const env = process.env
     this.backoffBaseMs = options.backoffBaseMs ?? (Number(env.FERRY_RESTART_BACKOFF_BASE_MS) || 1000)
     this.backoffMaxMs = options.backoffMaxMs ?? (Number(env.FERRY_RESTART_BACKOFF_MAX_MS) || 5 * 60_000)
-    this.probeIntervalMs = options.probeIntervalMs ?? 10
+    this.listenWatcher = new ListenWatcher(options.probeIntervalMs ?? 5)
     this.slugs = new SlugCache(deps.config.dataDir)
     this.runTable = new RunTable(join(deps.config.dataDir, 'run'))
     this.scratchMount = join(deps.config.dataDir, 'run', 'sandbox')
@@ -392,25 +392,22 @@ export class DynoSupervisor implements Supervisor {
   }
 
   private async waitForPort(rec: DynoRecord, proc: DynoProcess): Promise<void> {
-    const deadline = Date.now() + this.deps.config.bootTimeoutMs
-    let attempt = 0
-    while (rec.proc === proc && rec.state === 'starting' && !rec.stopping) {
-      if (Date.now() > deadline) {
-        const seconds = Math.round(this.deps.config.bootTimeoutMs / 1000)
-        this.log(rec.appId, rec.name, `Error R10 (Boot timeout) -> Web process failed to bind to $PORT within ${seconds} seconds of launch`)
-        this.log(rec.appId, rec.name, 'Stopping process with SIGKILL')
-        proc.kill()
-        return
-      }
-
-      const ok = await accepts(rec.port, attempt++ % 4 === 3 ? '::1' : '127.0.0.1')
-      if (ok && rec.proc === proc && rec.state === 'starting' && !rec.stopping) {
-        this.setState(rec, 'up')
-        return
-      }
-
-      await new Promise(r => setTimeout(r, this.probeIntervalMs))
+    const listening = this.listenWatcher.wait(rec.port)
+    const timeoutMs = this.deps.config.bootTimeoutMs
+    const timer = setTimeout(() => listening.cancel(), timeoutMs)
+    void proc.exited.then(() => listening.cancel())
+    const ok = await listening.promise
+    clearTimeout(timer)
+    if (rec.proc !== proc || rec.state !== 'starting' || rec.stopping) return
+    if (ok) {
+      this.setState(rec, 'up')
+      return
     }
+
+    const seconds = timeoutMs % 1000 === 0 ? timeoutMs / 1000 : (timeoutMs / 1000).toFixed(1)
+    this.log(rec.appId, rec.name, `Error R10 (Boot timeout) -> Web process failed to bind to $PORT within ${seconds} seconds of launch`)
+    this.log(rec.appId, rec.name, 'Stopping process with SIGKILL')
+    proc.kill()
   }
 
   private onExit(rec: DynoRecord, proc: DynoProcess | undefined, status: number): void {

@@ -1,0 +1,67 @@
+// 0 → N web dynos up and N → 0 stopped, through the real supervisor (sandboxed when bwrap is usable).
+// Run: npx tsx bench/dynos-scale.ts [N=50] [runs=3]     (FERRY_ISOLATION=none for plain process groups)
+import {execFileSync} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {connect} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {DesiredApp} from '../src/platform/context.js'
+
+import {DynoSupervisor} from '../src/platform/supervisor/index.js'
+
+const n = Number(process.argv[2] ?? 50)
+const runs = Number(process.argv[3] ?? 3)
+const root = mkdtempSync(join(tmpdir(), 'ferry-bench-'))
+const dataDir = join(root, 'data')
+mkdirSync(join(root, 'src', 'app'), {recursive: true})
+writeFileSync(join(root, 'src', 'app', 'server.js'), "require('http').createServer((q, r) => r.end('ok')).listen(process.env.PORT)\n")
+const slugPath = join(root, 'slug.tgz')
+execFileSync('tar', ['-czf', slugPath, '-C', join(root, 'src'), './app'])
+
+const app: DesiredApp = {
+  appId: randomUUID(),
+  appName: 'bench',
+  formation: [],
+  release: {env: {}, id: randomUUID(), slugPath, version: 1},
+}
+const supervisor = new DynoSupervisor({
+  appIds: () => [app.appId],
+  config: {bootTimeoutMs: 60_000, dataDir, stopGraceMs: 30_000},
+  desired: () => structuredClone(app),
+  logs: {append() {}},
+})
+
+const closed = (port: number) =>
+  new Promise<boolean>(resolve => {
+    const s = connect({host: '127.0.0.1', port})
+    s.once('connect', () => {
+      s.destroy()
+      resolve(false)
+    })
+    s.once('error', () => resolve(true))
+  })
+
+await supervisor.start()
+console.log(`isolation: ${supervisor.isolation.detail}; ${n} web dynos, ${runs} runs`)
+await supervisor.slugs.ensure(app.release!.id, slugPath)
+for (let run = 1; run <= runs; run++) {
+  app.formation = [{command: 'node server.js', quantity: n, size: 'Basic', type: 'web'}]
+  let t0 = performance.now()
+  await supervisor.converge(app.appId)
+  const spawned = performance.now() - t0
+  while (supervisor.webTargets(app.appId).length < n) await new Promise(r => setTimeout(r, 2))
+  const up = performance.now() - t0
+  const ports = supervisor.webTargets(app.appId).map(t => t.port)
+  app.formation = []
+  t0 = performance.now()
+  await supervisor.converge(app.appId)
+  const stopped = performance.now() - t0
+  const allClosed = (await Promise.all(ports.map(p => closed(p)))).every(Boolean)
+  console.log(`run ${run}: spawn loop ${spawned.toFixed(0)} ms, all ${n} up ${up.toFixed(0)} ms; ${n}→0 all exited ${stopped.toFixed(0)} ms (ports closed: ${allClosed})`)
+  await new Promise(r => setTimeout(r, 500))
+}
+
+await supervisor.shutdown()
+rmSync(root, {force: true, recursive: true})
