@@ -1,0 +1,314 @@
+// The deploy pipeline: source → build (buildpacks) → slug → release (release phase) → converge.
+// One build per app at a time; output goes to a file and to live readers (git push, output_stream_url).
+import {createHmac, randomUUID} from 'node:crypto'
+import {mkdirSync} from 'node:fs'
+import {readFile, rm} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import type {PlatformContext} from '../context.js'
+import type {BuildRecord, ReleaseRecord} from '../store/index.js'
+
+import {buildSlug, BuildError, MB} from '../builder/index.js'
+import {lineSplitter} from '../builder/run.js'
+import {apiUrl, webUrl} from '../server/present.js'
+import {apiLog, logRelease} from '../server/support.js'
+import {OutputRegistry} from './output.js'
+import {extractCommit, extractTarball, SourceError} from './source.js'
+
+export {BuildOutput, OutputRegistry} from './output.js'
+export {extractTarball, SourceError, validateTarball} from './source.js'
+
+export type DeploySource =
+  | {gitEnv?: Record<string, string>; kind: 'git'; repoDir: string; sha: string}
+  | {kind: 'tarball'; path: string}
+
+export interface DeployRequest {
+  appId: string
+  /** Buildpacks for this build only (POST /builds `buildpacks`); default: the app's installations. */
+  buildpacks?: string[]
+  /** Release description; default `Deploy <version>` (first 8 chars of a commit). */
+  description?: string
+  source: DeploySource
+  sourceBlob: {checksum?: null | string; url: string; version?: null | string; version_description?: null | string}
+}
+
+export interface DeployOutcome {
+  build: BuildRecord
+  /** false when the build, the release phase or packing failed (the previous release stays current). */
+  ok: boolean
+  release?: ReleaseRecord
+}
+
+export interface DeployHandle {
+  build: BuildRecord
+  done: Promise<DeployOutcome>
+}
+
+export class DeployBusyError extends Error {
+  constructor(appName: string) {
+    super(`A build is already running for ${appName}; wait for it to finish and try again.`)
+    this.name = 'DeployBusyError'
+  }
+}
+
+export interface DeployOptions {
+  /** Environment the builds' base env is filtered from (default process.env). */
+  parentEnv?: NodeJS.ProcessEnv
+  /** Largest accepted source tarball / unpacked source (default 512 MB / 2 GB; FERRY_SOURCE_MAX_BYTES). */
+  sourceMaxBytes?: number
+}
+
+const CONVERGE_WAIT_MS = 30_000
+
+function envNumber(name: string): number | undefined {
+  const value = Number(process.env[name])
+  return Number.isFinite(value) && value > 0 ? value : undefined
+}
+
+export class DeployService {
+  readonly outputs = new OutputRegistry()
+  readonly sourceMaxBytes: number
+  private readonly busy = new Set<string>()
+
+  constructor(
+    private readonly ctx: PlatformContext,
+    private readonly options: DeployOptions = {},
+  ) {
+    this.sourceMaxBytes = options.sourceMaxBytes ?? envNumber('FERRY_SOURCE_MAX_BYTES') ?? 512 * MB
+  }
+
+  isBusy(appId: string): boolean {
+    return this.busy.has(appId)
+  }
+
+  /** Capability URL of a build's output (live while building, replayed afterwards). */
+  outputStreamUrl(buildId: string): string {
+    return `${apiUrl(this.ctx.config)}/ferry/build-output/${buildId}/${this.secretFor('build', buildId)}`
+  }
+
+  /** An unguessable secret for a capability URL, derived from the platform token (nothing to store). */
+  secretFor(kind: string, id: string): string {
+    return createHmac('sha256', this.ctx.config.token).update(`${kind}:${id}`).digest('hex').slice(0, 40)
+  }
+
+  /** Starts a build; throws DeployBusyError when the app already has one running. */
+  start(request: DeployRequest): DeployHandle {
+    const {store} = this.ctx
+    const app = store.getApp(request.appId)
+    if (this.busy.has(app.id)) throw new DeployBusyError(app.name)
+    this.busy.add(app.id)
+    try {
+      const buildpacks = request.buildpacks ?? store.buildpackInstallations(app.id).map(b => b.url)
+      const build = store.createBuild({
+        appId: app.id,
+        buildpacks: buildpacks.length > 0 ? buildpacks.map(url => ({name: url.replace(/^urn:buildpack:/, ''), url})) : null,
+        sourceBlob: request.sourceBlob,
+      })
+      mkdirSync(this.ctx.paths.builds, {recursive: true})
+      const output = this.outputs.create(build.id, build.outputPath)
+      apiLog(this.ctx, app.id, `Build started by user ${build.userEmail}`)
+      const done = this.run(request, build, buildpacks, line => output.line(line)).finally(async () => {
+        this.busy.delete(app.id)
+        await this.outputs.finish(build.id)
+      })
+      return {build, done}
+    } catch (error) {
+      this.busy.delete(app.id)
+      throw error
+    }
+  }
+
+  /** Empties an app's build cache. */
+  async purgeCache(appId: string): Promise<void> {
+    await rm(this.ctx.paths.cacheFor(appId), {force: true, recursive: true})
+  }
+
+  private async run(request: DeployRequest, build: BuildRecord, buildpacks: string[], out: (line: string) => void): Promise<DeployOutcome> {
+    const {ctx} = this
+    const {store} = ctx
+    const app = store.getApp(request.appId)
+    const workDir = join(ctx.paths.builds, build.id)
+    const appDir = join(workDir, 'app')
+    const fail = (message?: string): DeployOutcome => {
+      if (message) out(` !     ${message}`)
+      out(' !     Build failed; the current release is unchanged.')
+      apiLog(ctx, app.id, 'Build failed')
+      return {build: store.updateBuild(build.id, {status: 'failed'}), ok: false}
+    }
+
+    try {
+      try {
+        if (request.source.kind === 'git') await extractCommit(request.source.repoDir, request.source.sha, appDir, request.source.gitEnv)
+        else await extractTarball(request.source.path, appDir, {maxUnpackedBytes: 4 * this.sourceMaxBytes})
+      } catch (error) {
+        if (error instanceof SourceError) return fail(error.message)
+        throw error
+      }
+
+      const initialQuantities = await readAppJsonFormation(appDir, out)
+      const slugId = randomUUID()
+      const slugPath = ctx.paths.slugFor(slugId)
+      mkdirSync(ctx.paths.slugs, {recursive: true})
+      let result
+      try {
+        result = await buildSlug({
+          buildpacks,
+          cacheDir: ctx.paths.cacheFor(app.id),
+          configVars: store.configVars(app.id),
+          hideDir: ctx.paths.dataDir,
+          isolation: ctx.config.isolation,
+          onOutput: out,
+          parentEnv: this.options.parentEnv,
+          secrets: [ctx.config.token],
+          slugMaxBytes: envNumber('FERRY_SLUG_MAX_BYTES'),
+          slugPath,
+          slugWarnBytes: envNumber('FERRY_SLUG_WARN_BYTES'),
+          sourceVersion: request.sourceBlob.version ?? '',
+          stack: app.buildStack,
+          timeoutMs: envNumber('FERRY_BUILD_TIMEOUT_MS') ?? ctx.config.buildTimeoutMs,
+          workDir,
+        })
+      } catch (error) {
+        await rm(slugPath, {force: true})
+        if (error instanceof BuildError) return fail()
+        throw error
+      }
+
+      const version = request.sourceBlob.version ?? ''
+      const slug = store.createSlug({
+        appId: app.id,
+        blobPath: slugPath,
+        buildpackProvidedDescription: result.buildpackDescription,
+        checksum: result.checksum,
+        commit: version || null,
+        commitDescription: request.sourceBlob.version_description ?? null,
+        id: slugId,
+        processTypes: result.processTypes,
+        size: result.size,
+        stack: app.buildStack,
+      })
+      store.setAppBuildInfo(app.id, {buildpackProvidedDescription: result.buildpackDescription})
+      let current = store.updateBuild(build.id, {slugId: slug.id, status: 'succeeded'})
+      apiLog(ctx, app.id, 'Build succeeded')
+
+      const description = request.description ?? (version ? `Deploy ${version.slice(0, 8)}` : 'Deploy')
+      const releaseCommand = result.processTypes.release
+      let release: ReleaseRecord
+      if (releaseCommand === undefined) {
+        release = store.createRelease({appId: app.id, description, initialQuantities, slugId: slug.id})
+        logRelease(ctx, release)
+      } else {
+        release = store.createRelease({appId: app.id, description, initialQuantities, outputStreamUrl: this.outputStreamUrl(build.id), slugId: slug.id, status: 'pending'})
+        current = store.updateBuild(build.id, {releaseId: release.id})
+        out('-----> Running release command...')
+        const status = await this.releasePhase(app.id, release, releaseCommand, slugPath, out)
+        if (status !== 0) {
+          release = store.setReleaseStatus(release.id, 'failed')
+          out(` !     Release command failed (exit status ${status}): v${release.version} failed and the previous release stays current.`)
+          apiLog(ctx, app.id, `Release v${release.version} command failed by user ${release.userEmail}`)
+          return {build: current, ok: false, release}
+        }
+
+        release = store.setReleaseStatus(release.id, 'succeeded')
+        logRelease(ctx, release)
+      }
+
+      current = store.updateBuild(build.id, {releaseId: release.id})
+      await this.converge(app.id)
+      out(`-----> Launching... done, v${release.version}`)
+      out(`       ${webUrl(ctx.config, store.getApp(app.id).name)} deployed to ferry`)
+      return {build: current, ok: true, release}
+    } catch (error) {
+      console.error(`[ferry] build ${build.id} failed unexpectedly:`, error)
+      return fail(`Internal error: ${(error as Error).message}`)
+    } finally {
+      await rm(workDir, {force: true, recursive: true}).catch(() => {})
+    }
+  }
+
+  private async releasePhase(appId: string, release: ReleaseRecord, command: string, slugPath: string, out: (line: string) => void): Promise<number> {
+    try {
+      const handle = await this.ctx.supervisor.startOneOff({
+        appId,
+        attach: true,
+        command,
+        release: {env: release.config, id: release.id, slugPath, version: release.version},
+        type: 'release',
+      })
+      handle.stdin.end()
+      const splitter = lineSplitter(line => out(`       ${line}`))
+      handle.output.on('data', (chunk: Buffer | string) => splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)))
+      const timeoutMs = envNumber('FERRY_RELEASE_TIMEOUT_MS') ?? 60 * 60 * 1000
+      let timer: NodeJS.Timeout | undefined
+      const status = await Promise.race([
+        handle.exit,
+        new Promise<number>(resolve => {
+          timer = setTimeout(() => {
+            out(` !     Release command timed out after ${Math.round(timeoutMs / 1000)} seconds.`)
+            void handle.stop()
+            resolve(124)
+          }, timeoutMs)
+        }),
+      ])
+      clearTimeout(timer)
+      // Let the last output chunks arrive before the status line.
+      await new Promise(resolve => setImmediate(resolve))
+      splitter.flush()
+      return status
+    } catch (error) {
+      out(` !     Release command could not start: ${(error as Error).message}`)
+      return 1
+    }
+  }
+
+  private async converge(appId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.resolve()
+        .then(() => this.ctx.supervisor.converge(appId))
+        .catch(error => console.error(`[ferry] converge of app ${appId} failed:`, error)),
+      new Promise(resolve => {
+        timer = setTimeout(resolve, CONVERGE_WAIT_MS)
+      }),
+    ])
+    clearTimeout(timer)
+  }
+}
+
+/** app.json `formation`: quantities for process types when they first appear. */
+async function readAppJsonFormation(appDir: string, out: (line: string) => void): Promise<Record<string, number> | undefined> {
+  let text: string
+  try {
+    text = await readFile(join(appDir, 'app.json'), 'utf8')
+  } catch {
+    return undefined
+  }
+
+  try {
+    const formation = (JSON.parse(text) as {formation?: unknown}).formation
+    if (!formation || typeof formation !== 'object') return undefined
+    const quantities: Record<string, number> = {}
+    for (const [type, value] of Object.entries(formation as Record<string, unknown>)) {
+      const quantity = (value as {quantity?: unknown})?.quantity
+      if (typeof quantity === 'number' && Number.isInteger(quantity) && quantity >= 0) quantities[type] = quantity
+    }
+
+    return quantities
+  } catch (error) {
+    out(` !     Warning: app.json is not valid JSON (${(error as Error).message}); its formation is ignored.`)
+    return undefined
+  }
+}
+
+const services = new WeakMap<PlatformContext, DeployService>()
+
+/** The deploy service of a platform context (one per daemon). */
+export function deployServiceFor(ctx: PlatformContext): DeployService {
+  let service = services.get(ctx)
+  if (!service) {
+    service = new DeployService(ctx)
+    services.set(ctx, service)
+  }
+
+  return service
+}
