@@ -60,6 +60,7 @@ export class LocalRunner {
   private readonly groups = new Set<number>()
   private readonly output: PrefixedOutput
   private readonly reports = new Set<Promise<void>>()
+  private readonly children: ChildProcess[] = []
   private stopping = false
   private exitCode: number | undefined
   private resolveDone!: (code: number) => void
@@ -110,6 +111,7 @@ export class LocalRunner {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     proc.child = child
+    this.children.push(child)
     proc.running = true
     proc.startedAt = Date.now()
     if (child.pid !== undefined) this.groups.add(child.pid)
@@ -189,6 +191,12 @@ export class LocalRunner {
     }
 
     await Promise.all(this.reports)
+    // A process that escaped its group (setsid) may still hold our pipes open; don't let that keep ferry alive.
+    for (const child of this.children) {
+      child.stdout?.destroy()
+      child.stderr?.destroy()
+    }
+
     this.resolveDone(this.exitCode ?? 0)
   }
 
