@@ -133,9 +133,8 @@ export async function stopDaemon(env: Env = process.env, timeoutMs = 40_000): Pr
 
 export interface ForegroundPlatform {close(): Promise<void>; info: DaemonInfo}
 
-/** Runs the platform inside this process (`ferry platform:start --foreground`). */
+/** Runs the platform inside this process (`ferry platform:start --foreground`); loaded only then. */
 export async function startForeground(options: {dataDir?: string; port?: number; routerPort?: number}): Promise<ForegroundPlatform> {
-  const specifier = '../platform/daemon.js' // engineer A's module: startPlatform(options) → {ctx, info, close()}
-  const daemon = (await import(specifier)) as {startPlatform(o: typeof options): Promise<ForegroundPlatform>}
-  return daemon.startPlatform(options)
+  const {startPlatform} = await import('../platform/daemon.js')
+  return startPlatform(options)
 }

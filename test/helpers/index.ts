@@ -22,19 +22,12 @@ export function makeFerryHome(prefix = 'ferry-test-'): string {
 }
 
 /** Variables from the developer's environment that would change which backend or app the CLI uses. */
-const LEAKY = ['FERRY_API_URL',
-'FERRY_API_KEY',
-'FERRY_APP',
-'FERRY_BACKEND',
-'FERRY_HEROKU_API_URL',
-'HEROKU_API_KEY',
-'HEROKU_APP',
-  'XDG_CONFIG_HOME',
-'XDG_DATA_HOME',
-'XDG_CACHE_HOME',
-'FORCE_COLOR',
-'GIT_DIR',
-'GIT_WORK_TREE']
+const LEAKY = [
+  'FERRY_API_URL FERRY_API_KEY FERRY_APP FERRY_BACKEND FERRY_HEROKU_API_URL HEROKU_API_KEY HEROKU_APP',
+  'XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME FORCE_COLOR GIT_DIR GIT_WORK_TREE',
+  // vitest sets NODE_ENV=test, which makes oclif look for TypeScript sources and warn on stderr.
+  'NODE_ENV VITEST VITEST_MODE VITEST_POOL_ID VITEST_WORKER_ID',
+].join(' ').split(' ')
 
 /** The environment the CLI runs with: FERRY_HOME, free ports, no colour, a temp HOME and git global config. */
 export function ferryEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
