@@ -5,6 +5,8 @@ import {apps} from './apps.js'
 import {configVars} from './config-vars.js'
 import {dynos} from './dynos.js'
 import {formation} from './formation.js'
+import {logSessions} from './log-sessions.js'
+import {oneOffDynos} from './one-off-dynos.js'
 import {platform} from './platform.js'
 import {releases} from './releases.js'
 import {slugs} from './slugs.js'
@@ -18,5 +20,7 @@ export const resources = {
   platform,
   releases,
   slugs,
+  logSessions,
+  oneOffDynos,
   // engineers C/D/E: register builds, buildpacks, dyno actions, log sessions below (one line each)
 }

@@ -1,0 +1,130 @@
+// Client of a log session's `logplex_url` (Server-Sent Events, shared/platform-api.md §3.14). Without tail:
+// prints the history and returns when the server closes. With tail: follows; on a lost connection it
+// reconnects with Last-Event-ID (no duplicates), creating a fresh session when the old URL expired.
+
+export interface LogEvent {
+  /** The SSE id (monotonic per app), undefined when the server sent none. */
+  id: number | undefined
+  text: string
+}
+
+export interface StreamLogsOptions {
+  /** Called for every log line. */
+  onLine: (event: LogEvent) => void
+  /** A new session URL (with tail) when the current one is gone (404/403), e.g. after a daemon restart. */
+  renew?: () => Promise<string>
+  /** Delay before reconnecting (default 1 s; the heroku CLI waits 3 s). */
+  retryMs?: number
+  signal?: AbortSignal
+  tail: boolean
+  url: string
+}
+
+export class LogStreamError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message)
+    this.name = 'LogStreamError'
+  }
+}
+
+/** Parses SSE bytes into events; keeps the incomplete tail between calls. */
+export class SseParser {
+  lastId: number | undefined
+  private buffer = ''
+  private data: string[] = []
+  private id: number | undefined
+
+  push(text: string, emit: (event: LogEvent) => void): void {
+    this.buffer += text
+    let nl: number
+    while ((nl = this.buffer.indexOf('\n')) !== -1) {
+      let line = this.buffer.slice(0, nl)
+      this.buffer = this.buffer.slice(nl + 1)
+      if (line.endsWith('\r')) line = line.slice(0, -1)
+      if (line === '') {
+        if (this.data.length > 0) {
+          const data = this.data.join('\n')
+          if (this.id !== undefined) this.lastId = this.id
+          for (const part of data.trim().split('\n')) emit({id: this.id, text: part})
+        }
+
+        this.data = []
+        this.id = undefined
+        continue
+      }
+
+      if (line.startsWith(':')) continue
+      const colon = line.indexOf(':')
+      const field = colon === -1 ? line : line.slice(0, colon)
+      let value = colon === -1 ? '' : line.slice(colon + 1)
+      if (value.startsWith(' ')) value = value.slice(1)
+      if (field === 'data') this.data.push(value)
+      else if (field === 'id' && /^\d+$/.test(value)) this.id = Number(value)
+    }
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>(resolve => {
+    const t = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t)
+      resolve()
+    })
+  })
+
+export async function streamLogs(options: StreamLogsOptions): Promise<void> {
+  let {url} = options
+  const parser = new SseParser()
+  const seen = {id: 0}
+  const onEvent = (event: LogEvent) => {
+    // Never print a line twice, whatever the server replays after a reconnect.
+    if (event.id !== undefined) {
+      if (event.id <= seen.id && seen.id !== 0) return
+      seen.id = Math.max(seen.id, event.id)
+    }
+
+    options.onLine(event)
+  }
+
+  let connectedOnce = false
+  for (;;) {
+    if (options.signal?.aborted) return
+    const headers: Record<string, string> = {Accept: 'text/event-stream'}
+    if (parser.lastId !== undefined) headers['Last-Event-ID'] = String(parser.lastId)
+    let res: Response
+    try {
+      res = await fetch(url, {headers, signal: options.signal})
+    } catch (error) {
+      if (options.signal?.aborted) return
+      if (!options.tail || !connectedOnce) throw new LogStreamError(`Logs eventsource failed with: ${(error as Error).message}`)
+      await sleep(options.retryMs ?? 1000, options.signal)
+      continue
+    }
+
+    if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+      await res.body?.cancel().catch(() => {})
+      if (options.tail && connectedOnce && (res.status === 404 || res.status === 403) && options.renew) {
+        url = await options.renew()
+        continue
+      }
+
+      if (options.tail && (res.status === 404 || res.status === 403)) throw new LogStreamError('Log stream timed out. Please try again.', res.status)
+      throw new LogStreamError(`Logs eventsource failed with: ${res.status} ${res.statusText}`, res.status)
+    }
+
+    connectedOnce = true
+    const decoder = new TextDecoder()
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.push(decoder.decode(chunk, {stream: true}), onEvent)
+    } catch {
+      if (options.signal?.aborted) return
+    }
+
+    if (!options.tail) return
+    await sleep(options.retryMs ?? 1000, options.signal)
+  }
+}

@@ -1,0 +1,32 @@
+import {Args, Flags} from '@oclif/core'
+
+import {FerryCommand} from '../../cli/base.js'
+import {InputError} from '../../cli/errors.js'
+import {appFlags} from '../../cli/flags.js'
+import {buildCommand, parseEnvFlags} from '../../cli/run.js'
+
+export default class RunDetached extends FerryCommand {
+  static args = {command: Args.string({description: 'command to run', required: true})}
+  static description = 'run a one-off dyno in the background; its output goes to the logs'
+  static examples = ['$ ferry run:detached node scripts/migrate.js']
+  static flags = {
+    ...appFlags,
+    env: Flags.string({char: 'e', description: 'environment variables to set (use ";" to split several)', multiple: true}),
+    size: Flags.string({char: 's', description: 'dyno size'}),
+    type: Flags.string({description: 'process type (default run)'}),
+  }
+
+  static strict = false
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(RunDetached)
+    const app = this.resolveApp(flags)
+    const args = argv as string[]
+    if (args.length === 0) throw new InputError('Usage: ferry run:detached COMMAND.')
+    const command = buildCommand(args)
+    process.stderr.write(`Running ${command} on ${app}... `)
+    const dyno = await this.api.oneOffDynos.create(app, {attach: false, command, env: parseEnvFlags(flags.env), size: flags.size, type: flags.type})
+    process.stderr.write(`done, ${dyno.name} (${dyno.size})\n`)
+    this.log(`Run ferry logs --app ${app} --dyno ${dyno.name} to view the output.`)
+  }
+}
