@@ -4,8 +4,10 @@
 // beyond those the schema lists" (our objects may omit optional fields; the omissions are reported, not failed).
 import {Ajv, type ValidateFunction} from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import {existsSync, readFileSync} from 'node:fs'
-import {resolve} from 'node:path'
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {Dyno} from '../../../src/api/types.js'
@@ -113,7 +115,7 @@ function noteOmissions(definition: string, body: unknown): void {
   const props = Object.keys(schema.definitions[definition]?.properties ?? {})
   const objects = Array.isArray(body) ? body : [body]
   for (const object of objects) {
-    if (!object || typeof object !== 'object') continue
+    if (!object || typeof object !== 'object' || Object.keys(object).length === 0) continue
     for (const p of props) {
       if (!(p in object)) {
         if (!omissions.has(definition)) omissions.set(definition, new Set())
@@ -215,6 +217,41 @@ describe('contract: responses match the Heroku Platform API schema', () => {
     await check('GET', '/apps/contract/collaborators')
     await check('PATCH', '/apps/contract', {name: 'contract-renamed'})
     await check('DELETE', '/apps/contract-renamed')
+  })
+
+  it('endpoints of the other parts: buildpacks, sources, builds, log sessions, dyno actions', async () => {
+    await check('POST', '/apps', {name: 'others'})
+    const slug = await check('POST', '/apps/others/slugs', {process_types: {web: 'node server.js'}})
+    await check('POST', '/apps/others/releases', {slug: slug.id})
+    await check('GET', '/apps/others/buildpack-installations')
+    await check('PUT', '/apps/others/buildpack-installations', {updates: [{buildpack: 'heroku/nodejs'}]}, 200)
+    await check('PUT', '/apps/others/buildpack-installations', {updates: []}, 200)
+    const source = await check('POST', '/sources')
+    // A source nothing detects: the build fails fast, which is all this test needs (shapes of pending and failed builds).
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-contract-src-'))
+    try {
+      writeFileSync(join(dir, 'README'), 'nothing to build\n')
+      execFileSync('tar', ['-czf', join(dir, 'src.tgz'), '-C', dir, 'README'])
+      const put = await fetch(source.source_blob.put_url, {body: readFileSync(join(dir, 'src.tgz')), method: 'PUT'})
+      expect(put.status).toBe(200)
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
+
+    const build = await check('POST', '/apps/others/builds', {source_blob: {url: source.source_blob.get_url, version: 'v1'}})
+    const deadline = Date.now() + 60_000
+    let info = build
+    while (info.status === 'pending' && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 200))
+      info = await check('GET', `/apps/others/builds/${build.id}`)
+    }
+
+    expect(info.status).not.toBe('pending')
+    await check('GET', '/apps/others/builds')
+    await check('POST', '/apps/others/log-sessions', {dyno: 'web.1', lines: 10, source: 'app', tail: false})
+    await check('DELETE', '/apps/others/dynos', undefined, 202)
+    await check('DELETE', '/apps/others/formations/web', undefined, 202)
+    await check('POST', '/apps/others/formations/web/actions/stop', undefined, 202)
   })
 
   it('dynos (list and info, with a supervisor that reports one dyno)', async () => {
