@@ -26,11 +26,13 @@ export interface Ferry {
 
 const started: ChildProcess[] = []
 
-export function startFerry(args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv}): Ferry {
-  const env: NodeJS.ProcessEnv = {...process.env, FERRY_HOME: path.join(options.cwd, '.ferry-home'), ...options.env}
+/** `detached` puts ferry in its own process group, so a test can signal the group the way a terminal's Ctrl-C does. */
+export function startFerry(args: string[], options: {cwd: string; detached?: boolean; env?: NodeJS.ProcessEnv}): Ferry {
+  const env: NodeJS.ProcessEnv = {...process.env, FERRY_HOME: path.join(options.cwd, '.ferry-home')}
   delete env.PORT
   delete env.FORCE_COLOR
-  const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
+  Object.assign(env, options.env)
+  const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd, detached: options.detached, env, stdio: ['ignore', 'pipe', 'pipe']})
   started.push(child)
   let out = ''
   let err = ''

@@ -78,6 +78,7 @@ describe('ferry local (integration)', () => {
       const base = await freeBase()
       const ferry = startFerry(['local', '-m', 'web=2,worker=1', '-p', String(base)], {
         cwd: dir,
+        detached: true,
         env: {FROM_CALLER: 'caller', NO_COLOR: undefined, OVERRIDDEN: 'caller'},
       })
       for (const name of ['web.1', 'web.2', 'worker.1']) await ferry.waitFor(new RegExp(`\\| ready ${name.replace('.', '\\.')}$`, 'm'))
@@ -100,7 +101,8 @@ describe('ferry local (integration)', () => {
       expect(pids.length).toBe(9) // 3 shells, 3 processes, 3 grandchildren
       expect(pids.every(p => alive(p))).toBe(true)
 
-      ferry.child.kill('SIGINT')
+      // Like Ctrl-C at a terminal: SIGINT to ferry's whole foreground process group.
+      process.kill(-ferry.child.pid!, 'SIGINT')
       const {code} = await ferry.exited
       expect(code).toBe(0)
       expect(ferry.stdout()).toMatch(line('system', 'Received SIGINT'))
@@ -122,6 +124,25 @@ describe('ferry local (integration)', () => {
       expect(ferry.stdout()).toMatch(line('web.1', 'ignoring SIGTERM'))
       expect(ferry.stdout()).toMatch(line('system', 'Some processes did not exit within 1s of SIGTERM; sending SIGKILL'))
       expect(await survivors(pids)).toEqual([])
+    })
+
+    it('a second Ctrl-C sends SIGKILL at once instead of waiting for --timeout', async () => {
+      const dir = await app({Procfile: 'web: node proc.mjs stubborn\n'})
+      const ferry = startFerry(['local', '--timeout', '300', '-p', String(await freeBase())], {cwd: dir})
+      await ferry.waitFor(/\| ready web\.1$/m)
+      const pids = allPids(ferry.stdout(), dir)
+      ferry.child.kill('SIGINT')
+      await ferry.waitFor(line('web.1', 'ignoring SIGTERM'))
+      ferry.child.kill('SIGINT')
+      expect((await ferry.exited).code).toBe(0)
+      expect(ferry.stdout()).toMatch(line('system', 'Received SIGINT again; sending SIGKILL to all processes'))
+      expect(await survivors(pids)).toEqual([])
+    })
+
+    it('colours the prefixes when forced (FORCE_COLOR), even on a pipe', async () => {
+      const dir = await app({Procfile: 'web: echo plain text\n'})
+      const {stdout} = await runFerry(['local', '-p', String(await freeBase())], {cwd: dir, env: {FORCE_COLOR: '1', NO_COLOR: undefined}})
+      expect(stdout).toMatch(/^\u001B\[36m\d\d:\d\d:\d\d web\.1 {2}\|\u001B\[0m plain text$/m)
     })
 
     it('stops the others when one process exits and exits with its code', async () => {
