@@ -5,6 +5,7 @@ import {type Api, createApi} from '../api/client.js'
 import {chooseBackend, connectBackend} from '../api/backends.js'
 import {type AppSource, resolveApp} from './app.js'
 import {describeError} from './errors.js'
+import {notice} from './output.js'
 
 export abstract class FerryCommand extends Command {
   private appName?: string
@@ -15,7 +16,7 @@ export abstract class FerryCommand extends Command {
     this.client ??= createApi({
       async connect() {
         const choice = await chooseBackend(process.env)
-        return connectBackend(choice, {onStarted: url => process.stderr.write(`Started local platform at ${url}\n`)})
+        return connectBackend(choice, {onStarted: url => notice(`Started local platform at ${url}`)})
       },
       userAgent: `ferry/${this.config.version} ${process.platform}`,
     })

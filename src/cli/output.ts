@@ -63,15 +63,25 @@ export async function table<T>(rows: T[], columns: Array<Column<T>>, tty = Boole
   return t.toString() + '\n'
 }
 
+let pendingAction: string | undefined
+
+/** A line on stderr that may arrive while an action is pending (e.g. the daemon autostart): the action line is repeated after it. */
+export function notice(line: string, stderr: NodeJS.WritableStream = process.stderr): void {
+  stderr.write(pendingAction === undefined ? `${line}\n` : `\n${line}\n${pendingAction}... `)
+}
+
 /** `ux.action`: `Message... done[, status]` on stderr; `Message... !` when fn throws. */
 export async function action<T>(message: string, fn: () => Promise<T>, done?: (result: T) => string | undefined, stderr: NodeJS.WritableStream = process.stderr): Promise<T> {
   stderr.write(`${message}... `)
+  pendingAction = message
   let result: T
   try {
     result = await fn()
   } catch (error) {
     stderr.write(`${color.red('!')}\n`)
     throw error
+  } finally {
+    pendingAction = undefined
   }
 
   const status = done?.(result)

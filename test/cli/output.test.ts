@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {action, formatDate, formatSize, plainTable, shellQuote, styledHeader, styledObject} from '../../src/cli/output.js'
+import {action, formatDate, notice, formatSize, plainTable, shellQuote, styledHeader, styledObject} from '../../src/cli/output.js'
 
 describe('output helpers (heroku formats)', () => {
   it('styledHeader', () => {
@@ -57,5 +57,18 @@ describe('output helpers (heroku formats)', () => {
       throw new Error('nope')
     }, undefined, stream)).rejects.toThrow('nope')
     expect(text).toBe('Creating x... !\n')
+  })
+
+  it('notice during an action repeats the action line after it', async () => {
+    let text = ''
+    const stream = {write(s: string) {
+      text += s
+      return true
+    }} as unknown as NodeJS.WritableStream
+    await action('Creating demo', async () => notice('Started local platform at http://127.0.0.1:1', stream), undefined, stream)
+    expect(text).toBe('Creating demo... \nStarted local platform at http://127.0.0.1:1\nCreating demo... done\n')
+    text = ''
+    notice('plain', stream)
+    expect(text).toBe('plain\n')
   })
 })
