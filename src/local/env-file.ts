@@ -4,10 +4,39 @@ import {clip, invalid} from './errors.js'
 const KEY_RE = /^[A-Za-z_][\w.-]*$/
 const ESCAPES: Record<string, string> = {'"': '"', '\\': '\\', $: '$', n: '\n', r: '\r', t: '\t'}
 
-/** Parses the text of an env file into an ordered map; later assignments of a key win. */
+/**
+ * Parses the text of an env file into an ordered map; later assignments of a key win. Text starting with `{` is
+ * JSON like heroku local accepts: nested keys are joined with `_` and upper-cased (`{"db":{"url":…}}` → DB_URL).
+ */
 export function parseEnvFile(text: string, file = '.env'): Record<string, string> {
+  const body = text.replace(/^\uFEFF/, '')
+  return body.trimStart().startsWith('{') ? parseJsonEnv(body, file) : parseDotenv(body, file)
+}
+
+function parseJsonEnv(text: string, file: string): Record<string, string> {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    throw invalid(`${file}: invalid JSON (${(error as Error).message}); use KEY=value lines or a JSON object.`)
+  }
+
   const env: Record<string, string> = {}
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n|\r/)
+  const walk = (value: unknown, prefix: string) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [key, inner] of Object.entries(value)) walk(inner, prefix ? `${prefix}_${key}` : key)
+    } else {
+      env[prefix.toUpperCase()] = typeof value === 'string' ? value : JSON.stringify(value)
+    }
+  }
+
+  walk(data, '')
+  return env
+}
+
+function parseDotenv(text: string, file: string): Record<string, string> {
+  const env: Record<string, string> = {}
+  const lines = text.split(/\r?\n|\r/)
   let i = 0
   while (i < lines.length) {
     const lineNo = i + 1

@@ -47,7 +47,12 @@ export function parseSelection(items: string[]): Selection[] {
  * are errors naming the known ones; types with count 0 are dropped.
  */
 export function resolveSelection(procfile: ProcfileEntry[], selection: Selection[]): Selection[] {
-  if (selection.length === 0) return procfile.filter(e => e.type !== 'release').map(e => ({count: 1, type: e.type}))
+  if (selection.length === 0) {
+    const all = procfile.filter(e => e.type !== 'release').map(e => ({count: 1, type: e.type}))
+    if (all.length === 0) throw invalid('The Procfile defines no process types to run (ferry local skips release); name one explicitly, e.g. "ferry local release".')
+    return all
+  }
+
   const known = new Set(procfile.map(e => e.type))
   const unknown = selection.filter(s => !known.has(s.type)).map(s => s.type)
   if (unknown.length > 0) {

@@ -58,6 +58,12 @@ describe('local formation, ports and output', () => {
       ])
     })
 
+    it('refuses a Procfile with nothing but release unless release is named', () => {
+      const onlyRelease = parseProcfile('release: ./migrate')
+      expect(message(() => resolveSelection(onlyRelease, []))).toMatch(/defines no process types to run/)
+      expect(resolveSelection(onlyRelease, parseSelection(['release']))).toEqual([{count: 1, type: 'release'}])
+    })
+
     it('rejects unknown types naming the known ones, and drops zero counts', () => {
       expect(message(() => resolveSelection(procfile, parseSelection(['web,wrker=2'])))).toBe('Unknown process type "wrker"; the Procfile defines: web, worker, clock, release.')
       expect(resolveSelection(procfile, parseSelection(['web=0,worker=1']))).toEqual([{count: 1, type: 'worker'}])

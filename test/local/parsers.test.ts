@@ -79,6 +79,16 @@ describe('local parsers', () => {
       expect(parseEnvFile(text.replace('oops\n', ''))).toEqual({KEY: '-----BEGIN KEY-----\n  abc\n-----END KEY-----', NEXT: '1', SQ: 'a\nb'})
     })
 
+    it('reads JSON env files like heroku local: nested keys joined with _ and upper-cased', () => {
+      expect(parseEnvFile('{"greeting": "hi", "db": {"url": "postgres://x", "pool": 5}, "debug": true}', 'env.json')).toEqual({
+        DB_POOL: '5',
+        DB_URL: 'postgres://x',
+        DEBUG: 'true',
+        GREETING: 'hi',
+      })
+      expect(errorOf(() => parseEnvFile('{"a": ', 'env.json')).message).toMatch(/^env\.json: invalid JSON/)
+    })
+
     it('later assignments win', () => {
       expect(parseEnvFile('A=1\nA=2')).toEqual({A: '2'})
     })
