@@ -23,7 +23,8 @@ export interface PlatformPaths {
   releases: string
   /** Unpacked slug of a release (`releases/<release id>`). */
   releaseDir: (releaseId: string) => string
-  repoFor: (appName: string) => string
+  /** The bare git repository of an app (`repos/<key>.git`; the deploy pipeline keys it by app id so renames keep it). */
+  repoFor: (appKey: string) => string
   repos: string
   routerPortFile: string
   portFile: string
@@ -49,7 +50,7 @@ export function platformPaths(dataDir: string): PlatformPaths {
     portFile: p('run', 'port'),
     releaseDir: releaseId => p('releases', releaseId),
     releases: p('releases'),
-    repoFor: appName => p('repos', `${appName}.git`),
+    repoFor: appKey => p('repos', `${appKey}.git`),
     repos: p('repos'),
     routerPortFile: p('run', 'router-port'),
     run: p('run'),

@@ -538,6 +538,10 @@ export class Store {
     })
   }
 
+  listSlugs(appId: string): SlugRecord[] {
+    return (this.db.prepare('SELECT * FROM slugs WHERE app_id = ? ORDER BY created_at, rowid').all(appId) as any[]).map(slugRecord)
+  }
+
   findSlug(appId: string, slugId: string): null | SlugRecord {
     if (!UUID_RE.test(slugId)) return null
     const row = this.db.prepare('SELECT * FROM slugs WHERE app_id = ? AND id = ?').get(appId, slugId) as any

@@ -1,4 +1,5 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {type Harness, startHarness, TOKEN} from './harness.js'
 
@@ -154,6 +155,19 @@ describe('Platform API server', () => {
       expect((await json(deleted)).id).toBe(app.id)
       expect(h.supervisor.converges).toEqual([app.id])
       expect((await h.request('GET', '/apps/gamma')).status).toBe(404)
+    })
+
+    it('delete also removes the app\'s slug tarballs, repository and build cache', async () => {
+      const app = await createApp('files')
+      const slug = await json(await h.request('POST', '/apps/files/slugs', {body: {process_types: {web: 'x'}}}))
+      const files = [h.ctx.paths.slugFor(slug.id), h.ctx.paths.repoFor(app.id), h.ctx.paths.cacheFor(app.id)]
+      mkdirSync(h.ctx.paths.slugs, {recursive: true})
+      writeFileSync(files[0], 'tgz')
+      mkdirSync(files[1], {recursive: true})
+      mkdirSync(files[2], {recursive: true})
+      expect((await h.request('DELETE', '/apps/files')).status).toBe(200)
+      const remaining = () => files.filter(f => existsSync(f))
+      await vi.waitFor(() => expect(remaining()).toEqual([]))
     })
 
     it('serves the stubs the heroku CLI calls along the way', async () => {

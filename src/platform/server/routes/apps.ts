@@ -1,4 +1,6 @@
 // Apps: list, create, info, update/rename, delete; app features (preboot …).
+import {rm} from 'node:fs/promises'
+
 import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
@@ -85,13 +87,18 @@ export function registerAppRoutes(router: Router, ctx: PlatformContext): void {
   })
 
   router.delete('/apps/:app', c => {
-    const app = store.deleteApp(appParam(ctx, c.params.app).id)
+    const found = appParam(ctx, c.params.app)
+    const files = [...store.listSlugs(found.id).map(s => s.blobPath), ctx.paths.repoFor(found.id), ctx.paths.cacheFor(found.id)]
+    const app = store.deleteApp(found.id)
     const body = present(app)
-    // The supervisor finds no desired state any more and stops everything; then the logs go.
+    // The supervisor finds no desired state any more and stops everything; then the app's logs and files go.
     ctx.supervisor
       .converge(app.id)
       .catch(error => console.error(`[ferry] stopping dynos of deleted app ${app.name} failed:`, error))
-      .finally(() => ctx.logs.purge(app.id))
+      .finally(async () => {
+        ctx.logs.purge(app.id)
+        for (const file of files) await rm(file, {force: true, recursive: true}).catch(() => {})
+      })
     return {body}
   })
 
