@@ -2,6 +2,7 @@
 // `export const <name> = (http: Http) => ({...methods})` and register it here with ONE line.
 import {account} from './account.js'
 import {apps} from './apps.js'
+import {buildpacks, builds, sources} from './builds.js'
 import {configVars} from './config-vars.js'
 import {dynos} from './dynos.js'
 import {formation} from './formation.js'
@@ -23,4 +24,5 @@ export const resources = {
   logSessions,
   oneOffDynos,
   // engineers C/D/E: register builds, buildpacks, dyno actions, log sessions below (one line each)
+  builds, buildpacks, sources,
 }

@@ -1,0 +1,18 @@
+import {Args} from '@oclif/core'
+
+import {FerryCommand} from '../../cli/base.js'
+import {appFlags} from '../../cli/flags.js'
+
+export default class BuildsOutput extends FerryCommand {
+  static args = {id: Args.string({description: 'build id; default: the latest build'})}
+  static description = 'show the output of a build (follows it while it runs)'
+  static flags = appFlags
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(BuildsOutput)
+    const app = this.resolveApp(flags)
+    const build = args.id ? await this.api.builds.info(app, args.id) : (await this.api.builds.list(app, 1))[0]
+    if (!build) return this.log(`${app} has no builds.`)
+    await this.api.builds.streamOutput(build.output_stream_url, text => process.stdout.write(text))
+  }
+}
