@@ -119,14 +119,19 @@ export function spawnDyno(plan: LaunchPlan, options: SpawnOptions = {}): DynoPro
     exited,
     innerPid,
     kill() {
-      if (plan.infoFd) {
-        void innerPid.then(inner => {
-          signalPid(inner, 'SIGKILL')
-          signalGroup(inner, 'SIGKILL')
-        })
+      if (!plan.infoFd) {
+        signalGroup(pid, 'SIGKILL')
+        return
       }
 
-      if (!exitedFlag) signalGroup(pid, 'SIGKILL')
+      // SIGKILL the namespace's pid 1 only: the kernel then kills every process in the namespace and the outer bwrap
+      // exits after that, so "exited" really means "nothing left". Killing the outer bwrap first would report the
+      // dyno gone while the namespace is still being torn down.
+      void innerPid.then(inner => {
+        if (exitedFlag) return
+        if (inner && inner > 1) signalPid(inner, 'SIGKILL')
+        else signalGroup(pid, 'SIGKILL')
+      })
     },
     pid,
     async terminate() {

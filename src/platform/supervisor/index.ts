@@ -1,8 +1,8 @@
 // The supervisor: converges each app's actual dyno processes to its desired state (current release + formation),
 // keeps them running (crash restart with backoff), and stops them gracefully. Commands never start processes; they
 // change the store and call converge().
-import {randomInt, randomUUID} from 'node:crypto'
-import {mkdirSync, rmdirSync, writeFileSync} from 'node:fs'
+import {createHash, randomInt, randomUUID} from 'node:crypto'
+import {mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
 
@@ -79,6 +79,15 @@ interface AppRuntime {
 
 const CGROUP_ROOT = '/sys/fs/cgroup/memory/ferry'
 
+/** OOM kills recorded by a cgroup v1 memory controller. */
+function oomKills(cgroup: string): number {
+  try {
+    return Number(/oom_kill (\d+)/.exec(readFileSync(join(cgroup, 'memory.oom_control'), 'utf8'))?.[1] ?? 0)
+  } catch {
+    return 0
+  }
+}
+
 function indexOf(name: string): number {
   return Number(name.slice(name.lastIndexOf('.') + 1)) || 0
 }
@@ -95,6 +104,8 @@ export class DynoSupervisor implements Supervisor {
   private gcTimer?: NodeJS.Timeout
   private readonly listenWatcher: ListenWatcher
   private recovered?: Promise<void>
+  /** Prefix of this daemon's memory cgroups (one per dyno process): `/sys/fs/cgroup/memory/ferry/<hash of the data dir>-<dyno id>`. */
+  private readonly cgroupPrefix: string
   private readonly runTable: RunTable
   private readonly scratchMount: string
   private shuttingDown = false
@@ -111,6 +122,7 @@ export class DynoSupervisor implements Supervisor {
     this.slugs = new SlugCache(deps.config.dataDir)
     this.runTable = new RunTable(join(deps.config.dataDir, 'run'))
     this.scratchMount = join(deps.config.dataDir, 'run', 'sandbox')
+    this.cgroupPrefix = createHash('sha256').update(deps.config.dataDir).digest('hex').slice(0, 12) + '-'
   }
 
   /** Detects the isolation mode and stops leftovers of a crashed daemon. Idempotent; called by converge too. */
@@ -413,7 +425,11 @@ export class DynoSupervisor implements Supervisor {
   private onExit(rec: DynoRecord, proc: DynoProcess | undefined, status: number): void {
     if (rec.proc !== proc) return
     rec.proc = undefined
-    if (rec.cgroup) this.removeCgroup(rec.cgroup)
+    if (rec.cgroup) {
+      if (oomKills(rec.cgroup) > 0) this.log(rec.appId, rec.name, `Error R15 (Memory quota vastly exceeded) -> killed at the ${rec.size} limit (${memoryLimitBytes(rec.size) / 1024 / 1024} MB)`)
+      this.removeCgroup(rec.cgroup)
+    }
+
     this.log(rec.appId, rec.name, `Process exited with status ${status}`)
     const app = this.apps.get(rec.appId)
     if (rec.oneOff) {
@@ -533,10 +549,17 @@ export class DynoSupervisor implements Supervisor {
   }
 
   private async recover(): Promise<void> {
+    // Empty cgroups of a previous run of this daemon (non-empty ones hold leftovers: rmdir refuses them).
+    if (this.isolation.memoryLimits) {
+      try {
+        for (const name of readdirSync(CGROUP_ROOT)) if (name.startsWith(this.cgroupPrefix)) this.removeCgroup(join(CGROUP_ROOT, name))
+      } catch {}
+    }
+
     const leftovers = this.runTable.readLeftovers()
     if (leftovers.length === 0) return
     const found = await stopLeftovers(leftovers, Math.min(this.deps.config.stopGraceMs, 1000))
-    for (const e of leftovers) if (found > 0) this.log(e.app, e.dyno, 'Stopping leftover process of a previous platform run')
+    for (const e of found) this.log(e.app, e.dyno, 'Stopped a leftover process of a previous platform run (pid ' + e.pid + ')')
     this.runTable.flush()
   }
 
@@ -548,7 +571,7 @@ export class DynoSupervisor implements Supervisor {
   }
 
   private makeCgroup(rec: DynoRecord): string | undefined {
-    const dir = join(CGROUP_ROOT, rec.id)
+    const dir = join(CGROUP_ROOT, this.cgroupPrefix + rec.id)
     try {
       mkdirSync(dir, {recursive: true})
       writeFileSync(join(dir, 'memory.limit_in_bytes'), String(memoryLimitBytes(rec.size)))

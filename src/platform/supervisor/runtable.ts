@@ -80,11 +80,11 @@ function kill(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * Stops the dyno processes a crashed daemon left behind: SIGTERM to their groups, SIGKILL after `graceMs`.
- * Only processes whose pid AND start time match the record are touched (pids are reused). Returns how many were found.
+ * Only processes whose pid AND start time match the record are touched (pids are reused). Returns the entries found alive.
  */
-export async function stopLeftovers(entries: RunEntry[], graceMs: number): Promise<number> {
+export async function stopLeftovers(entries: RunEntry[], graceMs: number): Promise<RunEntry[]> {
   const live = entries.filter(e => alive(e.pid, e.start) || alive(e.innerPid, e.innerStart))
-  if (live.length === 0) return 0
+  if (live.length === 0) return []
   for (const e of live) {
     if (alive(e.innerPid, e.innerStart)) kill(-e.innerPid!, 'SIGTERM')
     else if (!e.innerPid && alive(e.pid, e.start)) kill(-e.pid, 'SIGTERM')
@@ -102,5 +102,5 @@ export async function stopLeftovers(entries: RunEntry[], graceMs: number): Promi
     if (alive(e.pid, e.start)) kill(-e.pid, 'SIGKILL')
   }
 
-  return live.length
+  return live
 }

@@ -108,4 +108,24 @@ describe.skipIf(!hasBwrap)('sandbox (bwrap)', () => {
     await h.supervisor.converge(h.app.appId)
     for (const suffix of ['main', 'child', 'daemon']) expect(pidsMatching(`${marker}-${suffix}`), suffix).toEqual([])
   })
+
+  it('enforces the memory limit of the dyno size where cgroups allow it (R15), or says it does not', async () => {
+    const m = harness({backoffBaseMs: 60_000, backoffMaxMs: 60_000})
+    try {
+      m.app.release = m.release()
+      const hog = 'node -e "const a = []; for (let i = 0; i < 700; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log(\'allocated\')"'
+      m.app.formation = [{command: hog, quantity: 1, size: 'Basic', type: 'hog'}]
+      await m.supervisor.converge(m.app.appId)
+      await waitFor(() => m.logText('hog.1').includes('Process exited'), 'hog exit', 20_000)
+      if (m.supervisor.isolation.memoryLimits) {
+        expect(m.logText('hog.1')).toContain('Process exited with status 137')
+        expect(m.logText('hog.1')).toContain('Error R15 (Memory quota vastly exceeded)')
+        expect(m.logText('hog.1')).not.toContain('app[hog.1]: allocated')
+      } else {
+        expect(m.logText('hog.1')).toContain('app[hog.1]: allocated')
+      }
+    } finally {
+      await m.cleanup()
+    }
+  })
 })
