@@ -15,15 +15,23 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0')
 }
 
+// The `YYYY-MM-DDTHH:MM:SS` part changes once a second: cache it (the router formats a line per request).
+let cachedSecond = Number.NaN
+let cachedPrefix = ''
+
 /** RFC 5424 timestamp with microseconds and `+00:00`. */
 export function formatTimestamp(micros: number): string {
-  const ms = Math.floor(micros / 1000)
-  const d = new Date(ms)
-  const frac = micros - (Math.floor(micros / 1_000_000) * 1_000_000)
-  return (
-    `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}` +
-    `T${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${pad(frac, 6)}+00:00`
-  )
+  const second = Math.floor(micros / 1_000_000)
+  const frac = micros - (second * 1_000_000)
+  if (second !== cachedSecond) {
+    const d = new Date(second * 1000)
+    cachedPrefix =
+      `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}` +
+      `T${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`
+    cachedSecond = second
+  }
+
+  return `${cachedPrefix}.${pad(frac, 6)}+00:00`
 }
 
 export function formatLine(micros: number, source: string, dyno: string, message: string): string {

@@ -54,8 +54,6 @@ export interface ResponseHead {
 }
 
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-// Field values: visible chars, SP, HT and obs-text; no CTLs (CR, LF, NUL…).
-const BAD_VALUE_RE = /[\u0000-\u0008\u000A-\u001F\u007F]/
 const REQUEST_LINE_RE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s\u0000-\u001F\u007F]+) HTTP\/(\d)\.(\d)$/
 const STATUS_LINE_RE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/
 const CRLFCRLF = Buffer.from('\r\n\r\n')
@@ -75,11 +73,12 @@ export function findHeadEnd(buf: Buffer, start = 0): number {
   return idx + 4
 }
 
-function splitLines(head: string): string[] {
-  // Bare LF or bare CR are ambiguous line ends between implementations: reject them.
-  const lines = head.split('\r\n')
-  for (const line of lines) if (line.includes('\n') || line.includes('\r')) throw new HttpParseError(400, 'Bare CR or LF in head')
-  return lines
+// One pass over the whole head: bare CR or LF (ambiguous line ends between implementations) and CTLs other than HT.
+const BAD_HEAD_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|\r(?!\n)|(?<!\r)\n/
+
+function splitLines(head: string, status: number): string[] {
+  if (BAD_HEAD_RE.test(head)) throw new HttpParseError(status, 'Bare CR or LF, or a control character, in head')
+  return head.split('\r\n')
 }
 
 function parseHeaderLines(lines: string[], from: number): Header[] {
@@ -98,7 +97,6 @@ function parseHeaderLines(lines: string[], from: number): Header[] {
     while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++
     while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--
     const value = line.slice(a, b)
-    if (BAD_VALUE_RE.test(value)) throw new HttpParseError(400, 'Invalid header value')
     headers.push({lower: name.toLowerCase(), name, value})
   }
 
@@ -157,7 +155,7 @@ function framingOf(headers: Header[], status: number): Framing {
 
 /** Parses a request head (`buf[start, end)` ends with CRLFCRLF, as found by findHeadEnd). */
 export function parseRequestHead(buf: Buffer, start: number, end: number): RequestHead {
-  const lines = splitLines(buf.toString('latin1', start, end - 4))
+  const lines = splitLines(buf.toString('latin1', start, end - 4), 400)
   const m = REQUEST_LINE_RE.exec(lines[0])
   if (!m) throw new HttpParseError(400, 'Malformed request line')
   if (m[3] !== '1') throw new HttpParseError(505, 'HTTP version not supported')
@@ -194,7 +192,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
 
 /** Parses a response head (`buf[start, end)` ends with CRLFCRLF). Errors carry status 502. */
 export function parseResponseHead(buf: Buffer, start: number, end: number): ResponseHead {
-  const lines = splitLines(buf.toString('latin1', start, end - 4))
+  const lines = splitLines(buf.toString('latin1', start, end - 4), 502)
   const m = STATUS_LINE_RE.exec(lines[0])
   if (!m) throw new HttpParseError(502, 'Malformed status line')
   const headers = parseHeaderLines(lines, 1)

@@ -69,6 +69,7 @@ class Upstream {
   connectedAt = 0
   exchange: Exchange | undefined
   idle = false
+  idleSince = 0
   reused = false
   readonly socket: net.Socket
 
@@ -79,6 +80,8 @@ class Upstream {
   ) {
     this.socket = net.connect({host, noDelay: true, port: target.port})
     const s = this.socket
+    // Set once: re-arming a timer per request costs more than the request; the idle pool is swept instead.
+    s.setTimeout(router.timeoutMs)
     s.on('connect', () => {
       this.connectedAt = performance.now()
       this.exchange?.onConnect()
@@ -355,7 +358,6 @@ class Exchange {
     this.upstream = up
     up.exchange = this
     if (up.connectedAt !== 0) this.connectMs = 0
-    up.socket.setTimeout(this.router.timeoutMs)
     up.socket.write(this.upstreamHead, 'latin1')
     this.pumpBody()
   }
@@ -473,13 +475,18 @@ class Exchange {
       // Response timeout becomes an inactivity limit once the head is there (long polls, SSE).
       const out = this.router.clientHead(this, head)
       this.bytes += out.length
-      this.client.socket.write(out, 'latin1')
-      if (this.resKind === 'none') {
-        this.done(rest.length === 0)
+      const socket = this.client.socket
+      if (this.resKind === 'none' || rest.length === 0) {
+        socket.write(out, 'latin1')
+        if (this.resKind === 'none') this.done(rest.length === 0)
         return
       }
 
-      if (rest.length > 0) this.forwardBody(rest)
+      // Head and the body bytes that came with it leave in one write (one syscall, not two).
+      socket.cork()
+      socket.write(out, 'latin1')
+      this.forwardBody(rest)
+      socket.uncork()
       return
     }
   }
@@ -495,6 +502,7 @@ export class HttpRouter {
   private readonly rr = new Map<string, number>()
   private readonly server: net.Server
   private boundPort = 0
+  private sweeper: NodeJS.Timeout | undefined
 
   constructor(private readonly options: RouterOptions) {
     this.host = options.host ?? '127.0.0.1'
@@ -528,6 +536,7 @@ export class HttpRouter {
   }
 
   async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper)
     for (const list of this.idle.values()) for (const up of list) up.socket.destroy()
     this.idle.clear()
     for (const socket of this.clients) socket.destroy()
@@ -621,7 +630,8 @@ export class HttpRouter {
   /** Returns a socket to the idle pool of its dyno. */
   release(up: Upstream): void {
     up.idle = true
-    up.socket.setTimeout(this.idleUpstreamMs)
+    up.idleSince = performance.now()
+    this.sweeper ??= setInterval(() => this.sweepIdle(), Math.max(100, Math.min(1000, this.idleUpstreamMs / 4))).unref()
     let list = this.idle.get(up.target.port)
     if (!list) {
       list = []
@@ -629,6 +639,18 @@ export class HttpRouter {
     }
 
     list.push(up)
+  }
+
+  /** Closes pooled sockets idle for longer than idleUpstreamMs (oldest first in each list). */
+  sweepIdle(): void {
+    const limit = performance.now() - this.idleUpstreamMs
+    for (const list of this.idle.values()) {
+      while (list.length > 0 && list[0].idleSince < limit) {
+        const up = list.shift()!
+        up.idle = false
+        up.socket.destroy()
+      }
+    }
   }
 
   removeIdle(up: Upstream): void {
