@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net'
 import type {Server} from 'node:http'
 
 import {randomBytes} from 'node:crypto'
-import {chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync} from 'node:fs'
+import {chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -97,32 +97,56 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Takes run/daemon.lock (O_EXCL, pid inside). A lock whose pid is dead is stale and replaced; a live one → error. */
+/** Start time of a process (field 22 of /proc/<pid>/stat), so a lock whose pid was reused is recognised as stale. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether the lock's owner (`<pid> [<start time>]`) is still running. */
+function lockOwnerAlive(content: string): {alive: boolean; pid?: number} {
+  const [pidText, started] = content.trim().split(/\s+/)
+  const pid = Number.parseInt(pidText, 10)
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return {alive: false}
+  const now = processStartTime(pid)
+  return {alive: !started || !now || now === started, pid}
+}
+
+/** Takes run/daemon.lock (O_EXCL, pid + start time inside). A lock whose process is gone is stale and replaced; a live one → error. */
 export function acquireLock(lockPath: string): () => void {
+  const mine = `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim()
   for (let attempt = 0; attempt < 5; attempt++) {
+    // Written aside, then hard-linked into place: link() is atomic and fails if the lock exists, so no reader sees a half-written lock.
+    const tmp = `${lockPath}.${process.pid}.tmp`
+    writeFileSync(tmp, `${mine}\n`, {mode: 0o600})
     try {
-      const fd = openSync(lockPath, 'wx', 0o600)
-      writeSync(fd, `${process.pid}\n`)
-      closeSync(fd)
+      linkSync(tmp, lockPath)
       return () => {
         try {
-          if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) rmSync(lockPath, {force: true})
+          if (readFileSync(lockPath, 'utf8').trim() === mine) rmSync(lockPath, {force: true})
         } catch {}
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    } finally {
+      rmSync(tmp, {force: true})
     }
 
-    let pid = Number.NaN
+    let content = ''
     try {
-      pid = Number.parseInt(readFileSync(lockPath, 'utf8').trim(), 10)
+      content = readFileSync(lockPath, 'utf8')
     } catch {}
 
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      throw new PlatformStartError(`Another ferry platform (pid ${pid}) is already running on ${dirname(dirname(lockPath))}; stop it with "ferry platform:stop" first.`)
+    const owner = lockOwnerAlive(content)
+    if (owner.alive) {
+      throw new PlatformStartError(`Another ferry platform (pid ${owner.pid}) is already running on ${dirname(dirname(lockPath))}; stop it with "ferry platform:stop" first.`)
     }
 
-    // Stale (dead pid) or half-written lock: replace it. A lost race just loops once more.
+    // Stale (process gone, or its pid reused) or half-written lock: replace it. A lost race just loops once more.
     rmSync(lockPath, {force: true})
   }
 
@@ -266,11 +290,12 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
         }))
     writePrivateFile(paths.portFile, `${config.port}\n`)
 
+    // The router binds config.routerPort (0 = any free port) and writes the bound port back.
     config.routerPort = await choosePort(explicitRouterPort, paths.routerPortFile)
-    if (config.routerPort === 0) config.routerPort = await probePort(0)
-    writePrivateFile(paths.routerPortFile, `${config.routerPort}\n`)
     const router = await startRouter(ctx)
     cleanups.push(() => router.close())
+    if (config.routerPort === 0) config.routerPort = await probePort(0)
+    writePrivateFile(paths.routerPortFile, `${config.routerPort}\n`)
 
     ctx.supervisor.convergeAll().catch(error => console.error('[ferry] initial converge failed:', error))
 

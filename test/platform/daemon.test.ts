@@ -72,12 +72,21 @@ describe('platform daemon', () => {
     writeFileSync(paths.lock, '999999999\n')
     const first = await start(home, {FERRY_PORT: '0'})
     const token = readFileSync(paths.token, 'utf8')
-    expect(readFileSync(paths.lock, 'utf8').trim()).toBe(String(process.pid))
+    expect(readFileSync(paths.lock, 'utf8').trim().split(' ')[0]).toBe(String(process.pid))
     await first.close()
     expect(existsSync(paths.daemonInfo)).toBe(false)
     expect(existsSync(paths.lock)).toBe(false)
     await start(home, {FERRY_PORT: '0'})
     expect(readFileSync(paths.token, 'utf8')).toBe(token)
+  })
+
+  it('treats a lock whose pid was reused by another process (different start time) as stale', async () => {
+    const home = tempHome()
+    const paths = platformPaths(join(home, 'data'))
+    mkdirSync(paths.run, {recursive: true})
+    writeFileSync(paths.lock, `${process.pid} 1\n`)
+    await start(home, {FERRY_PORT: '0'})
+    expect(readFileSync(paths.lock, 'utf8').trim()).toMatch(new RegExp(`^${process.pid} \\d+$`))
   })
 
   it('reuses the remembered API and router ports when FERRY_PORT is unset and they are free', async () => {
