@@ -1,11 +1,10 @@
 import {Args} from '@oclif/core'
 
-import type {Dyno} from '../../api/types.js'
-
 import {FerryCommand} from '../../cli/base.js'
 import {InputError} from '../../cli/errors.js'
 import {appFlags, json} from '../../cli/flags.js'
-import {formatDate, json as toJson, styledHeader} from '../../cli/output.js'
+import {json as toJson} from '../../cli/output.js'
+import {renderDynos} from '../../cli/ps.js'
 
 export default class Ps extends FerryCommand {
   static args = {type: Args.string({description: 'only show dynos of these process types'})}
@@ -28,19 +27,6 @@ export default class Ps extends FerryCommand {
       return
     }
 
-    const now = new Date()
-    const line = (d: Dyno) => `${d.name}: ${d.state} ${formatDate(d.updated_at, now)}`
-    const oneOffs = selected.filter(d => d.type === 'run')
-    if (oneOffs.length > 0) {
-      this.log(styledHeader(`run: one-off processes (${oneOffs.length})`))
-      this.log(oneOffs.map(d => `${d.name} (${d.size ?? '1X'}): ${d.state} ${formatDate(d.updated_at, now)}: ${d.command}`).join('\n') + '\n')
-    }
-
-    const groups = new Map<string, Dyno[]>()
-    for (const d of selected.filter(x => x.type !== 'run')) groups.set(d.command, [...(groups.get(d.command) ?? []), d])
-    for (const [command, group] of groups) {
-      this.log(styledHeader(`${group[0].type} (${group[0].size ?? '1X'}): ${command} (${group.length})`))
-      this.log(group.map(d => line(d)).join('\n') + '\n')
-    }
+    this.log(renderDynos(selected))
   }
 }
