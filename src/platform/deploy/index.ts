@@ -1,7 +1,7 @@
 // The deploy pipeline: source → build (buildpacks) → slug → release (release phase) → converge.
 // One build per app at a time; output goes to a file and to live readers (git push, output_stream_url).
 import {createHmac, randomUUID} from 'node:crypto'
-import {mkdirSync} from 'node:fs'
+import {appendFileSync, mkdirSync, rmSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -116,6 +116,34 @@ export class DeployService {
       this.busy.delete(app.id)
       throw error
     }
+  }
+
+  /**
+   * After a daemon restart: builds and release phases that were running can never finish — mark them failed
+   * (the previous release stays current) and remove their work dirs.
+   */
+  recoverInterrupted(): number {
+    const {store} = this.ctx
+    let count = 0
+    for (const app of store.listApps()) {
+      if (this.busy.has(app.id)) continue
+      for (const build of store.listBuilds(app.id)) {
+        if (build.status !== 'pending') continue
+        store.updateBuild(build.id, {status: 'failed'})
+        try {
+          appendFileSync(build.outputPath, ' !     The build was interrupted by a platform restart.\n')
+        } catch {}
+
+        rmSync(join(this.ctx.paths.builds, build.id), {force: true, recursive: true})
+        count++
+      }
+
+      for (const release of store.listReleases(app.id)) {
+        if (release.status === 'pending') store.setReleaseStatus(release.id, 'failed')
+      }
+    }
+
+    return count
   }
 
   /** Empties an app's build cache. */

@@ -295,4 +295,48 @@ describe('deploy pipeline', () => {
     const purge = await h.request('DELETE', '/apps/bpapp/build-cache')
     expect(purge.status).toBe(202)
   })
+
+  it('runs one build per app: a second push while building is rejected clearly, the API answers 409', async () => {
+    await createApp('busy')
+    const bp = join(tmp, 'slow-bp')
+    const marker = join(tmp, 'slow-bp-go')
+    mkdirSync(join(bp, 'bin'), {recursive: true})
+    writeFileSync(join(bp, 'bin', 'detect'), '#!/bin/sh\necho Slow\n', {mode: 0o755})
+    writeFileSync(join(bp, 'bin', 'compile'), `#!/bin/sh\nwhile [ ! -f ${marker} ]; do sleep 0.1; done\necho "       slow done"\n`, {mode: 0o755})
+    await h.request('PUT', '/apps/busy/buildpack-installations', {body: {updates: [{buildpack: bp}]}})
+    const first = await workTree('busy1', {Procfile: 'web: one'})
+    const second = await workTree('busy2', {Procfile: 'web: two'})
+    const pushing = push(first, repoUrl('busy'), 'main')
+    for (let i = 0; i < 200; i++) {
+      const builds = await json(await h.request('GET', '/apps/busy/builds'))
+      if (builds.length > 0) break
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+
+    const rejected = await push(second, repoUrl('busy'), 'main')
+    expect(rejected.code).not.toBe(0)
+    expect(rejected.output).toContain('A build is already running for busy; wait for it to finish and try again.')
+    const source = await json(await h.request('POST', '/sources'))
+    await fetch(source.source_blob.put_url, {body: 'x', method: 'PUT'})
+    const api = await h.request('POST', '/apps/busy/builds', {body: {source_blob: {url: source.source_blob.get_url}}})
+    expect(api.status).toBe(409)
+    writeFileSync(marker, '')
+    const done = await pushing
+    expect(done.code, done.output).toBe(0)
+    expect(done.output).toContain('slow done')
+    expect((await releases('busy')).map(r => r.version)).toEqual([1, 2, 3])
+  })
+
+  it('marks builds and release phases interrupted by a restart as failed', async () => {
+    const app = await createApp('crashy')
+    const {store} = h.ctx
+    const build = store.createBuild({appId: app.id, sourceBlob: {url: 'x'}})
+    const slug = store.createSlug({appId: app.id, processTypes: {release: 'x', web: 'y'}})
+    const release = store.createRelease({appId: app.id, description: 'Deploy x', slugId: slug.id, status: 'pending'})
+    const {deployServiceFor} = await import('../../../src/platform/deploy/index.js')
+    expect(deployServiceFor(h.ctx).recoverInterrupted()).toBe(1)
+    expect(store.getBuild(app.id, build.id).status).toBe('failed')
+    expect(store.getRelease(app.id, release.id).status).toBe('failed')
+    expect(store.currentRelease(app.id)?.version).toBe(2)
+  })
 })

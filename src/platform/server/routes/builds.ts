@@ -71,6 +71,8 @@ async function download(url: string, path: string, limit: number): Promise<void>
 export function registerBuildRoutes(router: Router, ctx: PlatformContext): void {
   const {store} = ctx
   const service = () => deployServiceFor(ctx)
+  const interrupted = service().recoverInterrupted()
+  if (interrupted > 0) console.error(`[ferry] marked ${interrupted} interrupted build(s) as failed`)
 
   router.post('/apps/:app/builds', async c => {
     const app = appParam(ctx, c.params.app)
