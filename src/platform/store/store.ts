@@ -9,7 +9,7 @@ import type {ConfigVars, ConfigVarsPatch, FormationUpdate, ProcessTypes, Release
 import type {DesiredApp} from '../context.js'
 
 import {invalidError, notFoundError, StoreError} from './errors.js'
-import {DEFAULT_SIZE, normalizeSize, resolveQuantity} from './formation.js'
+import {DEFAULT_SIZE, MAX_QUANTITY_PER_TYPE, normalizeSize, resolveQuantity} from './formation.js'
 import {migrate} from './migrations.js'
 import {APP_NAME_MESSAGE, APP_NAME_RE, generateAppName} from './names.js'
 
@@ -337,12 +337,12 @@ export class Store {
       const changed: string[] = []
       for (const [key, value] of Object.entries(patch)) {
         if (value === null) {
-          if (key in before) {
+          if (Object.hasOwn(before, key)) {
             this.db.prepare('DELETE FROM config_vars WHERE app_id = ? AND key = ?').run(app.id, key)
             removed.push(key)
             changed.push(key)
           }
-        } else if (before[key] !== value) {
+        } else if (!Object.hasOwn(before, key) || before[key] !== value) {
           this.db.prepare('INSERT INTO config_vars (app_id, key, value) VALUES (?, ?, ?) ON CONFLICT (app_id, key) DO UPDATE SET value = excluded.value').run(app.id, key, value)
           set.push(key)
           changed.push(key)
@@ -488,8 +488,8 @@ export class Store {
         if (row.command !== command) this.db.prepare('UPDATE formation SET command = ?, updated_at = ? WHERE id = ?').run(command, at, row.id)
         existing.delete(type)
       } else {
-        const initial = initialQuantities?.[type]
-        const quantity = initial === undefined ? (type === 'web' ? 1 : 0) : Math.max(0, Math.min(100, Math.floor(initial)))
+        const initial = initialQuantities && Object.hasOwn(initialQuantities, type) ? Number(initialQuantities[type]) : Number.NaN
+        const quantity = Number.isFinite(initial) ? Math.max(0, Math.min(MAX_QUANTITY_PER_TYPE, Math.floor(initial))) : type === 'web' ? 1 : 0
         this.db
           .prepare('INSERT INTO formation (id, app_id, type, quantity, command, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
           .run(randomUUID(), appId, type, quantity, command, DEFAULT_SIZE, at, at)

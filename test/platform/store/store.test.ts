@@ -84,6 +84,18 @@ describe('Store', () => {
       expect(store.getRelease(app.id, 'v3').config).toEqual({BAR: '2', FOO: '1'})
     })
 
+    it('treats prototype-like keys as ordinary keys', () => {
+      const app = store.createApp({name: 'demo'})
+      const patch = JSON.parse('{"__proto__": "x", "constructor": "y"}')
+      expect(store.updateConfigVars(app.id, patch).release?.description).toBe('Set __proto__, constructor config vars')
+      expect(store.updateConfigVars(app.id, patch).release).toBeNull()
+      expect(Object.keys(store.configVars(app.id))).toEqual(['__proto__', 'constructor'])
+      expect(store.updateConfigVars(app.id, {toString: null}).release).toBeNull()
+      const slug = store.createSlug({appId: app.id, processTypes: {constructor: 'a', web: 'b'}})
+      store.createRelease({appId: app.id, description: 'Deploy', initialQuantities: {}, slugId: slug.id})
+      expect(store.formation(app.id).map(f => [f.type, f.quantity])).toEqual([['constructor', 0], ['web', 1]])
+    })
+
     it('rejects bad keys and non-string values, changing nothing', () => {
       const app = store.createApp({name: 'demo'})
       expect(errorOf(() => store.updateConfigVars(app.id, {'A B': 'x'})).id).toBe('invalid_params')
