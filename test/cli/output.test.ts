@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {action, formatDate, notice, formatSize, plainTable, shellQuote, styledHeader, styledObject} from '../../src/cli/output.js'
+import {action, formatDate, notice, table, formatSize, plainTable, shellQuote, styledHeader, styledObject} from '../../src/cli/output.js'
 
 describe('output helpers (heroku formats)', () => {
   it('styledHeader', () => {
@@ -70,5 +70,11 @@ describe('output helpers (heroku formats)', () => {
     text = ''
     notice('plain', stream)
     expect(text).toBe('plain\n')
+  })
+
+  it('uses cli-table3 on a TTY and the plain layout otherwise', async () => {
+    const rows = [{name: 'demo'}]
+    expect(await table(rows, [{header: 'Name', key: 'name'}], true)).toMatch(/┌─+┐\n│ Name +│/)
+    expect(await table(rows, [{header: 'Name', key: 'name'}], false)).toBe('  Name\n ──────\n  demo\n')
   })
 })

@@ -72,6 +72,10 @@ describe('ferry CLI against the local platform', () => {
     expect(cred.stdout).toBe(`protocol=http\nhost=${new URL(app.git_url).host}\nusername=ferry\npassword=${readToken(home)}\n`)
     const other = await ferry(['git:credentials', 'get'], {input: 'protocol=https\nhost=github.com\n\n'})
     expect(other.stdout).toBe('')
+
+    const {email} = await api.account.get()
+    expect((await ferry(['apps'])).stdout).toBe(`=== ${email} Apps\n\ndemo\n`)
+    expect(JSON.parse((await ferry(['apps', '--json'])).stdout)).toMatchObject([{git_url: app.git_url, name: 'demo'}])
   })
 
   it('sets, shows and unsets config vars, each change a release (app from the git remote)', async () => {
