@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -97,6 +98,25 @@ describe('platform daemon', () => {
     const second = await start(home)
     expect(second.info.port).toBe(port)
     expect(second.info.routerPort).toBe(routerPort)
+  })
+
+  it('picks (and remembers) a new port when the remembered one is taken; an explicit busy FERRY_PORT is a clear error', async () => {
+    const home = tempHome()
+    const first = await start(home)
+    const {port} = first.info
+    await first.close()
+    const blocker = createServer()
+    await new Promise<void>(resolve => blocker.listen(port, '127.0.0.1', resolve))
+    try {
+      const second = await start(home)
+      expect(second.info.port).not.toBe(port)
+      expect(readFileSync(platformPaths(join(home, 'data')).portFile, 'utf8').trim()).toBe(String(second.info.port))
+      await second.close()
+      await expect(start(home, {FERRY_PORT: String(port)})).rejects.toThrow(new RegExp(`Port ${port} on 127.0.0.1 is already in use`))
+      expect(existsSync(platformPaths(join(home, 'data')).lock)).toBe(false)
+    } finally {
+      await new Promise(resolve => blocker.close(resolve))
+    }
   })
 
   it('keeps data across restarts', async () => {

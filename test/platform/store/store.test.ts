@@ -5,7 +5,7 @@ import {Worker} from 'node:worker_threads'
 import {createRequire} from 'node:module'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {Store, StoreError} from '../../../src/platform/store/index.js'
+import {migrate, MIGRATIONS, Store, StoreError} from '../../../src/platform/store/index.js'
 
 describe('Store', () => {
   let dir: string
@@ -277,6 +277,19 @@ describe('Store', () => {
   })
 
   describe('migrations', () => {
+    it('applies only migrations not yet recorded, in version order', () => {
+      const extra = [
+        {name: 'second', sql: 'CREATE TABLE extra_b (x INTEGER)', version: 3},
+        {name: 'first', sql: 'CREATE TABLE extra_a (x INTEGER)', version: 2},
+      ]
+      expect(migrate(store.db, [...MIGRATIONS, ...extra])).toEqual([2, 3])
+      expect(migrate(store.db, [...MIGRATIONS, ...extra])).toEqual([])
+      expect(store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{version: 1}, {version: 2}, {version: 3}])
+      const failing = [{name: 'broken', sql: 'CREATE TABLE extra_c (x); SELECT * FROM no_such_table', version: 4}]
+      expect(() => migrate(store.db, [...MIGRATIONS, ...failing])).toThrow()
+      expect(store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra_c'").get()).toBeUndefined()
+    })
+
     it('records applied versions and reopens an existing database', () => {
       store.createApp({name: 'demo'})
       const accountId = store.account().id
