@@ -13,5 +13,7 @@ export async function credentialsFor(protocol: string | undefined, host: string 
     return hosts.includes(host) ? readToken(dataDir()) : undefined
   }
 
-  return new URL(choice.url!).host === host ? remoteToken(choice) : undefined
+  // Heroku serves git from git.heroku.com with the API token; other backends serve git on the API's host.
+  const hosts = choice.kind === 'heroku' ? [new URL(choice.url!).host, 'git.heroku.com'] : [new URL(choice.url!).host]
+  return hosts.includes(host) ? remoteToken(choice) : undefined
 }
