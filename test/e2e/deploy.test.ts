@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, runFerry} from '../helpers/index.js'
+import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, runFerry} from '../helpers/index.js'
 
 const FIXTURE_BUILDPACK = join(ROOT, 'test', 'fixtures', 'buildpacks', 'hello-classic')
 const timings: Record<string, number> = {}
@@ -268,6 +268,13 @@ describe.skipIf(!existsSync(join(ROOT, 'dist', 'commands', 'builds', 'create.js'
     const wrong = await gitPush(dir, `${url.replace('http://', 'http://x:wrong@')}/site-e2e.git`, 'main')
     expect(wrong.code).not.toBe(0)
     expect(wrong.output).toMatch(/Authentication failed|401/)
-    expect(BIN).toBeTruthy()
+  })
+
+  it('ferry git:clone fetches the deployed code with the token', async () => {
+    const target = join(scratch, 'cloned-site')
+    const cloned = await runFerry(['git:clone', '-a', 'site-e2e', target], {home})
+    expect(cloned.code, cloned.stderr).toBe(0)
+    expect(existsSync(join(target, 'index.html'))).toBe(true)
+    expect(execFileSync('git', ['log', '--format=%s'], {cwd: target, encoding: 'utf8'}).trim()).toBe('static-site example')
   })
 })

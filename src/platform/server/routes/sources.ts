@@ -1,7 +1,7 @@
 // Source blobs for `builds:create`: POST /sources hands out one-time capability URLs to PUT a tarball and GET it back.
 import {randomUUID, timingSafeEqual} from 'node:crypto'
 import {createReadStream, createWriteStream, mkdirSync} from 'node:fs'
-import {rm, stat} from 'node:fs/promises'
+import {readdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {Transform} from 'node:stream'
@@ -59,8 +59,21 @@ export async function receiveBody(c: Ctx, path: string, limit: number): Promise<
   return size
 }
 
+const SOURCE_TTL_MS = 60 * 60 * 1000
+
+/** Source blobs live an hour (like Heroku's); older ones are removed when new ones are handed out. */
+async function sweepSources(dir: string): Promise<void> {
+  const cutoff = Date.now() - SOURCE_TTL_MS
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name)
+    const info = await stat(path).catch(() => null)
+    if (info && info.mtimeMs < cutoff) await rm(path, {force: true})
+  }
+}
+
 export function registerSourceRoutes(router: Router, ctx: PlatformContext): void {
   router.post('/sources', () => {
+    void sweepSources(ctx.paths.sources)
     const id = randomUUID()
     const url = `${apiUrl(ctx.config)}/ferry/sources/${id}/${deployServiceFor(ctx).secretFor('source', id)}`
     const body: Source = {source_blob: {get_url: url, put_url: url}}
