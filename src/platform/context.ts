@@ -106,6 +106,8 @@ export interface OneOffHandle {
 export interface WebTarget {
   dyno: string
   port: number
+  /** Release version the dyno runs. When set, the router sends traffic only to the newest release's up dynos (preboot). */
+  release?: number
 }
 
 export interface Supervisor {

@@ -156,6 +156,51 @@ describe('e2e: router, logs, run', () => {
     expect(r.stdout.trim()).toBe(`http://${APP}.localhost:${routerPort}/`)
   })
 
+  it('a new release under a load loop of 2000 requests fails none of them', async () => {
+    const agent = new http.Agent({keepAlive: true, maxSockets: 4})
+    let failed = 0
+    let done = 0
+    const statuses = new Map<number | string, number>()
+    const one = () =>
+      new Promise<void>(resolve => {
+        const req = http.get({agent, headers: {host: `${APP}.localhost`}, host: '127.0.0.1', path: '/load', port: routerPort}, res => {
+          res.resume()
+          res.on('end', () => {
+            if (res.statusCode !== 200) failed++
+            statuses.set(res.statusCode!, (statuses.get(res.statusCode!) ?? 0) + 1)
+            done++
+            resolve()
+          })
+        })
+        req.on('error', error => {
+          failed++
+          statuses.set(String(error), (statuses.get(String(error)) ?? 0) + 1)
+          done++
+          resolve()
+        })
+      })
+    const worker = async (n: number) => {
+      for (let i = 0; i < n; i++) await one()
+    }
+
+    const load = Promise.all([worker(500), worker(500), worker(500), worker(500)])
+    await waitFor('some load', async () => (done > 200 ? true : undefined))
+    const release = await api(home, 'GET', `/apps/${APP}/releases`)
+    const slugId = release.at(-1).slug.id
+    const created = await api(home, 'POST', `/apps/${APP}/releases`, {description: 'Deploy under load', slug: slugId})
+    const replacedAt = await waitFor('new release serving', async () => {
+      const dynos = await api(home, 'GET', `/apps/${APP}/dynos`)
+      const web = dynos.filter((d: any) => d.type === 'web')
+      return web.length === 3 && web.every((d: any) => d.state === 'up' && d.release.version === created.version) ? done : undefined
+    })
+    await load
+    // The dynos were replaced while the loop was still running.
+    expect(replacedAt).toBeLessThan(2000)
+    agent.destroy()
+    expect(done).toBe(2000)
+    expect(failed, JSON.stringify([...statuses])).toBe(0)
+  }, 180_000)
+
   it('logs survive platform:stop / start', async () => {
     const before = await runFerry(['logs', '-n', '5', '--source', 'heroku', '--dyno', 'router', '--app', APP], {home})
     const stop = await runFerry(['platform:stop'], {home})

@@ -20,6 +20,8 @@ export async function startRouter(ctx: PlatformContext): Promise<HttpRouter> {
     log(appId, message) {
       ctx.logs.append(appId, {dyno: 'router', message, source: 'heroku'})
     },
+    // Web dynos starting (restart, deploy, scale from 0): hold requests for them like Heroku's router.
+    pending: appId => ctx.supervisor.dynos(appId).some(d => d.type === 'web' && d.state === 'starting'),
     port: ctx.config.routerPort,
     resolveApp(name) {
       const now = Date.now()

@@ -30,6 +30,8 @@ export interface RouterOptions {
   idleClientMs?: number
   /** Writes one `heroku[router]` line to an app's log. */
   log: (appId: string, message: string) => void
+  /** true while the app has web dynos starting: requests wait for them (up to timeoutMs) instead of H14. */
+  pending?: (appId: string) => boolean
   /** 0 = any free port. */
   port: number
   /** App name (from the Host header) → app; undefined when there is no such app. */
@@ -229,7 +231,9 @@ class Exchange {
   status = 0
   upgrade: boolean
   upstream: undefined | Upstream
+  private readonly failedPorts = new Set<number>()
   private gotResponseBytes = false
+  private lastFailClear = 0
   private reqRemaining: number
   private reqTracker: ChunkedTracker | undefined
   private upstreamHead = ''
@@ -283,6 +287,14 @@ class Exchange {
       const neverConnected = this.upstream!.connectedAt === 0
       this.upstream!.exchange = undefined
       this.upstream = undefined
+      if (neverConnected && this.req.body === 'none') {
+        // Refused: the request never reached the app, so any method may go elsewhere (a dyno being replaced
+        // during a deploy); wait for another up dyno within the request timeout.
+        this.failedPorts.add(this.target.port)
+        this.waitForTarget('H10', 'App crashed')
+        return
+      }
+
       if (this.attempt === 0 && this.requestDone && this.req.body === 'none' && IDEMPOTENT.has(this.req.method)) {
         // Idempotent and nothing sent back yet: try another dyno once.
         this.attempt++
@@ -351,6 +363,47 @@ class Exchange {
 
     client.buf = n === buf.length ? EMPTY : buf.subarray(n)
     if (!up.socket.write(n === buf.length ? buf : buf.subarray(0, n))) client.socket.pause()
+  }
+
+  /**
+   * No usable dyno right now (all refused, or none up while web dynos are starting, e.g. during a restart or
+   * deploy): poll for one until the request timeout, like Heroku's router holds requests while a dyno boots.
+   */
+  waitForTarget(code: string, desc: string): void {
+    this.client.exchange = this
+    const deadline = this.started + this.router.timeoutMs
+    const poll = () => {
+      if (this.finished) return
+      const target = this.router.pickTarget(this.app.id, undefined, this.failedPorts)
+      if (target) {
+        this.target = target
+        this.attempt++
+        if (this.upstreamHead === '') this.begin()
+        else this.connect(true)
+        return
+      }
+
+      if (performance.now() > deadline || (!this.router.isPending(this.app.id) && this.failedPorts.size === 0)) {
+        if (this.failedPorts.size === 0 && !this.router.isPending(this.app.id)) {
+          this.fail(503, 'H14', 'No web processes running', 'No web dynos are running for this app. Scale them up with <code>ferry ps:scale web=1</code>.')
+        } else {
+          this.fail(code === 'H10' ? 502 : 503, code, desc, 'No web dyno became available in time.')
+        }
+
+        return
+      }
+
+      // A refused port may be a restarted dyno that comes back: forget refusals after a while.
+      if (this.failedPorts.size > 0 && performance.now() - this.lastFailClear > 1000) {
+        this.failedPorts.clear()
+        this.lastFailClear = performance.now()
+      }
+
+      setTimeout(poll, 50)
+    }
+
+    this.lastFailClear = performance.now()
+    setTimeout(poll, this.failedPorts.size > 0 ? 0 : 50)
   }
 
   private connect(fresh = false): void {
@@ -573,6 +626,11 @@ export class HttpRouter {
 
     const target = this.pickTarget(app.id)
     const ex = new Exchange(this, client, req, app, hostname, requestId, target ?? {dyno: '', port: 0})
+    if (!target && this.isPending(app.id)) {
+      ex.waitForTarget('H20', 'App boot timeout')
+      return
+    }
+
     if (!target) {
       ex.finished = true
       ex.status = 503
@@ -614,9 +672,15 @@ export class HttpRouter {
     )
   }
 
+  /** true when the app has web dynos starting (requests then wait for them instead of failing with H14). */
+  isPending(appId: string): boolean {
+    return this.options.pending?.(appId) ?? false
+  }
+
   /** Round-robin over the app's up web dynos (only the newest release's when versions are known). */
-  pickTarget(appId: string, avoid?: WebTarget): undefined | WebTarget {
+  pickTarget(appId: string, avoid?: WebTarget, exclude?: Set<number>): undefined | WebTarget {
     let targets = this.options.targets(appId)
+    if (exclude && exclude.size > 0) targets = targets.filter(t => !exclude.has(t.port))
     if (targets.length === 0) return undefined
     let newest = -1
     for (const t of targets) if (t.release !== undefined && t.release > newest) newest = t.release

@@ -104,6 +104,7 @@ function raw(port: number, data: string, options: {end?: boolean; waitMs?: numbe
 describe('router', () => {
   const backends: Backend[] = []
   let targets: Array<WebTarget & {release?: number}> = []
+  let pending = false
   let router: HttpRouter
   let port: number
   const lines: Array<{appId: string; message: string}> = []
@@ -113,6 +114,7 @@ describe('router', () => {
     router = new HttpRouter({
       log: (appId, message) => lines.push({appId, message}),
       port: 0,
+      pending: appId => appId === 'app-demo' && pending,
       resolveApp: name => (name === 'demo' ? {id: 'app-demo', name: 'demo'} : name === 'empty' ? {id: 'app-empty', name: 'empty'} : undefined),
       targets: appId => (appId === 'app-demo' ? targets : []),
       timeoutMs: 500,
@@ -128,6 +130,7 @@ describe('router', () => {
   })
 
   afterEach(() => {
+    pending = false
     lines.length = 0
     for (const b of backends) b.seen.length = 0
   })
@@ -300,5 +303,36 @@ describe('router', () => {
     )
     expect(out.match(/HTTP\/1\.1 200 OK/g)!.length).toBe(2)
     expect(out).toContain('"url":"/after"')
+  })
+
+  it('holds requests while web dynos are starting, then routes them (restart / deploy without H14)', async () => {
+    targets = []
+    pending = true
+    setTimeout(() => {
+      targets = allUp().slice(1, 2)
+      pending = false
+    }, 200)
+    const r = await request(port, {path: '/held'})
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.body).dyno).toBe('web.2')
+  })
+
+  it('sends a refused request (never delivered) to another dyno, whatever the method', async () => {
+    const dead = await closedPort()
+    targets = [{dyno: 'web.1', port: dead}]
+    setTimeout(() => {
+      targets = [{dyno: 'web.1', port: dead}, {dyno: 'web.3', port: backends[2].port}]
+    }, 100)
+    const r = await request(port, {method: 'DELETE', path: '/x'})
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.body).dyno).toBe('web.3')
+  })
+
+  it('gives up with H20 when starting dynos never come up in time', async () => {
+    targets = []
+    pending = true
+    const r = await request(port)
+    expect(r.status).toBe(503)
+    expect(lines.at(-1)!.message).toMatch(/^at=error code=H20 desc="App boot timeout"/)
   })
 })
