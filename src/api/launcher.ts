@@ -77,6 +77,16 @@ export async function findDaemon(data: string): Promise<(RunningDaemon & {status
   return status ? {info, status, token, url: info.url} : undefined
 }
 
+/** Whether a live process holds the daemon's lock (`run/daemon.lock`, `<pid> [start time]`). */
+function lockHeld(data: string): boolean {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(daemonFiles(data).lock, 'utf8'), 10)
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid)
+  } catch {
+    return false
+  }
+}
+
 /** Path of the daemon's entry point (main.js beside this build, main.ts when running the sources under tsx). */
 export function daemonEntry(): string {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
@@ -105,7 +115,8 @@ export async function ensureDaemon(options: EnsureOptions = {}): Promise<Running
   child.unref()
 
   // A concurrent CLI may have spawned one too: the daemon's lock lets one win; we wait for whichever writes daemon.json.
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+  const timeoutMs = options.timeoutMs ?? (Number(env.FERRY_DAEMON_START_TIMEOUT) * 1000 || 15_000)
+  const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     await sleep(100)
     const found = await findDaemon(data)
@@ -113,9 +124,15 @@ export async function ensureDaemon(options: EnsureOptions = {}): Promise<Running
       if (found.info.pid === child.pid) options.onStarted?.(found.url)
       return found
     }
+
+    // Ours exited and no other daemon holds the lock: it failed to start, no point in waiting.
+    if (exit !== null && !lockHeld(data)) {
+      await sleep(300)
+      if (!(await findDaemon(data))) break
+    }
   }
 
-  const why = exit === null ? 'it did not answer in time' : `it exited (${exit})`
+  const why = exit === null ? `it did not answer within ${Math.round(timeoutMs / 1000)} s` : `it exited (${exit})`
   throw new BackendError(`could not start the local platform: ${why}; see ${files.log}`)
 }
 

@@ -21,7 +21,7 @@ export function dataDir(env: Env = process.env): string {
 }
 
 /** The daemon's files under a data dir: discovery file, token, log. */
-export function daemonFiles(data: string): {info: string; log: string; run: string; token: string} {
+export function daemonFiles(data: string): {info: string; lock: string; log: string; run: string; token: string} {
   const paths = platformPaths(data)
-  return {info: paths.daemonInfo, log: path.join(paths.run, 'daemon.log'), run: paths.run, token: paths.token}
+  return {info: paths.daemonInfo, lock: paths.lock, log: path.join(paths.run, 'daemon.log'), run: paths.run, token: paths.token}
 }

@@ -47,6 +47,15 @@ describe('local platform lifecycle', () => {
     expect(readDaemonJson(home)!.pid).not.toBe(dead.pid)
   })
 
+  it('fails fast with one line pointing at the log when the daemon cannot start', async () => {
+    const home = newHome()
+    const result = await runFerry(['apps'], {env: {FERRY_PORT: 'not-a-port'}, home})
+    expect(result.code).toBe(2)
+    const log = path.join(home, 'data', 'run', 'daemon.log')
+    expect(result.stderr).toBe(` ›   Error: could not start the local platform: it exited (1); see ${log}\n`)
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/FERRY_PORT/)
+  })
+
   it('runs in the foreground until SIGINT and is used by other commands meanwhile', async () => {
     const home = newHome()
     const child = spawn(process.execPath, [BIN, 'platform:start', '--foreground'], {env: ferryEnv(home), stdio: ['ignore', 'pipe', 'pipe']})

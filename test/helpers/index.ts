@@ -35,6 +35,8 @@ export function ferryEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pr
   for (const key of LEAKY) delete env[key]
   return {
     ...env,
+    // a loaded CI machine starts many daemons at once: give autostart more than the default 15 s
+    FERRY_DAEMON_START_TIMEOUT: '60',
     FERRY_HOME: home,
     FERRY_PORT: '0',
     FERRY_ROUTER_PORT: '0',
