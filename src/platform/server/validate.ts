@@ -4,6 +4,7 @@ import {invalidParams} from './errors.js'
 export type JsonObject = Record<string, unknown>
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'no body'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`

@@ -208,6 +208,8 @@ describe('Platform API server', () => {
         expect((await json(res)).id).toBe('invalid_params')
       }
 
+      const empty = await h.request('PATCH', '/apps/conf-bad/config-vars')
+      expect(await json(empty)).toEqual({id: 'invalid_params', message: 'Invalid config vars body: expected a JSON object, got no body.'})
       expect(await json(await h.request('GET', '/apps/conf-bad/config-vars'))).toEqual({})
       expect((await json(await h.request('GET', '/apps/conf-bad/releases'))).length).toBe(2)
     })
