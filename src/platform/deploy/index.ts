@@ -69,6 +69,7 @@ export class DeployService {
   readonly outputs = new OutputRegistry()
   readonly sourceMaxBytes: number
   private readonly busy = new Set<string>()
+  private readonly running = new Map<string, AbortController>()
 
   constructor(
     private readonly ctx: PlatformContext,
@@ -106,9 +107,12 @@ export class DeployService {
       })
       mkdirSync(this.ctx.paths.builds, {recursive: true})
       const output = this.outputs.create(build.id, build.outputPath)
+      const abort = new AbortController()
+      this.running.set(build.id, abort)
       apiLog(this.ctx, app.id, `Build started by user ${build.userEmail}`)
-      const done = this.run(request, build, buildpacks, line => output.line(line)).finally(async () => {
+      const done = this.run(request, build, buildpacks, line => output.line(line), abort.signal).finally(async () => {
         this.busy.delete(app.id)
+        this.running.delete(build.id)
         await this.outputs.finish(build.id)
       })
       return {build, done}
@@ -146,12 +150,20 @@ export class DeployService {
     return count
   }
 
+  /** Cancels a running build (its compile step is killed; the build fails). false when it is not running. */
+  cancel(buildId: string): boolean {
+    const abort = this.running.get(buildId)
+    if (!abort) return false
+    abort.abort(new BuildError('The build was cancelled.'))
+    return true
+  }
+
   /** Empties an app's build cache. */
   async purgeCache(appId: string): Promise<void> {
     await rm(this.ctx.paths.cacheFor(appId), {force: true, recursive: true})
   }
 
-  private async run(request: DeployRequest, build: BuildRecord, buildpacks: string[], out: (line: string) => void): Promise<DeployOutcome> {
+  private async run(request: DeployRequest, build: BuildRecord, buildpacks: string[], out: (line: string) => void, signal: AbortSignal): Promise<DeployOutcome> {
     const {ctx} = this
     const {store} = ctx
     const app = store.getApp(request.appId)
@@ -173,6 +185,7 @@ export class DeployService {
         throw error
       }
 
+      if (signal.aborted) return fail('The build was cancelled.')
       const initialQuantities = await readAppJsonFormation(appDir, out)
       const slugId = randomUUID()
       const slugPath = ctx.paths.slugFor(slugId)
@@ -188,6 +201,7 @@ export class DeployService {
           onOutput: out,
           parentEnv: this.options.parentEnv,
           secrets: [ctx.config.token],
+          signal,
           slugMaxBytes: envNumber('FERRY_SLUG_MAX_BYTES'),
           slugPath,
           slugWarnBytes: envNumber('FERRY_SLUG_WARN_BYTES'),
@@ -200,6 +214,11 @@ export class DeployService {
         await rm(slugPath, {force: true})
         if (error instanceof BuildError) return fail()
         throw error
+      }
+
+      if (signal.aborted) {
+        await rm(slugPath, {force: true})
+        return fail('The build was cancelled.')
       }
 
       const version = request.sourceBlob.version ?? ''

@@ -339,4 +339,54 @@ describe('deploy pipeline', () => {
     expect(store.getRelease(app.id, release.id).status).toBe('failed')
     expect(store.currentRelease(app.id)?.version).toBe(2)
   })
+
+  it('cancels a running build (DELETE /builds/:id) and answers 409 once it is over', async () => {
+    await createApp('cancel-me')
+    const bp = join(tmp, 'forever-bp')
+    mkdirSync(join(bp, 'bin'), {recursive: true})
+    writeFileSync(join(bp, 'bin', 'detect'), '#!/bin/sh\necho Forever\n', {mode: 0o755})
+    writeFileSync(join(bp, 'bin', 'compile'), '#!/bin/sh\necho "       compiling forever"\nsleep 600\n', {mode: 0o755})
+    await h.request('PUT', '/apps/cancel-me/buildpack-installations', {body: {updates: [{buildpack: bp}]}})
+    const dir = await workTree('cancel-me', {Procfile: 'web: x'})
+    const pushing = push(dir, repoUrl('cancel-me'), 'main')
+    let build: any
+    for (let i = 0; i < 200 && !build; i++) {
+      build = (await json(await h.request('GET', '/apps/cancel-me/builds')))[0]
+      if (!build) await new Promise(resolve => setTimeout(resolve, 50))
+    }
+
+    const output = await fetch(build.output_stream_url)
+    const reader = output.body!.getReader()
+    let seen = ''
+    while (!seen.includes('compiling forever')) seen += new TextDecoder().decode((await reader.read()).value)
+    const cancelled = await h.request('DELETE', `/apps/cancel-me/builds/${build.id}`)
+    expect(cancelled.status).toBe(200)
+    const result = await pushing
+    expect(result.code).not.toBe(0)
+    expect(result.output).toContain('The build was cancelled.')
+    expect((await json(await h.request('GET', `/apps/cancel-me/builds/${build.id}`))).status).toBe('failed')
+    expect((await h.request('DELETE', `/apps/cancel-me/builds/${build.id}`)).status).toBe(409)
+    await reader.cancel()
+  })
+
+  it('builds from an http(s) source URL and checks source_blob.checksum', async () => {
+    await createApp('fetched')
+    const file = await tarball('fetched', {Procfile: 'web: ./serve'})
+    const {createServer} = await import('node:http')
+    const {readFileSync} = await import('node:fs')
+    const server = createServer((_req, res) => res.end(readFileSync(file)))
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as any).port}/app.tgz`
+    try {
+      const wrong = await h.request('POST', '/apps/fetched/builds', {body: {source_blob: {checksum: `SHA256:${'0'.repeat(64)}`, url}}})
+      expect(wrong.status).toBe(422)
+      const created = await json(await h.request('POST', '/apps/fetched/builds', {body: {source_blob: {url, version: 'remote'}}}))
+      await (await fetch(created.output_stream_url)).text()
+      const build = await json(await h.request('GET', `/apps/fetched/builds/${created.id}`))
+      expect(build.status).toBe('succeeded')
+      expect(build.source_blob.checksum).toMatch(/^SHA256:[\da-f]{64}$/)
+    } finally {
+      server.close()
+    }
+  })
 })

@@ -127,6 +127,14 @@ export function registerBuildRoutes(router: Router, ctx: PlatformContext): void 
     return {body: presentBuild(ctx, store.getBuild(app.id, c.params.build))}
   })
 
+  // Cancels a running build (409 when it already finished).
+  router.delete('/apps/:app/builds/:build', c => {
+    const app = appParam(ctx, c.params.app)
+    const build = store.getBuild(app.id, c.params.build)
+    if (build.status !== 'pending' || !service().cancel(build.id)) throw conflict(`Build ${build.id} is not running (status ${build.status}).`)
+    return {body: presentBuild(ctx, store.getBuild(app.id, build.id)), status: 200}
+  })
+
   router.delete('/apps/:app/build-cache', async c => {
     const app = appParam(ctx, c.params.app)
     await service().purgeCache(app.id)
