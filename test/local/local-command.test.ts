@@ -81,7 +81,10 @@ describe('ferry local (integration)', () => {
         detached: true,
         env: {FROM_CALLER: 'caller', NO_COLOR: undefined, OVERRIDDEN: 'caller'},
       })
-      for (const name of ['web.1', 'web.2', 'worker.1']) await ferry.waitFor(new RegExp(`\\| ready ${name.replace('.', '\\.')}$`, 'm'))
+      for (const name of ['web.1', 'web.2', 'worker.1']) {
+        await ferry.waitFor(line(name, `ready ${name}`))
+        await ferry.waitFor(line(name, `stderr line from ${name}`)) // stderr is another pipe: it may come after stdout
+      }
 
       const out = ferry.stdout()
       const expectEnv = (name: string, port: number) =>
