@@ -146,6 +146,10 @@ describe('deploy pipeline', () => {
     await run('git', ['clone', '-q', repoUrl('pushy'), join(tmp, 'clone')], {env: gitEnv})
     const {stdout: log} = await run('git', ['log', '--format=%s'], {cwd: join(tmp, 'clone')})
     expect(log.trim()).toBe('commit pushy2')
+
+    // Rollback (store) works with deployed slugs: a new release carrying v3's slug.
+    const rolled = await json(await h.request('POST', '/apps/pushy/releases', {body: {release: '3'}}))
+    expect(rolled).toMatchObject({current: true, description: 'Rollback to v3', slug: {id: last.slug.id}, version: 5})
   })
 
   it('rejects other branches, a failing build, an invalid Procfile; the release stays current', async () => {
