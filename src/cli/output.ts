@@ -64,26 +64,46 @@ export async function table<T>(rows: T[], columns: Array<Column<T>>, tty = Boole
 }
 
 let pendingAction: string | undefined
+let spinnerShown = false
 
 /** A line on stderr that may arrive while an action is pending (e.g. the daemon autostart): the action line is repeated after it. */
 export function notice(line: string, stderr: NodeJS.WritableStream = process.stderr): void {
+  if (spinnerShown) stderr.write('\b \b')
+  spinnerShown = false
   stderr.write(pendingAction === undefined ? `${line}\n` : `\n${line}\n${pendingAction}... `)
 }
 
-/** `ux.action`: `Message... done[, status]` on stderr; `Message... !` when fn throws. */
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+/** `ux.action`: `Message... done[, status]` on stderr (with a spinner on a TTY); `Message... !` when fn throws. */
 export async function action<T>(message: string, fn: () => Promise<T>, done?: (result: T) => string | undefined, stderr: NodeJS.WritableStream = process.stderr): Promise<T> {
+  const tty = Boolean((stderr as {isTTY?: boolean}).isTTY) && process.env.TERM !== 'dumb'
   stderr.write(`${message}... `)
   pendingAction = message
+  let frame = 0
+  const timer = tty
+    ? setInterval(() => {
+      stderr.write(`${spinnerShown ? '\b' : ''}${FRAMES[frame++ % FRAMES.length]}`)
+      spinnerShown = true
+    }, 80).unref()
+    : undefined
+  const stop = () => {
+    clearInterval(timer)
+    if (spinnerShown) stderr.write('\b \b')
+    spinnerShown = false
+    pendingAction = undefined
+  }
+
   let result: T
   try {
     result = await fn()
   } catch (error) {
+    stop()
     stderr.write(`${color.red('!')}\n`)
     throw error
-  } finally {
-    pendingAction = undefined
   }
 
+  stop()
   const status = done?.(result)
   stderr.write(`${color.green('done')}${status ? `, ${status}` : ''}\n`)
   return result

@@ -77,4 +77,14 @@ describe('output helpers (heroku formats)', () => {
     expect(await table(rows, [{header: 'Name', key: 'name'}], true)).toMatch(/┌─+┐\n│ Name +│/)
     expect(await table(rows, [{header: 'Name', key: 'name'}], false)).toBe('  Name\n ──────\n  demo\n')
   })
+
+  it('spins on a TTY and leaves "Message... done" behind', async () => {
+    let text = ''
+    const stream = {isTTY: true, write(s: string) {
+      text += s
+      return true
+    }} as unknown as NodeJS.WritableStream
+    await action('Scaling dynos', () => new Promise(resolve => setTimeout(resolve, 300)), undefined, stream)
+    expect(text).toMatch(/^Scaling dynos\.\.\. [⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏](\u0008[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏])*\u0008 \u0008done\n$/)
+  })
 })
