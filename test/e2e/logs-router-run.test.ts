@@ -96,7 +96,9 @@ describe('e2e: router, logs, run', () => {
     expect(logs.code, logs.stderr).toBe(0)
     const routerLines = logs.stdout.split('\n').filter(l => l.includes('heroku[router]: at=info'))
     expect(routerLines.length).toBeGreaterThanOrEqual(30)
-    expect(routerLines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 heroku\[router\]: at=info method=GET path="\/hit\d+" host=logsdemo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.\d connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$/)
+    const ROUTER_LINE = new RegExp(String.raw`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 heroku\[router\]: at=info method=GET path="/hit\d+" host=logsdemo\.localhost ` +
+        String.raw`request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.\d connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$`)
+    expect(routerLines[0]).toMatch(ROUTER_LINE)
   }, 120_000)
 
   it('filters by --dyno and --source', async () => {

@@ -60,7 +60,10 @@ const REASONS: Record<number, string> = {
 }
 
 function page(title: string, detail: string): string {
-  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>\n<body style="font-family:sans-serif;margin:4em auto;max-width:40em">\n<h1>${title}</h1>\n<p>${detail}</p>\n<p><small>ferry router</small></p>\n</body></html>\n`
+  return (
+    `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>\n` +
+    `<body style="font-family:sans-serif;margin:4em auto;max-width:40em">\n<h1>${title}</h1>\n<p>${detail}</p>\n<p><small>ferry router</small></p>\n</body></html>\n`
+  )
 }
 
 function quote(s: string): string {
