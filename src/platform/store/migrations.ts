@@ -109,6 +109,12 @@ export const MIGRATIONS: Migration[] = [
     `,
     version: 1,
   },
+  {
+    // "current release" lookups (latest succeeded per app) without scanning every release row and its config JSON.
+    name: 'index for current release lookups',
+    sql: 'CREATE INDEX releases_app_status ON releases(app_id, status, version)',
+    version: 2,
+  },
 ]
 
 /** Applies pending migrations, each in its own transaction; returns the versions applied. */

@@ -174,8 +174,8 @@ const RELEASE_SELECT = `
   FROM releases r JOIN apps a ON a.id = r.app_id LEFT JOIN account u ON u.id = r.user_id`
 
 const APP_SELECT = `
-  SELECT a.*, (SELECT s.size FROM releases r JOIN slugs s ON s.id = r.slug_id
-               WHERE r.app_id = a.id AND r.status = 'succeeded' ORDER BY r.version DESC LIMIT 1) AS slug_size
+  SELECT a.*, (SELECT s.size FROM slugs s WHERE s.id = (SELECT r.slug_id FROM releases r
+               WHERE r.app_id = a.id AND r.status = 'succeeded' ORDER BY r.version DESC LIMIT 1)) AS slug_size
   FROM apps a`
 
 export class Store {

@@ -279,13 +279,14 @@ describe('Store', () => {
   describe('migrations', () => {
     it('applies only migrations not yet recorded, in version order', () => {
       const extra = [
-        {name: 'second', sql: 'CREATE TABLE extra_b (x INTEGER)', version: 3},
-        {name: 'first', sql: 'CREATE TABLE extra_a (x INTEGER)', version: 2},
+        {name: 'second', sql: 'CREATE TABLE extra_b (x INTEGER)', version: 1001},
+        {name: 'first', sql: 'CREATE TABLE extra_a (x INTEGER)', version: 1000},
       ]
-      expect(migrate(store.db, [...MIGRATIONS, ...extra])).toEqual([2, 3])
+      expect(migrate(store.db, [...MIGRATIONS, ...extra])).toEqual([1000, 1001])
       expect(migrate(store.db, [...MIGRATIONS, ...extra])).toEqual([])
-      expect(store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{version: 1}, {version: 2}, {version: 3}])
-      const failing = [{name: 'broken', sql: 'CREATE TABLE extra_c (x); SELECT * FROM no_such_table', version: 4}]
+      const versions = (store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{version: number}>).map(r => r.version)
+      expect(versions).toEqual([...MIGRATIONS.map(m => m.version), 1000, 1001])
+      const failing = [{name: 'broken', sql: 'CREATE TABLE extra_c (x); SELECT * FROM no_such_table', version: 1002}]
       expect(() => migrate(store.db, [...MIGRATIONS, ...failing])).toThrow()
       expect(store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra_c'").get()).toBeUndefined()
     })
@@ -295,7 +296,7 @@ describe('Store', () => {
       const accountId = store.account().id
       store.close()
       store = new Store({dataDir: dir, dbPath: join(dir, 'ferry.db')})
-      expect(store.db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{version: 1}])
+      expect(store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(MIGRATIONS.map(m => ({version: m.version})))
       expect(store.account().id).toBe(accountId)
       expect(store.getApp('demo').name).toBe('demo')
       expect(store.db.pragma('journal_mode', {simple: true})).toBe('wal')
