@@ -39,7 +39,7 @@ async function readPackageJson(dir: string): Promise<PackageJson> {
 
 /** Runs a command whose output is shown as indented detail lines; a non-zero exit fails the build. */
 async function detail(ctx: StepContext, command: string, args: string[], env: NodeJS.ProcessEnv, failure: string): Promise<void> {
-  const status = await runStep(command, args, {cwd: ctx.buildDir, env, onLine: line => ctx.log(`       ${line}`), sandbox: ctx.sandbox, signal: ctx.signal})
+  const status = await runStep(command, args, {cwd: ctx.buildDir, env, onLine: line => line.trim() !== '' && ctx.log(`       ${line}`), sandbox: ctx.sandbox, signal: ctx.signal})
   if (status !== 0) throw new BuildError(`${failure} (exit status ${status}).`)
 }
 
