@@ -78,6 +78,26 @@ describe('ferry CLI against the local platform', () => {
     expect(JSON.parse((await ferry(['apps', '--json'])).stdout)).toMatchObject([{git_url: app.git_url, name: 'demo'}])
   })
 
+  it('sets a git remote with git:remote and clones with git:clone (credential helper in the repo config)', async () => {
+    const other = path.join(home, 'other')
+    fs.mkdirSync(other)
+    const env = {...process.env, GIT_CONFIG_GLOBAL: path.join(home, 'gitconfig'), GIT_CONFIG_NOSYSTEM: '1'}
+    execFileSync('git', ['init', '-q', other], {env})
+    const app = await api.apps.info('demo')
+    const remote = await ferry(['git:remote', '-a', 'demo', '-r', 'staging'], {cwd: other})
+    expect(remote.code, remote.stderr).toBe(0)
+    expect(remote.stdout).toBe(`set git remote staging to ${app.git_url}\n`)
+    const git = (dir: string, ...args: string[]) => execFileSync('git', ['-C', dir, ...args], {encoding: 'utf8', env}).trim()
+    expect(git(other, 'remote', 'get-url', 'staging')).toBe(app.git_url)
+    expect(git(other, 'config', '--local', `credential.${new URL(app.git_url).origin}.helper`)).toMatch(/git:credentials$/)
+    expectOneLineError(await ferry(['git:remote', '-a', 'demo'], {cwd: home}), 1, /Not a git repository/)
+
+    const clone = await ferry(['git:clone', '-a', 'demo', 'cloned'], {cwd: home})
+    expect(clone.code, clone.stderr).toBe(0)
+    expect(git(path.join(home, 'cloned'), 'remote', 'get-url', 'ferry')).toBe(app.git_url)
+    expect(fs.readFileSync(path.join(home, 'gitconfig'), 'utf8')).toBe('')
+  })
+
   it('sets, shows and unsets config vars, each change a release (app from the git remote)', async () => {
     const set = await ferry(['config:add', 'GREETING=hello world', 'MODE=dev'])
     expect(set.code, set.stderr).toBe(0)
