@@ -23,7 +23,8 @@ type State = 'complete' | DynoState
 export interface SupervisorDeps {
   /** Ids of every app in the store (daemon start converges them all). */
   appIds(): string[]
-  config: Pick<PlatformConfig, 'bootTimeoutMs' | 'dataDir' | 'stopGraceMs'>
+  /** `isolation` (when given) is corrected to 'none' if the dyno sandbox turns out unusable, so status never over-reports. */
+  config: Partial<Pick<PlatformConfig, 'isolation'>> & Pick<PlatformConfig, 'bootTimeoutMs' | 'dataDir' | 'stopGraceMs'>
   desired(appId: string): DesiredApp | null
   logs: Pick<LogService, 'append'>
 }
@@ -129,6 +130,11 @@ export class DynoSupervisor implements Supervisor {
   start(): Promise<void> {
     this.started ??= (async () => {
       this.isolation = await detectIsolation(this.scratchMount, this.options.isolation ?? process.env.FERRY_ISOLATION)
+      if (this.isolation.mode === 'none' && this.deps.config.isolation === 'bwrap') {
+        console.error(`[ferry] dynos run without a sandbox: ${this.isolation.detail}`)
+        this.deps.config.isolation = 'none'
+      }
+
       this.recovered ??= this.recover()
       await this.recovered
     })()
@@ -229,11 +235,6 @@ export class DynoSupervisor implements Supervisor {
     const app = this.apps.get(appId)
     if (!app) return []
     return [...app.dynos.values()].filter(rec => rec.type === 'web' && rec.state === 'up' && !rec.oneOff).map(rec => ({dyno: rec.name, port: rec.port}))
-  }
-
-  /** true when the app has a dyno with this name / a formation type with dynos (for 404s in routes). */
-  hasDyno(appId: string, name: string): boolean {
-    return Boolean(this.apps.get(appId)?.dynos.has(name))
   }
 
   /** Removes unpacked releases no dyno and no current release uses. */
@@ -534,7 +535,8 @@ export class DynoSupervisor implements Supervisor {
 
   private toDyno(rec: DynoRecord): Dyno {
     return {
-      app: {id: rec.appId, name: rec.appName},
+      // The app may have been renamed since the dyno started.
+      app: {id: rec.appId, name: this.apps.get(rec.appId)?.appName ?? rec.appName},
       attach_url: null,
       command: rec.command,
       created_at: rec.createdAt.toISOString(),
