@@ -23,7 +23,10 @@ export interface RendezvousOptions {
 
 interface Pending {
   handle: OneOffHandle
+  /** The process runs on a pseudo-terminal: bytes pass through untouched both ways. */
+  pty: boolean
   timer: NodeJS.Timeout
+  /** The client is a terminal in raw mode. */
   tty: boolean
 }
 
@@ -70,7 +73,7 @@ export class Rendezvous {
   }
 
   /** Registers a started one-off dyno; returns its `rendezvous://` attach URL. Unclaimed → stopped after the timeout. */
-  async register(handle: OneOffHandle, tty: boolean): Promise<string> {
+  async register(handle: OneOffHandle, mode: {pty?: boolean; tty: boolean}): Promise<string> {
     await this.listen()
     const secret = randomBytes(24).toString('base64url')
     const timer = setTimeout(() => {
@@ -78,7 +81,7 @@ export class Rendezvous {
       handle.stop().catch(() => {})
     }, this.attachTimeoutMs)
     timer.unref()
-    this.pending.set(secret, {handle, timer, tty})
+    this.pending.set(secret, {handle, pty: Boolean(mode.pty), timer, tty: mode.tty})
     // A process that ends before anyone attached is forgotten with it.
     handle.exit
       .then(() => {
@@ -132,7 +135,7 @@ export class Rendezvous {
   }
 
   private attach(socket: net.Socket, p: Pending, withStatus: boolean, early: Buffer): void {
-    const {handle, tty} = p
+    const {handle, pty, tty} = p
     socket.pause()
     socket.write('rendezvous\r\n')
     let exited = false
@@ -146,6 +149,12 @@ export class Rendezvous {
 
     const input = (chunk: Buffer) => {
       if (!stdinOpen) return
+      if (pty) {
+        // The terminal's line discipline handles Ctrl-C, Ctrl-D and echo.
+        handle.stdin.write(chunk)
+        return
+      }
+
       const eot = chunk.indexOf(4)
       if (tty && chunk.includes(3)) {
         // No real terminal to turn Ctrl-C into SIGINT: end the one-off like the terminal would.
@@ -167,7 +176,7 @@ export class Rendezvous {
       if (early.length > 0) input(early)
       output.on('data', (chunk: Buffer | string) => {
         let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-        if (tty) buf = Buffer.from(buf.toString('latin1').replaceAll(/\r?\n/g, '\r\n'), 'latin1')
+        if (tty && !pty) buf = Buffer.from(buf.toString('latin1').replaceAll(/\r?\n/g, '\r\n'), 'latin1')
         if (buf.length > 0) lastByte = buf.at(-1)!
         if (!socket.write(buf)) {
           output.pause()
@@ -189,7 +198,7 @@ export class Rendezvous {
       if (!exited) handle.stop().catch(() => {})
     })
     socket.on('end', () => {
-      if (!tty) endStdin()
+      if (!tty && !pty) endStdin()
     })
     handle.exit
       .then(async status => {

@@ -1,5 +1,7 @@
 // POST /apps/:app/dynos: one-off dynos (`ferry run`, `heroku run`). Attached → `attach_url` on the rendezvous
 // listener; detached → output goes to the app's log. 409 while the app has no release with a slug.
+import {existsSync} from 'node:fs'
+
 import type {Dyno, DynoCreateBody} from '../../api/types.js'
 import type {PlatformContext} from '../context.js'
 import type {Router} from '../server/http.js'
@@ -8,6 +10,21 @@ import {conflict, invalidParams, notFound} from '../server/http.js'
 import {Rendezvous} from './rendezvous.js'
 
 const MAX_TTL_SECONDS = 86_400
+/** util-linux `script` gives the one-off a real pseudo-terminal (works inside bwrap: its /dev has devpts). */
+const SCRIPT = '/usr/bin/script'
+const hasScript = existsSync(SCRIPT)
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", String.raw`'\''`)}'`
+}
+
+/** Runs `command` on a pseudo-terminal of the given size: Ctrl-C, line editing and prompts then work as in a terminal. */
+export function ptyCommand(command: string, env: Record<string, string> = {}): string {
+  const cols = /^\d{1,4}$/.test(env.COLUMNS ?? '') ? env.COLUMNS : undefined
+  const rows = /^\d{1,4}$/.test(env.LINES ?? '') ? env.LINES : undefined
+  const size = cols && rows ? `stty cols ${cols} rows ${rows} 2>/dev/null; ` : ''
+  return `${SCRIPT} -qefc ${shellQuote(`${size}${command}`)} /dev/null`
+}
 
 function validate(body: unknown): DynoCreateBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParams('Dyno body must be an object with a command.')
@@ -43,9 +60,11 @@ export function runRoutes(router: Router, ctx: PlatformContext, options: RunRout
     const body = validate(c.body)
     if (!ctx.desired(app.id)?.release) throw conflict('App has no release yet: deploy it first (git push ferry main).')
     const attach = Boolean(body.attach)
+    const pty = attach && !body.force_no_tty && hasScript
+    const command = pty ? ptyCommand(body.command, body.env) : body.command
     let handle
     try {
-      handle = await ctx.supervisor.startOneOff({appId: app.id, attach, command: body.command, env: body.env, type: body.type ?? 'run'})
+      handle = await ctx.supervisor.startOneOff({appId: app.id, attach, command, env: body.env, type: body.type ?? 'run'})
     } catch (error) {
       const kind = (error as {kind?: string}).kind
       if (kind === 'Conflict') throw conflict((error as Error).message)
@@ -59,8 +78,8 @@ export function runRoutes(router: Router, ctx: PlatformContext, options: RunRout
       handle.exit.finally(() => clearTimeout(ttl)).catch(() => {})
     }
 
-    const dyno: Dyno = {...handle.dyno, attach_url: null, size: body.size ?? handle.dyno.size}
-    if (attach) dyno.attach_url = await rendezvous.register(handle, !body.force_no_tty)
+    const dyno: Dyno = {...handle.dyno, attach_url: null, command: body.command, size: body.size ?? handle.dyno.size}
+    if (attach) dyno.attach_url = await rendezvous.register(handle, {pty, tty: !body.force_no_tty})
     return {body: dyno, status: 201}
   })
   return {close: () => rendezvous.close(), rendezvous}

@@ -121,6 +121,14 @@ describe('one-off dynos', () => {
     expect(r.status).toBe(0)
   })
 
+  it('without force_no_tty the command gets a pseudo-terminal (prompts, Ctrl-C, window size)', async () => {
+    const r = await runAttached(base, 'tty; stty size; exit 5', undefined, {env: {COLUMNS: '101', LINES: '33'}, force_no_tty: undefined})
+    expect(r.dyno.command).toBe('tty; stty size; exit 5')
+    expect(r.text).toMatch(/\/dev\/pts\/\d+\r\n/)
+    expect(r.text).toContain('33 101')
+    expect(r.status).toBe(5)
+  })
+
   it('detached: attach_url is null', async () => {
     const res = await fetch(`${base}/apps/demo/dynos`, {
       body: JSON.stringify({command: 'true'}),
