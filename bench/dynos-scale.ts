@@ -2,7 +2,7 @@
 // Run: npx tsx bench/dynos-scale.ts [N=50] [runs=3]     (FERRY_ISOLATION=none for plain process groups)
 import {execFileSync} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -33,6 +33,32 @@ const supervisor = new DynoSupervisor({
   logs: {append() {}},
 })
 
+/** PSS (MiB) summed over every descendant process of this one (launchers, bwraps, the dynos' processes). */
+function descendantsPssMiB(): {count: number; pss: number} {
+  const parent = new Map<number, number>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {}
+  }
+
+  let count = 0
+  let kib = 0
+  for (const pid of parent.keys()) {
+    let p = parent.get(pid)
+    while (p && p !== process.pid && p > 1) p = parent.get(p)
+    if (p !== process.pid) continue
+    try {
+      kib += Number(/Pss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0)
+      count++
+    } catch {}
+  }
+
+  return {count, pss: kib / 1024}
+}
+
 const closed = (port: number) =>
   new Promise<boolean>(resolve => {
     const s = connect({host: '127.0.0.1', port})
@@ -54,12 +80,14 @@ for (let run = 1; run <= runs; run++) {
   while (supervisor.webTargets(app.appId).length < n) await new Promise(r => setTimeout(r, 2))
   const up = performance.now() - t0
   const ports = supervisor.webTargets(app.appId).map(t => t.port)
+  await new Promise(r => setTimeout(r, 300))
+  const mem = descendantsPssMiB()
   app.formation = []
   t0 = performance.now()
   await supervisor.converge(app.appId)
   const stopped = performance.now() - t0
   const allClosed = (await Promise.all(ports.map(p => closed(p)))).every(Boolean)
-  console.log(`run ${run}: spawn loop ${spawned.toFixed(0)} ms, all ${n} up ${up.toFixed(0)} ms; ${n}→0 all exited ${stopped.toFixed(0)} ms (ports closed: ${allClosed})`)
+  console.log(`run ${run}: spawn loop ${spawned.toFixed(0)} ms, all ${n} up ${up.toFixed(0)} ms; ${n}→0 all exited ${stopped.toFixed(0)} ms (ports closed: ${allClosed}); idle PSS ${(mem.pss / n).toFixed(1)} MiB per dyno (${mem.count} processes)`)
   await new Promise(r => setTimeout(r, 500))
 }
 
