@@ -87,7 +87,8 @@ for (let run = 1; run <= runs; run++) {
   await supervisor.converge(app.appId)
   const stopped = performance.now() - t0
   const allClosed = (await Promise.all(ports.map(p => closed(p)))).every(Boolean)
-  console.log(`run ${run}: spawn loop ${spawned.toFixed(0)} ms, all ${n} up ${up.toFixed(0)} ms; ${n}→0 all exited ${stopped.toFixed(0)} ms (ports closed: ${allClosed}); idle PSS ${(mem.pss / n).toFixed(1)} MiB per dyno (${mem.count} processes)`)
+  const pss = `idle PSS ${(mem.pss / n).toFixed(1)} MiB per dyno (${mem.count} processes)`
+  console.log(`run ${run}: spawn loop ${spawned.toFixed(0)} ms, all ${n} up ${up.toFixed(0)} ms; ${n}→0 all exited ${stopped.toFixed(0)} ms (ports closed: ${allClosed}); ${pss}`)
   await new Promise(r => setTimeout(r, 500))
 }
 
