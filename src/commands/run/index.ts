@@ -70,13 +70,24 @@ export default class Run extends FerryCommand {
     })
     socket.on('error', () => {})
     const stdin = process.stdin
-    const onInput = (chunk: Buffer) => socket.write(chunk)
-    const onEnd = () => socket.write('\u0004')
     let interrupted = false
     const onSignal = () => {
       interrupted = true
       socket.destroy()
     }
+
+    const ctrlC: number[] = []
+    const onInput = (chunk: Buffer) => {
+      socket.write(chunk)
+      if (!tty || !chunk.includes(3)) return
+      // Like the heroku CLI: Ctrl-C goes to the dyno; four within a second force a disconnect.
+      const now = Date.now()
+      ctrlC.push(now)
+      while (ctrlC.length > 0 && now - ctrlC[0] > 1000) ctrlC.shift()
+      if (ctrlC.length >= 4) onSignal()
+    }
+
+    const onEnd = () => socket.write('\u0004')
 
     if (tty) stdin.setRawMode(true)
     stdin.on('data', onInput)
