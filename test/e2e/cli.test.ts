@@ -240,6 +240,13 @@ describe('ferry CLI against the local platform', () => {
     expect(destroyed.code, destroyed.stderr).toBe(0)
     expect(destroyed.stderr).toContain('Destroying scratch-two (including all add-ons)... done')
     expect((await api.apps.list()).map(a => a.name)).toEqual(['demo'])
+
+    const generated = await ferry(['apps:create', '--no-remote'])
+    expect(generated.code, generated.stderr).toBe(0)
+    const name = /Creating app\.\.\. done, ([a-z][\da-z-]+)\n/.exec(generated.stderr)?.[1]
+    expect(name).toBeDefined()
+    expect(generated.stdout).toBe(`${(await api.apps.info(name!)).web_url} | ${(await api.apps.info(name!)).git_url}\n`)
+    await api.apps.destroy(name!)
   })
 
   it('reports platform status and stops the daemon completely', async () => {
