@@ -48,7 +48,7 @@ export class Settings {
 
   static async load(env: Env = process.env): Promise<Settings> {
     const {default: Conf} = await import('conf')
-    return new Settings(new Conf<SettingsData>({configName: 'settings', cwd: configDir(env), projectName: 'ferry'}) as any)
+    return new Settings(new Conf<SettingsData>({configFileMode: 0o600, configName: 'settings', cwd: configDir(env), projectName: 'ferry'}) as any)
   }
 
   get backend(): string | undefined {

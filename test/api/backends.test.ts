@@ -58,6 +58,7 @@ describe('api/backends', () => {
       const settings = await Settings.load(env)
       settings.setToken('http://127.0.0.1:7', 'stored-token')
       expect((await connectBackend(choice, {env})).token).toBe('stored-token')
+      expect(fs.statSync(settings.path).mode & 0o777).toBe(0o600) // holds tokens
     })
 
     it('remembers backends:use in settings under FERRY_HOME/config', async () => {
