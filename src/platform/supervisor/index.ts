@@ -27,6 +27,8 @@ export interface SupervisorDeps {
   config: Partial<Pick<PlatformConfig, 'isolation'>> & Pick<PlatformConfig, 'bootTimeoutMs' | 'dataDir' | 'stopGraceMs'>
   desired(appId: string): DesiredApp | null
   logs: Pick<LogService, 'append'>
+  /** true when the app has the `preboot` feature: new web dynos start beside the old ones, which stop once they are up. */
+  preboot?(appId: string): boolean
 }
 
 export interface SupervisorOptions {
@@ -43,6 +45,8 @@ export interface SupervisorOptions {
 interface DynoRecord {
   appId: string
   appName: string
+  /** Waiting for the dyno to leave `starting` (preboot). */
+  onSettled?: Array<() => void>
   /** Stopped before its process was spawned: launch() must not spawn it. */
   cancelled?: boolean
   cgroup?: string
@@ -72,6 +76,8 @@ interface DynoRecord {
 interface AppRuntime {
   appName: string
   dynos: Map<string, DynoRecord>
+  /** Web dynos replaced under preboot: still serving until their successor is up. */
+  retiring: Set<DynoRecord>
   /** A converge queued behind the running one (calls coalesce into it). */
   next?: Promise<void>
   /** Tail of this app's serialized operations. */
@@ -176,7 +182,7 @@ export class DynoSupervisor implements Supervisor {
       await Promise.all(matched.map(async rec => {
           if (rec.oneOff) return this.stopDyno(rec)
           rec.failures = 0
-          await this.replace(app, rec, rec.release, rec.command, rec.size)
+          await this.replace(app, rec, rec.release, rec.command, rec.size, this.deps.preboot?.(appId) ?? false)
         }))
     })
   }
@@ -234,7 +240,9 @@ export class DynoSupervisor implements Supervisor {
   webTargets(appId: string): WebTarget[] {
     const app = this.apps.get(appId)
     if (!app) return []
-    return [...app.dynos.values()].filter(rec => rec.type === 'web' && rec.state === 'up' && !rec.oneOff).map(rec => ({dyno: rec.name, port: rec.port}))
+    return [...app.retiring, ...app.dynos.values()]
+      .filter(rec => rec.type === 'web' && rec.state === 'up' && !rec.oneOff)
+      .map(rec => ({dyno: rec.name, port: rec.port, release: rec.release.version}))
   }
 
   /** Removes unpacked releases no dyno and no current release uses. */
@@ -280,6 +288,7 @@ export class DynoSupervisor implements Supervisor {
       }
     }
 
+    const preboot = this.deps.preboot?.(appId) ?? false
     const formationDynos = [...app.dynos.values()].filter(rec => !rec.oneOff)
     const surplus = formationDynos.filter(rec => !wanted.has(rec.name)).sort((a, b) => indexOf(b.name) - indexOf(a.name))
     const jobs: Array<Promise<void>> = surplus.map(rec => this.stopDyno(rec))
@@ -290,7 +299,7 @@ export class DynoSupervisor implements Supervisor {
         app.dynos.set(name, fresh)
         jobs.push(this.launch(fresh))
       } else if (rec.release.id !== release!.id || rec.command !== f.command) {
-        jobs.push(this.replace(app, rec, release!, f.command, f.size))
+        jobs.push(this.replace(app, rec, release!, f.command, f.size, preboot))
       } else {
         rec.size = f.size
       }
@@ -301,15 +310,34 @@ export class DynoSupervisor implements Supervisor {
   }
 
   /** Stops `old` (SIGTERM sent first) and starts a fresh dyno with the same name, without waiting for the old one. */
-  private async replace(app: AppRuntime, old: DynoRecord, release: Release, command: string, size: string): Promise<void> {
+  /**
+   * Replaces `old` by a fresh dyno with the same name. Default (Heroku without preboot): SIGTERM to the old one and
+   * start the new one at once. Preboot (app feature, web dynos that are up): the old one keeps serving (it stays in
+   * webTargets) until the new one is up or has failed, then it is stopped — in the background, so a slow boot does
+   * not hold up the app's other operations.
+   */
+  private async replace(app: AppRuntime, old: DynoRecord, release: Release, command: string, size: string, preboot = false): Promise<void> {
     const fresh = this.newRecord(app, old.appId, old.name, old.type, command, size, release)
     fresh.failures = old.release.id === release.id ? old.failures : 0
     if (old.restartTimer) clearTimeout(old.restartTimer)
     app.dynos.set(old.name, fresh)
-    const stopping = this.stopDyno(old, false)
+    const overlap = preboot && old.type === 'web' && old.state === 'up' && old.proc !== undefined
+    if (overlap) app.retiring.add(old)
+    const stopping = (overlap ? this.settled(fresh).then(() => this.stopDyno(old, false)) : this.stopDyno(old, false)).finally(() => {
+      app.retiring.delete(old)
+      this.draining.delete(stopping)
+    })
     this.draining.add(stopping)
-    void stopping.finally(() => this.draining.delete(stopping))
-    await Promise.all([stopping, this.slugs.ensure(release.id, release.slugPath).then(() => this.launch(fresh))])
+    const starting = this.slugs.ensure(release.id, release.slugPath).then(() => this.launch(fresh))
+    await (overlap ? starting : Promise.all([stopping, starting]))
+  }
+
+  /** Resolves once the dyno has left `starting` (up, crashed, down). */
+  private settled(rec: DynoRecord): Promise<void> {
+    if (rec.state !== 'starting' || rec.cancelled) return Promise.resolve()
+    return new Promise(resolve => {
+      rec.onSettled = [...(rec.onSettled ?? []), resolve]
+    })
   }
 
   private newRecord(app: AppRuntime, appId: string, name: string, type: string, command: string, size: string, release: Release): DynoRecord {
@@ -507,6 +535,11 @@ export class DynoSupervisor implements Supervisor {
     rec.updatedAt = new Date()
     // A brand-new dyno has no previous state to report.
     if (!(from === 'starting' && state === 'starting')) this.log(rec.appId, rec.name, `State changed from ${from} to ${state}`)
+    if (state !== 'starting' && rec.onSettled) {
+      const waiting = rec.onSettled
+      rec.onSettled = undefined
+      for (const resolve of waiting) resolve()
+    }
   }
 
   private log(appId: string, dyno: string, message: string): void {
@@ -518,7 +551,7 @@ export class DynoSupervisor implements Supervisor {
   private runtime(appId: string, appName?: string): AppRuntime {
     let app = this.apps.get(appId)
     if (!app) {
-      app = {appName: appName ?? this.deps.desired(appId)?.appName ?? appId, dynos: new Map(), tail: Promise.resolve()}
+      app = {appName: appName ?? this.deps.desired(appId)?.appName ?? appId, dynos: new Map(), retiring: new Set(), tail: Promise.resolve()}
       this.apps.set(appId, app)
     }
 
@@ -603,10 +636,16 @@ export function createSupervisor(ctx: {
   config: SupervisorDeps['config']
   desired(appId: string): DesiredApp | null
   logs: SupervisorDeps['logs']
-  store: {listApps(): Array<{id: string}>}
+  store: {feature?(appId: string, name: string): boolean; listApps(): Array<{id: string}>}
 }, options?: SupervisorOptions): DynoSupervisor {
   return new DynoSupervisor(
-    {appIds: () => ctx.store.listApps().map(a => a.id), config: ctx.config, desired: id => ctx.desired(id), logs: ctx.logs},
+    {
+      appIds: () => ctx.store.listApps().map(a => a.id),
+      config: ctx.config,
+      desired: id => ctx.desired(id),
+      logs: ctx.logs,
+      preboot: id => ctx.store.feature?.(id, 'preboot') ?? false,
+    },
     options,
   )
 }

@@ -54,7 +54,7 @@ export interface Harness {
   cleanup(): Promise<void>
 }
 
-export function harness(options: SupervisorOptions & {bootTimeoutMs?: number; stopGraceMs?: number} = {}): Harness {
+export function harness(options: SupervisorOptions & {bootTimeoutMs?: number; preboot?: boolean; stopGraceMs?: number} = {}): Harness {
   const root = mkdtempSync(join(tmpdir(), 'ferry-sup-'))
   const dataDir = join(root, 'data')
   mkdirSync(join(dataDir, 'run'), {recursive: true})
@@ -78,13 +78,14 @@ export function harness(options: SupervisorOptions & {bootTimeoutMs?: number; st
     root,
     supervisor: undefined as unknown as DynoSupervisor,
   }
-  const {bootTimeoutMs = 15_000, stopGraceMs = 500, ...rest} = options
+  const {bootTimeoutMs = 15_000, preboot = false, stopGraceMs = 500, ...rest} = options
   h.supervisor = new DynoSupervisor(
     {
       appIds: () => [h.app.appId],
       config: {bootTimeoutMs, dataDir, stopGraceMs},
       desired: id => (id === h.app.appId ? structuredClone(h.app) : null),
       logs: {append: (appId, line) => lines.push({...line, appId})},
+      preboot: () => preboot,
     },
     {backoffBaseMs: 200, backoffMaxMs: 1000, ...rest},
   )

@@ -154,4 +154,27 @@ describe('supervisor: converge formation', () => {
     expect(last.every(d => d.id !== before[d.name] && d.id !== after[d.name])).toBe(true)
     await waitFor(() => upDynos(h!).length === 3, 'up again')
   })
+
+  it('preboot: the old web dyno keeps serving until its replacement is up, then stops', async () => {
+    h = harness({preboot: true})
+    h.app.release = h.release({GREETING: 'old'})
+    h.app.formation = [{command: 'node server.js', quantity: 1, size: 'Basic', type: 'web'}]
+    await h.supervisor.converge(h.app.appId)
+    await waitFor(() => h!.supervisor.webTargets(h!.app.appId).length === 1, 'v1 up')
+    const [old] = h.supervisor.webTargets(h.app.appId)
+    expect(old.release).toBe(1)
+    h.app.release = {...h.app.release, env: {GREETING: 'new'}, id: crypto.randomUUID(), version: 2}
+    h.app.formation = [{command: 'sleep 0.5; exec node server.js', quantity: 1, size: 'Basic', type: 'web'}]
+    await h.supervisor.converge(h.app.appId)
+    // The replacement is booting: the old dyno still serves.
+    expect(h.supervisor.dynos(h.app.appId)[0]).toMatchObject({release: {version: 2}, state: 'starting'})
+    expect(h.supervisor.webTargets(h.app.appId)).toEqual([old])
+    expect(JSON.parse((await get(old.port, '/env')).body).GREETING).toBe('old')
+    await waitFor(() => h!.supervisor.webTargets(h!.app.appId).every(t => t.release === 2) && h!.supervisor.webTargets(h!.app.appId).length === 1, 'cut over')
+    const [fresh] = h.supervisor.webTargets(h.app.appId)
+    expect(JSON.parse((await get(fresh.port, '/env')).body).GREETING).toBe('new')
+    await waitFor(async () => (await get(old.port).catch(() => undefined)) === undefined, 'old dyno stopped')
+    const log = h.logText('web.1')
+    expect(log.indexOf('Stopping all processes with SIGTERM')).toBeGreaterThan(log.lastIndexOf('State changed from starting to up'))
+  })
 })
