@@ -58,7 +58,8 @@ export function plainTable<T>(rows: T[], columns: Array<Column<T>>): string {
 export async function table<T>(rows: T[], columns: Array<Column<T>>, tty = Boolean(process.stdout.isTTY)): Promise<string> {
   if (!tty) return plainTable(rows, columns)
   const {default: Table} = await import('cli-table3')
-  const t = new Table({head: columns.map(c => c.header), style: {border: [], head: colorsEnabled() ? ['bold'] : []}})
+  const noRowLines = {'left-mid': '', mid: '', 'mid-mid': '', 'right-mid': ''}
+  const t = new Table({chars: noRowLines, head: columns.map(c => c.header), style: {border: [], head: colorsEnabled() ? ['bold'] : []}})
   for (const row of rows) t.push(columns.map(c => String((c.get ? c.get(row) : (row as Record<string, unknown>)[c.key]) ?? '')))
   return t.toString() + '\n'
 }
