@@ -3,6 +3,7 @@
 // `--quick` takes fewer/shorter runs (CI) and writes to bench/results/tmp/quick/ instead of the committed results;
 // `--list` lists the rows. Each row lives in bench/rows/<id>.js and measures ferry next to its baseline in the same run.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 import {LATEST, machineFacts, readLatest, RESULTS_MD, ROW_ORDER, writeResults} from './lib/report.js'
@@ -14,6 +15,7 @@ export class NotRunnable extends Error {}
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 const keepTmp = argv.includes('--keep-tmp')
+const build = argv.includes('--build')
 const wanted = argv.filter(a => !a.startsWith('--'))
 
 const rows = []
@@ -24,7 +26,7 @@ for (const id of ROW_ORDER) {
 
 const titles = Object.fromEntries(rows.map(r => [r.id, r.title]))
 if (argv.includes('--list') || argv.includes('--help')) {
-  console.log('usage: npm run bench -- [--quick] [--keep-tmp] [ROW...]\n')
+  console.log('usage: npm run bench -- [--quick] [--build] [--keep-tmp] [ROW...]\n  --build runs `npm run build` first (the CLI and daemon are measured from dist/)\n')
   for (const r of rows) console.log(`  ${r.id.padEnd(20)} ${r.title} — target: ${r.target}`)
   process.exit(0)
 }
@@ -40,10 +42,19 @@ const outDir = quick ? path.join(BENCH_DIR, 'results', 'tmp', 'quick') : path.jo
 const latestPath = quick ? path.join(outDir, 'latest.json') : LATEST
 const mdPath = quick ? path.join(outDir, 'RESULTS.md') : RESULTS_MD
 
+let buildStatus = 'not run by the bench (dist/ as found)'
+if (build) {
+  log('npm run build')
+  const r = await run('npm', ['run', 'build'], {cwd: ROOT, timeout: 600_000})
+  buildStatus = r.code === 0 ? 'npm run build ok just before the run' : `npm run build FAILED (exit ${r.code}); dist/ as it then was`
+  if (r.code !== 0) log(`npm run build exited ${r.code} (measuring whatever dist/ holds): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' / ')}`)
+}
+
 // Tools first (apt-get when missing), then the machine facts.
 const tools = [...new Set(selected.flatMap(r => r.tools ?? []))]
 const stillMissing = await ensureTools(tools)
 const machine = await machineFacts()
+machine.build = buildStatus
 const commit = machine.commit
 log(`${quick ? 'quick' : 'full'} run of ${selected.map(r => r.id).join(', ')} on ${machine.cpus} CPUs, load ${machine.loadAvgAtStart.join('/')}, commit ${commit}`)
 
@@ -69,7 +80,7 @@ let harnessErrors = 0
 for (const row of selected) {
   const t0 = Date.now()
   log(`── ${row.id}: ${row.title}`)
-  const base = {commit, id: row.id, measuredAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), method: row.method, mode: quick ? 'quick' : 'full', target: row.target, title: row.title}
+  const base = {commit, id: row.id, loadAvgAtStart: os.loadavg().map(x => Math.round(x * 100) / 100), measuredAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), method: row.method, mode: quick ? 'quick' : 'full', target: row.target, title: row.title}
   const missingTools = (row.tools ?? []).filter(t => stillMissing.includes(t))
   let result
   if (missingTools.length > 0) {

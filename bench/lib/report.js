@@ -99,7 +99,7 @@ export function renderMarkdown(latest, rowTitles) {
     `- Node ${m.node ?? '?'}; ${Object.entries(m.tools ?? {})
       .map(([k, v]) => `${k}: ${v}`)
       .join('; ')}`,
-    `- ferry commit ${m.commit ?? '?'} (${m.dirtyFiles ?? '?'} uncommitted files under src/, bin/, package.json at run time); load average at start ${(m.loadAvgAtStart ?? []).join(' / ')}; run as ${m.user ?? '?'}`,
+    `- ferry commit ${m.commit ?? '?'} (${m.dirtyFiles ?? '?'} uncommitted files under src/, bin/, package.json at run time); load average at start ${(m.loadAvgAtStart ?? []).join(' / ')}; run as ${m.user ?? '?'}; build: ${m.build ?? '?'}`,
     '- Other work shared the 2 cores during the run unless noted: treat single figures with care.',
     '',
     '## Summary',
@@ -139,7 +139,7 @@ export function renderMarkdown(latest, rowTitles) {
       continue
     }
 
-    out.push(`Target: ${row.target ?? '–'}. Measured ${row.measuredAt ?? '–'} (${row.mode ?? '–'} mode, commit ${row.commit ?? '?'}).`, '')
+    out.push(`Target: ${row.target ?? '–'}. Measured ${row.measuredAt ?? '–'} (${row.mode ?? '–'} mode, commit ${row.commit ?? '?'}, load average at start ${(row.loadAvgAtStart ?? []).join(' / ') || '?'}, ${row.seconds ?? '?'} s).`, '')
     if (row.method) out.push(`Method: ${row.method}`, '')
     if (row.status === 'not-runnable') out.push(`**Not runnable yet:** ${row.reason}`, '')
     else if (row.status === 'error') out.push(`**Error while measuring:** ${row.reason}`, '')

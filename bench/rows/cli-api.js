@@ -10,8 +10,10 @@ import {mkTmp, run} from '../lib/util.js'
 
 export default {
   id: 'cli-api',
-  method:
-    'One daemon (node dist/platform/main.js, temp FERRY_HOME) started before the run; app `bench-cli` with 20 config vars. hyperfine -N with warm-up over `node -e 0`, `node bin/run.js ps -a bench-cli` and `node bin/run.js config -a bench-cli` in one invocation.',
+  method: [
+    'One daemon (node dist/platform/main.js, temp FERRY_HOME) started before the run; app `bench-cli` with 20 config vars. hyperfine -N with warm-up over',
+    '`node -e 0`, `node bin/run.js ps -a bench-cli` and `node bin/run.js config -a bench-cli` in one invocation.',
+  ].join(' '),
   async run(ctx) {
     const missing = platformMissing()
     if (missing) throw new ctx.NotRunnable(missing)

@@ -40,8 +40,12 @@ async function waitNewRelease(platform, app, {marker, t0, version}) {
 
 export default {
   id: 'deploy',
-  method:
-    'One daemon; per example a work tree copied from examples/ (git init, one commit). A first `git push` (cold, untimed for the target) deploys v1; then each timed run commits a one-file change and measures from the start of `git push <platform>/<app>.git HEAD:main` until the new release answers through the router: for static-site the page carries a per-push marker; for the others, a web dyno of the new release is `up` in GET /apps/APP/dynos and the router answers 200 right after.',
+  method: [
+    'One daemon; per example a work tree copied from examples/ (git init, one commit).',
+    'A first `git push` (cold, untimed for the target) deploys v1; then each timed run commits a one-file change and measures from the start of `git push',
+    '<platform>/<app>.git HEAD:main` until the new release answers through the router: for static-site the page carries a per-push marker; for the others,',
+    'a web dyno of the new release is `up` in GET /apps/APP/dynos and the router answers 200 right after.',
+  ].join(' '),
   async run(ctx) {
     const missing = platformMissing()
     if (missing) throw new ctx.NotRunnable(missing)

@@ -88,9 +88,15 @@ async function stopWorker(platform, app) {
   const t0 = Date.now()
   while (Date.now() - t0 < 20_000) {
     const d = await platform.dynos(app)
-    if (!d.some(x => x.type === 'worker')) return
+    if (!d.some(x => x.type === 'worker')) {
+      log(`worker stopped after ${Date.now() - t0} ms`)
+      return
+    }
+
     await sleep(100)
   }
+
+  log('worker still listed 20 s after scaling to 0')
 }
 
 /** One run with the real CLI as the consumer (optionally under extra node args, e.g. --cpu-prof). */
@@ -125,8 +131,15 @@ async function cliRun(platform, app, n, nodeArgs = []) {
 
 export default {
   id: 'logs',
-  method:
-    'App = bench/fixtures/log-flood (Procfile `worker: node flood.mjs`), deployed with git push. Each run scales worker to 1; the dyno writes FLOOD_LINES numbered 60-byte lines to stdout in 1000-line writes (honouring back-pressure), then idles. Consumers, one per run, alternating: (a) the real CLI `node bin/run.js logs --tail -n 1 -a APP` (started and connected before the scale), stdout piped to the bench; (b) the raw log session (POST /apps/APP/log-sessions {tail:true,lines:0,dyno:"worker"} → SSE). Lost = N − distinct sequence numbers received; rate = N ÷ (last − first line received). Baseline in the same run: the same script printing into a plain pipe read by Node.',
+  method: [
+    'App = bench/fixtures/log-flood (Procfile `worker: node flood.mjs`), deployed with git push.',
+    'Each run scales worker to 1; the dyno writes FLOOD_LINES numbered 60-byte lines to stdout in 1000-line writes (honouring back-pressure), then idles.',
+    'Consumers, one per run, alternating:',
+    '(a) the real CLI `node bin/run.js logs --tail -n 1 -a APP` (started and connected before the scale), stdout piped to the bench;',
+    '(b) the raw log session (POST /apps/APP/log-sessions {tail:true,lines:0,dyno:"worker"} → SSE).',
+    'Lost = N − distinct sequence numbers received; rate = N ÷ (last − first line received).',
+    'Baseline in the same run: the same script printing into a plain pipe read by Node.',
+  ].join(' '),
   async run(ctx) {
     const missing = platformMissing()
     if (missing) throw new ctx.NotRunnable(missing)
@@ -162,11 +175,14 @@ export default {
         const c = new Counter(n)
         const s = await platform.ok('POST', `/apps/${app}/log-sessions`, {dyno: 'worker', lines: 0, tail: true})
         const controller = new AbortController()
-        const res = await fetch(s.logplex_url, {signal: controller.signal})
+        // Not awaited: with no history to send, the stream's response head only arrives with the first line or
+        // keep-alive comment (up to 15 s later). The session subscribes as soon as the request arrives.
+        const pending = fetch(s.logplex_url, {signal: controller.signal})
         const reader = (async () => {
           const dec = new TextDecoder()
           let buf = ''
           try {
+            const res = await pending
             for await (const chunk of res.body) {
               buf += dec.decode(chunk, {stream: true})
               let nl
@@ -178,6 +194,7 @@ export default {
             }
           } catch {}
         })()
+        await sleep(500)
         const t0 = performance.now()
         await platform.scale(app, 'worker', 1)
         await waitDone(c)

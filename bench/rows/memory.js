@@ -36,8 +36,15 @@ async function waitAnswering(platform, app, n, timeoutMs = 60_000) {
 
 export default {
   id: 'memory',
-  method:
-    'Daemon = node dist/platform/main.js with a temp FERRY_HOME. Idle: 3 s after it wrote daemon.json, 6 samples 0.5 s apart of VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup); MB = 10^6 bytes. Loaded: 10 apps, each bench/fixtures/tiny-web pushed with git and scaled to web=3, all 30 dynos answering through the router, one request through each app\'s router path, 3 s settle, same sampling; the dynos\' own PSS (node processes found by a config var in /proc/PID/environ) is reported for information. Reference in the same run: an idle `node -e "setInterval(()=>{},1e3)"`.',
+  method: [
+    'Daemon = node dist/platform/main.js with a temp FERRY_HOME.',
+    'Idle: 3 s after it wrote daemon.json, 6 samples 0.5 s apart of VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup);',
+    'MB = 10^6 bytes.',
+    'Loaded: 10 apps, each bench/fixtures/tiny-web pushed with git and scaled to web=3, all 30 dynos answering through the router,',
+    'one request through each app\'s router path, 3 s settle,',
+    'same sampling; the dynos\' own PSS (node processes found by a config var in /proc/PID/environ) is reported for information.',
+    'Reference in the same run: an idle `node -e "setInterval(()=>{},1e3)"`.',
+  ].join(' '),
   async run(ctx) {
     const missing = platformMissing()
     if (missing) throw new ctx.NotRunnable(missing)

@@ -55,8 +55,16 @@ async function measure(cases, {c1S, c32S, runs, warmS}) {
 
 export default {
   id: 'router',
-  method:
-    'MEASUREMENTS.md §1, unpinned: app = bench/fixtures/tiny-web (`http.createServer((q,r)=>r.end("ok"))`) deployed with git push and scaled to 1, then 3 web dynos (sandboxed as the platform does). Cases: wrk direct to one dyno port; nginx 1.22 (1 worker; `proxy_pass` to an upstream of the same dyno ports, keepalive 64, keepalive_requests 100000, access_log off, Host routing); the ferry router (Host: APP.localhost, per-request routing and `heroku[router]` log lines on). Each case: 3 s warm-up, then 3 interleaved rounds of `wrk -t1 -c32 -d10s --latency` (median req/s; p50/p99 of the median run), then `wrk -t1 -c1 -d5s` once. wrk, proxies and dynos share the 2 cores: a router figure here is CPU cost per request next to its load generator, not a capacity.',
+  method: [
+    'MEASUREMENTS.md §1, unpinned: app = bench/fixtures/tiny-web (`http.createServer((q,r)=>r.end("ok"))`) deployed with git push and scaled to 1,',
+    'then 3 web dynos (sandboxed as the platform does).',
+    'Cases: wrk direct to one dyno port; nginx 1.22 (1 worker;',
+    '`proxy_pass` to an upstream of the same dyno ports, keepalive 64, keepalive_requests 100000, access_log off, Host routing); the ferry router (Host:',
+    'APP.localhost, per-request routing and `heroku[router]` log lines on).',
+    'Each case: 3 s warm-up, then 3 interleaved rounds of `wrk -t1 -c32 -d10s --latency` (median req/s; p50/p99 of the median run),',
+    'then `wrk -t1 -c1 -d5s` once. wrk, proxies and dynos share the 2 cores: a router figure here is CPU cost per request next to its load generator,',
+    'not a capacity.',
+  ].join(' '),
   async run(ctx) {
     const missing = platformMissing()
     if (missing) throw new ctx.NotRunnable(missing)

@@ -107,6 +107,7 @@ async function waitPortsAnswering(tag, n, t0, timeoutMs = 60_000) {
     const probes = await Promise.all(pending.map(async ([pid, port]) => `pid ${pid} (${procState(Number(pid))}) port ${port}: ${JSON.stringify(await httpGet(port, '/whoami', {timeoutMs: 2000}))}`))
     throw new Error(`only ${answered.size}/${n} dyno ports answered within ${timeoutMs} ms (${portOf.size} tagged node processes found; pending: ${probes.join('; ').slice(0, 600)})`)
   }
+
   return {ms: Math.max(...answered.values()), ports: [...answered.keys()]}
 }
 
@@ -123,8 +124,19 @@ async function waitApiUp(platform, app, n, t0, timeoutMs = 60_000) {
 
 export default {
   id: 'scale',
-  method:
-    'One daemon; app `bench-scale` = bench/fixtures/tiny-web deployed with git push, config var FERRY_BENCH_TAG=<uuid> (to find its processes in /proc). Each run: PATCH /apps/APP/formation/web {quantity: N}, then every 10 ms find the app\'s node processes in /proc (by the tag; PORT from their environment) and GET /whoami on each port until all N answered 200 (the baseline only waits for TCP accept, so this is the stricter check); also reported: when GET /apps/APP/dynos said N up, and when 2 probe loops through the router had seen N distinct dynos (detection there is limited by per-request latency while 50 nodes boot). Then PATCH quantity 0 and poll every 5 ms until every dyno port is closed and no process of the app (tagged node + its bwrap/bash ancestors) is left alive (zombies waiting for a reaper are counted separately). Baselines in the same run, alternating with ferry: bench/lib/spawn50.js = MEASUREMENTS.md §3 (plain `spawn` of N `node server.mjs`, and the same in bwrap with the BASE flags).',
+  method: [
+    'One daemon; app `bench-scale` = bench/fixtures/tiny-web deployed with git push, config var FERRY_BENCH_TAG=<uuid> (to find its processes in /proc).',
+    'Each run:',
+    'PATCH /apps/APP/formation/web {quantity:',
+    'N}, then every 10 ms find the app\'s node processes in /proc (by the tag;',
+    'PORT from their environment) and GET /whoami on each port until all N answered 200 (the baseline only waits for TCP accept,',
+    'so this is the stricter check); also reported: when GET /apps/APP/dynos said N up,',
+    'and when 2 probe loops through the router had seen N distinct dynos (detection there is limited by per-request latency while 50 nodes boot).',
+    'Then PATCH quantity 0 and poll every 5 ms until every dyno port is closed and no process of the app (tagged node + its bwrap/bash ancestors) is left',
+    'alive (zombies waiting for a reaper are counted separately).',
+    'Baselines in the same run, alternating with ferry: bench/lib/spawn50.js = MEASUREMENTS.md §3 (plain `spawn` of N `node server.mjs`,',
+    'and the same in bwrap with the BASE flags).',
+  ].join(' '),
   async run(ctx) {
     const missing = platformMissing()
     if (missing) throw new ctx.NotRunnable(missing)

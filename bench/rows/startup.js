@@ -25,8 +25,11 @@ async function herokuCli() {
 
 export default {
   id: 'startup',
-  method:
-    'hyperfine -N with warm-up; all commands in one hyperfine invocation (interleaved per command, same machine state). ferry runs `node bin/run.js` (dist + oclif.manifest.json) with a temp FERRY_HOME/HOME. The official CLI is `heroku` from scripts/install-heroku-cli.sh (node_modules/.cache/heroku-cli), with its own temp HOME.',
+  method: [
+    'hyperfine -N with warm-up; all commands in one hyperfine invocation (interleaved per command,',
+    'same machine state). ferry runs `node bin/run.js` (dist + oclif.manifest.json) with a temp FERRY_HOME/HOME.',
+    'The official CLI is `heroku` from scripts/install-heroku-cli.sh (node_modules/.cache/heroku-cli), with its own temp HOME.',
+  ].join(' '),
   async run(ctx) {
     if (!fs.existsSync(path.join(ROOT, 'dist', 'commands')) || !fs.existsSync(path.join(ROOT, 'oclif.manifest.json')))
       throw new ctx.NotRunnable('dist/ or oclif.manifest.json missing (npm run build)')
