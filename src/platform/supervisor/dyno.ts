@@ -71,7 +71,7 @@ export function spawnDyno(plan: LaunchPlan, options: SpawnOptions = {}): DynoPro
   }
 
   const pid = child.pid
-  const exited = new Promise<ExitInfo>(resolve => {
+  const mainExited = new Promise<ExitInfo>(resolve => {
     child.on('error', () => {})
     child.on('exit', (code, signal) => {
       const status = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)
@@ -105,8 +105,19 @@ export function spawnDyno(plan: LaunchPlan, options: SpawnOptions = {}): DynoPro
     })
   }
 
+  // The outer bwrap exits as soon as the app's main process does, while the kernel may still be killing the rest of
+  // the namespace (a daemon that double-forked out of the group). The namespace's pid 1 turns zombie only once the
+  // namespace is empty: wait for that (bounded), so "exited" means nothing of the dyno is left.
+  const exited = mainExited.then(async info => {
+    const inner = await innerPid
+    if (!inner) return info
+    const deadline = Date.now() + 2000
+    while (processStartTime(inner) !== undefined && Date.now() < deadline) await new Promise(r => setTimeout(r, 2))
+    return info
+  })
+
   let exitedFlag = false
-  void exited.then(async () => {
+  void mainExited.then(async () => {
     exitedFlag = true
     // Leftovers: without a PID namespace, children that stayed in the group; with one, nothing (the kernel killed the
     // namespace when its pid 1 exited), but a group kill of the inner group is harmless.

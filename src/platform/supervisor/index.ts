@@ -108,6 +108,8 @@ export class DynoSupervisor implements Supervisor {
   private readonly backoffMaxMs: number
   /** Old dynos being stopped after they were replaced (shutdown waits for them). */
   private readonly draining = new Set<Promise<void>>()
+  /** Their records (their release dirs must survive a GC until they are gone). */
+  private readonly replaced = new Set<DynoRecord>()
   private gcTimer?: NodeJS.Timeout
   private readonly listenWatcher: ListenWatcher
   private recovered?: Promise<void>
@@ -197,6 +199,7 @@ export class DynoSupervisor implements Supervisor {
 
   async startOneOff(options: OneOffOptions & {release?: DesiredApp['release']}): Promise<OneOffHandle> {
     await this.start()
+    if (this.shuttingDown) throw Object.assign(new Error('The platform is shutting down.'), {kind: 'Unavailable'})
     const desired = this.deps.desired(options.appId)
     if (!desired) throw Object.assign(new Error("Couldn't find that app."), {kind: 'NotFound'})
     const release = options.release ?? desired.release
@@ -248,7 +251,8 @@ export class DynoSupervisor implements Supervisor {
   /** Removes unpacked releases no dyno and no current release uses. */
   async gcReleases(): Promise<string[]> {
     const keep = new Set<string>()
-    for (const app of this.apps.values()) for (const rec of app.dynos.values()) keep.add(rec.release.id)
+    for (const app of this.apps.values()) for (const rec of [...app.dynos.values(), ...app.retiring]) keep.add(rec.release.id)
+    for (const rec of this.replaced) keep.add(rec.release.id)
     for (const id of this.deps.appIds()) {
       const release = this.deps.desired(id)?.release
       if (release) keep.add(release.id)
@@ -323,8 +327,10 @@ export class DynoSupervisor implements Supervisor {
     app.dynos.set(old.name, fresh)
     const overlap = preboot && old.type === 'web' && old.state === 'up' && old.proc !== undefined
     if (overlap) app.retiring.add(old)
+    this.replaced.add(old)
     const stopping = (overlap ? this.settled(fresh).then(() => this.stopDyno(old, false)) : this.stopDyno(old, false)).finally(() => {
       app.retiring.delete(old)
+      this.replaced.delete(old)
       this.draining.delete(stopping)
     })
     this.draining.add(stopping)
