@@ -179,6 +179,27 @@ export function memoryOf(pid) {
   return out
 }
 
+/** Rss and Pss per mapping (file path, [heap], [anon] …) from /proc/PID/smaps, biggest first: [{name, rssKiB, pssKiB}]. */
+export function mappingsOf(pid, top = 8) {
+  const by = new Map()
+  let current = '[anon]'
+  try {
+    for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+      const head = /^[\da-f]+-[\da-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line)
+      if (head) {
+        current = head[1].trim() || '[anon]'
+        if (!by.has(current)) by.set(current, {name: current, pssKiB: 0, rssKiB: 0})
+        continue
+      }
+
+      const m = /^(Rss|Pss):\s+(\d+) kB/.exec(line)
+      if (m) by.get(current)[m[1] === 'Rss' ? 'rssKiB' : 'pssKiB'] += Number(m[2])
+    }
+  } catch {}
+
+  return [...by.values()].sort((a, b) => b.rssKiB - a.rssKiB).slice(0, top)
+}
+
 /** Host pids whose environment contains NAME=value (non-zombie), found by scanning /proc. */
 export function pidsWithEnv(name, value) {
   const needle = Buffer.from(`${name}=${value}\0`)

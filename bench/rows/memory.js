@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {metric} from '../lib/report.js'
 import {gitPush, gitWorkTree, Platform, platformMissing} from '../lib/platform.js'
-import {FIXTURES, httpGet, log, memoryOf, pidsWithEnv, sleep, stats} from '../lib/util.js'
+import {FIXTURES, httpGet, log, mappingsOf, memoryOf, pidsWithEnv, ROOT, sleep, stats} from '../lib/util.js'
 
 const toMB = kib => (kib === null ? null : (kib * 1024) / 1e6)
 
@@ -94,6 +94,14 @@ export default {
       return `| ${label} | ${toMB(m.rssKiB)?.toFixed(1)} | ${toMB(m.rssAnonKiB)?.toFixed(1)} | ${toMB(m.rssFileKiB)?.toFixed(1)} | ${toMB(m.pssKiB)?.toFixed(1)} |`
     }
 
+    const maps = [
+      '',
+      'Largest mappings of the loaded daemon (/proc/PID/smaps):',
+      '',
+      '| mapping | RSS MB | PSS MB |',
+      '|---|---:|---:|',
+      ...mappingsOf(platform.pid, 10).map(x => `| ${x.name.replace(ROOT, '.')} | ${toMB(x.rssKiB).toFixed(1)} | ${toMB(x.pssKiB).toFixed(1)} |`),
+    ]
     const evidence = [
       'RSS breakdown (/proc/PID/status; RssFile is mostly the mapped node binary and shared libraries, which every node process shares — PSS divides shared pages among their users):',
       '',
@@ -102,6 +110,7 @@ export default {
       idleBreakdown,
       refBreakdown,
       breakdown(`daemon, ${apps} apps × 3 dynos`, platform.pid),
+      ...maps,
     ].join('\n')
     return {
       evidence,

@@ -6,7 +6,8 @@ import path from 'node:path'
 
 import {metric} from '../lib/report.js'
 import {gitPush, gitWorkTree, Platform, platformMissing} from '../lib/platform.js'
-import {BENCH_DIR, commandExists, FIXTURES, httpGet, log, pidsWithEnv, portOpen, procState, run, sleep, stats} from '../lib/util.js'
+import {newestProfile, profileMarkdown, summarizeProfile} from '../lib/profile.js'
+import {BENCH_DIR, commandExists, mkTmp, FIXTURES, httpGet, log, pidsWithEnv, portOpen, procState, run, sleep, stats} from '../lib/util.js'
 
 function ppid(pid) {
   try {
@@ -225,7 +226,33 @@ export default {
     }
 
     notes.unshift(`Daemon isolation: ${platform.info.isolation}.`)
-    return {metrics, notes}
+    let evidence
+    if (metrics.some(m => m.pass === false)) {
+      // Where the daemon's CPU goes during 0 → N → 0: the same FERRY_HOME, daemon restarted under --cpu-prof.
+      const dir = mkTmp('scale-prof')
+      await platform.stop()
+      await platform.boot({nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir]})
+      await sleep(1000)
+      const t0 = performance.now()
+      await platform.scale(app, 'web', n)
+      const r = await waitPortsAnswering(tag, n, t0).catch(error => ({error}))
+      await platform.scale(app, 'web', 0)
+      await sleep(1000)
+      await platform.stop()
+      const file = newestProfile(dir)
+      if (file) {
+        evidence = [
+          `Why: the baselines show the floor on this machine at this moment (${n} node start-ups are CPU-bound on 2 cores).`,
+          `The daemon under node --cpu-prof (incl. its own start-up) for one more 0 → ${n} → 0 (${r.error ? `failed: ${r.error.message}` : `${Math.round(r.ms)} ms to all answering while profiled`}):`,
+          '',
+          profileMarkdown(`daemon during 0 → ${n} → 0`, summarizeProfile(file, 12)),
+        ].join('\n')
+      }
+
+      fs.rmSync(dir, {force: true, recursive: true})
+    }
+
+    return {evidence, metrics, notes}
   },
   target: '0 → 50 answering < 1.5 s; 50 → 0 no process left < 250 ms',
   title: 'Scale: ps:scale web=50 and back to 0',
