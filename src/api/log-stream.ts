@@ -91,6 +91,7 @@ export async function streamLogs(options: StreamLogsOptions): Promise<void> {
   }
 
   let connectedOnce = false
+  let failures = 0
   for (;;) {
     if (options.signal?.aborted) return
     const headers: Record<string, string> = {Accept: 'text/event-stream'}
@@ -101,9 +102,19 @@ export async function streamLogs(options: StreamLogsOptions): Promise<void> {
     } catch (error) {
       if (options.signal?.aborted) return
       if (!options.tail || !connectedOnce) throw new LogStreamError(`Logs eventsource failed with: ${(error as Error).message}`)
+      // The server may have come back elsewhere (a restarted local platform on another port): ask for a new session.
+      if (++failures >= 3 && options.renew) {
+        try {
+          url = await options.renew()
+          failures = 0
+        } catch {}
+      }
+
       await sleep(options.retryMs ?? 1000, options.signal)
       continue
     }
+
+    failures = 0
 
     if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       await res.body?.cancel().catch(() => {})

@@ -1,5 +1,9 @@
 import {Flags} from '@oclif/core'
 
+import type {LogSessionCreateBody} from '../api/types.js'
+
+import {chooseBackend, connectBackend} from '../api/backends.js'
+import {type Api, createApi} from '../api/client.js'
 import {LogStreamError, streamLogs} from '../api/log-stream.js'
 import {FerryCommand} from '../cli/base.js'
 import {InputError} from '../cli/errors.js'
@@ -19,6 +23,8 @@ export default class Logs extends FerryCommand {
     tail: Flags.boolean({char: 't', description: 'continually stream logs (Ctrl-C to stop)'}),
   }
 
+  private fresh: Api | undefined
+
   async run(): Promise<void> {
     const {flags} = await this.parse(Logs)
     const app = this.resolveApp(flags)
@@ -34,7 +40,7 @@ export default class Logs extends FerryCommand {
       await streamLogs({
         onLine: ({id, text}) => process.stdout.write(`${flags.json ? logLineJson(text, id) : renderLogLine(text)}\n`),
         // After the session expired (e.g. the daemon restarted) a new one resumes from the last id seen.
-        renew: async () => (await this.api.logSessions.create(app, {...body, lines: 0})).logplex_url,
+        renew: () => this.renewSession(app, {...body, lines: 0}),
         signal: controller.signal,
         tail: flags.tail,
         url: session.logplex_url,
@@ -45,6 +51,17 @@ export default class Logs extends FerryCommand {
     } finally {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      await this.fresh?.close()
     }
+  }
+
+  /** A new session through a freshly resolved backend: a restarted local platform may listen on another port. */
+  private async renewSession(app: string, body: LogSessionCreateBody): Promise<string> {
+    await this.fresh?.close()
+    this.fresh = createApi({
+      connect: async () => connectBackend(await chooseBackend(process.env)),
+      userAgent: `ferry/${this.config.version} ${process.platform}`,
+    })
+    return (await this.fresh.logSessions.create(app, body)).logplex_url
   }
 }
