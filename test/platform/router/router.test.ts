@@ -338,4 +338,50 @@ describe('router', () => {
     expect(r.status).toBe(503)
     expect(lines.at(-1)!.message).toMatch(/^at=error code=H20 desc="App boot timeout"/)
   })
+
+  it('streams large bodies both ways intact (backpressure, no buffering limits)', async () => {
+    // A plain server whose handler is replaced: streaming without reading the whole body first.
+    const big = await backend('big')
+    const sizes: number[] = []
+    big.server.removeAllListeners('request')
+    big.server.on('request', (req, res) => {
+      if (req.url === '/download') {
+        const chunk = Buffer.alloc(64 * 1024, 'd')
+        res.writeHead(200, {'Content-Length': String(80 * chunk.length)})
+        let left = 80
+        const pump = (): void => {
+          while (left > 0) {
+            left--
+            if (!res.write(chunk)) {
+              res.once('drain', pump)
+              return
+            }
+          }
+
+          res.end()
+        }
+
+        pump()
+        return
+      }
+
+      let n = 0
+      req.on('data', c => {
+        n += c.length
+      })
+      req.on('end', () => {
+        sizes.push(n)
+        res.end(String(n))
+      })
+    })
+    targets = [{dyno: 'web.7', port: big.port}]
+    const upload = 'u'.repeat(6 * 1024 * 1024)
+    const up = await request(port, {body: upload, method: 'POST', path: '/upload'})
+    expect(up.body).toBe(String(upload.length))
+    const down = await request(port, {path: '/download'})
+    expect(down.body.length).toBe(80 * 64 * 1024)
+    expect(lines.at(-1)!.message).toMatch(/status=200 bytes=\d+/)
+    big.server.closeAllConnections()
+    big.server.close()
+  })
 })
