@@ -60,20 +60,28 @@ export class RendezvousOutput {
       this.greeted = true
     }
 
-    const idx = text.indexOf('\uFFFF')
-    if (idx === -1) return text
-    const nl = text.indexOf('\n', idx)
-    if (nl === -1) {
-      // The marker line is not complete yet: hold it back.
-      this.held = text.slice(idx)
-      return text.slice(0, idx)
-    }
+    let out = ''
+    for (;;) {
+      const idx = text.indexOf('\uFFFF')
+      if (idx === -1) return out + text
+      const nl = text.indexOf('\n', idx)
+      if (nl === -1) {
+        // The marker line is not complete yet: hold it back.
+        this.held = text.slice(idx)
+        return out + text.slice(0, idx)
+      }
 
-    const line = text.slice(idx, nl)
-    if (!line.startsWith(EXIT_STATUS_MARKER)) return text
-    const m = /^\s*(\d+)/.exec(line.slice(EXIT_STATUS_MARKER.length))
-    if (m) this.status = Number(m[1])
-    return text.slice(0, idx) + text.slice(nl + 1)
+      const line = text.slice(idx, nl)
+      if (line.startsWith(EXIT_STATUS_MARKER)) {
+        const m = /^\s*(\d+)/.exec(line.slice(EXIT_STATUS_MARKER.length))
+        if (m) this.status = Number(m[1])
+        out += text.slice(0, idx)
+      } else {
+        out += text.slice(0, nl + 1)
+      }
+
+      text = text.slice(nl + 1)
+    }
   }
 
   /** What is left at the end of the stream. */

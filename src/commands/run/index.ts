@@ -1,10 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
-import {openRendezvous, RendezvousOutput} from '../../api/rendezvous.js'
+import {EXIT_STATUS_MARKER, openRendezvous, RendezvousOutput} from '../../api/rendezvous.js'
 import {FerryCommand} from '../../cli/base.js'
 import {InputError} from '../../cli/errors.js'
 import {appFlags} from '../../cli/flags.js'
 import {buildCommand, parseEnvFlags} from '../../cli/run.js'
+
+const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1'
 
 export default class Run extends FerryCommand {
   static args = {command: Args.string({description: 'command to run', required: true})}
@@ -14,7 +16,7 @@ export default class Run extends FerryCommand {
     ...appFlags,
     detached: Flags.boolean({description: 'run in the background; output goes to the logs'}),
     env: Flags.string({char: 'e', description: 'environment variables to set (use ";" to split several)', multiple: true}),
-    'exit-code': Flags.boolean({char: 'x', description: 'pass the exit code of the command (always on in ferry)'}),
+    'exit-code': Flags.boolean({char: 'x', description: 'pass the exit code of the command (always on with the local platform)'}),
     'no-tty': Flags.boolean({description: 'force the command to not run in a tty'}),
     size: Flags.string({char: 's', description: 'dyno size'}),
     type: Flags.string({description: 'process type (default run)'}),
@@ -44,17 +46,21 @@ export default class Run extends FerryCommand {
     }
 
     const tty = Boolean(process.stdin.isTTY) && !flags['no-tty']
+    // ferry's platform reports the exit status itself; elsewhere (Heroku) `-x` uses the CLI's echo marker.
+    const local = isLoopback(new URL((await this.api.http.connect()).url).hostname)
+    const sent = !local && flags['exit-code'] ? `${command}; echo "${EXIT_STATUS_MARKER} $?"` : command
     process.stderr.write(`Running ${command} on ${app}... `)
-    const dyno = await this.api.oneOffDynos.create(app, {attach: true, command, env, force_no_tty: tty ? undefined : true, size: flags.size, type: flags.type})
+    const dyno = await this.api.oneOffDynos.create(app, {attach: true, command: sent, env, force_no_tty: tty ? undefined : true, size: flags.size, type: flags.type})
     if (!dyno.attach_url) throw new InputError(`The backend did not return an attach URL for ${dyno.name}; try ferry run --detached.`)
     process.stderr.write(`connecting, ${dyno.name}... `)
-    const status = await this.attach(dyno.attach_url, tty, dyno.name)
-    this.exit(status)
+    const status = await this.attach(dyno.attach_url, tty, dyno.name, local)
+    if (status === undefined && flags['exit-code']) throw new InputError('No exit code returned.')
+    this.exit(status ?? 0)
   }
 
   /** Pipes the terminal to the dyno until the server closes; resolves with the exit status. */
-  private async attach(url: string, tty: boolean, name: string): Promise<number> {
-    const {closed, socket} = await openRendezvous(url, 'exit_status=1')
+  private async attach(url: string, tty: boolean, name: string, local: boolean): Promise<number | undefined> {
+    const {closed, socket} = await openRendezvous(url, local ? 'exit_status=1' : '')
     const output = new RendezvousOutput()
     const mapCrLf = !process.stdout.isTTY
     let up = false
@@ -111,6 +117,6 @@ export default class Run extends FerryCommand {
     if (rest) process.stdout.write(mapCrLf ? rest.replaceAll('\r\n', '\n') : rest)
     if (!up) process.stderr.write(`up, ${name}\n`)
     if (interrupted) return 130
-    return output.status ?? 0
+    return output.status
   }
 }
