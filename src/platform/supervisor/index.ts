@@ -194,7 +194,7 @@ export class DynoSupervisor implements Supervisor {
     clearTimeout(this.gcTimer)
     const all = [...this.apps.values()].flatMap(app => [...app.dynos.values()])
     await Promise.all([...all.map(rec => this.stopDyno(rec)), ...this.draining])
-    this.runTable.flush()
+    this.runTable.close()
   }
 
   async startOneOff(options: OneOffOptions & {release?: DesiredApp['release']}): Promise<OneOffHandle> {

@@ -17,12 +17,20 @@ export interface RunEntry {
 }
 
 export class RunTable {
+  private closed = false
   private readonly entries = new Map<string, RunEntry>()
   private readonly path: string
   private scheduled = false
 
   constructor(runDir: string) {
     this.path = join(runDir, 'dynos.json')
+    mkdirSync(runDir, {recursive: true})
+  }
+
+  /** Final write (daemon shutdown); later changes are not written (the data dir may be gone by then). */
+  close(): void {
+    this.flush()
+    this.closed = true
   }
 
   add(key: string, entry: RunEntry): void {
@@ -54,10 +62,15 @@ export class RunTable {
 
   flush(): void {
     this.scheduled = false
-    mkdirSync(join(this.path, '..'), {recursive: true})
+    if (this.closed) return
     const tmp = `${this.path}.${process.pid}.tmp`
-    writeFileSync(tmp, JSON.stringify({daemonPid: process.pid, dynos: [...this.entries.values()]}, null, 1))
-    renameSync(tmp, this.path)
+    try {
+      writeFileSync(tmp, JSON.stringify({daemonPid: process.pid, dynos: [...this.entries.values()]}, null, 1))
+      renameSync(tmp, this.path)
+    } catch (error) {
+      // The run dir vanished (data dir removed under us): nothing to record into.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
   }
 
   private schedule(): void {
