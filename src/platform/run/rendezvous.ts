@@ -6,6 +6,8 @@
 // at exit, the marker the official CLI's `-x` uses, so commands that call `exit` still report their status.
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
+import {Duplex} from 'node:stream'
+import tls from 'node:tls'
 
 import type {OneOffHandle} from '../context.js'
 
@@ -19,6 +21,38 @@ export interface RendezvousOptions {
   host?: string
   /** 0 = any free port (default). */
   port?: number
+  /**
+   * Certificate and key (or a function giving them, called at first listen): clients starting with a TLS handshake
+   * (the official CLI) get TLS, others plain TCP.
+   */
+  tls?: Promise<undefined | {cert: Buffer; key: Buffer}> | {cert: Buffer; key: Buffer}
+}
+
+/** A Duplex over a socket whose first chunk was already read (for sniffing TLS): TLSSocket can wrap it. */
+function replaying(socket: net.Socket, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined)
+      callback(error)
+    },
+    final(callback) {
+      socket.end()
+      callback()
+    },
+    read() {
+      socket.resume()
+    },
+    write(chunk, encoding, callback) {
+      socket.write(chunk, encoding, callback)
+    },
+  })
+  socket.on('data', d => {
+    if (!duplex.push(d)) socket.pause()
+  })
+  socket.on('end', () => duplex.push(null))
+  socket.on('close', () => duplex.destroy())
+  duplex.push(first)
+  return duplex
 }
 
 interface Pending {
@@ -38,12 +72,37 @@ export class Rendezvous {
   private readonly server: net.Server
   private readonly sockets = new Set<net.Socket>()
   private boundPort = 0
+  private tlsMaterial: undefined | {cert: Buffer; key: Buffer}
 
   constructor(private readonly options: RendezvousOptions = {}) {
     this.host = options.host ?? '127.0.0.1'
     this.attachTimeoutMs = options.attachTimeoutMs ?? 30_000
     this.greetingPauseMs = options.greetingPauseMs ?? 150
-    this.server = net.createServer(socket => this.accept(socket))
+    this.server = net.createServer(socket => {
+      this.sockets.add(socket)
+      socket.on('close', () => this.sockets.delete(socket))
+      socket.on('error', () => {})
+      const tlsOptions = this.tlsMaterial
+      if (!tlsOptions) {
+        this.accept(socket)
+        return
+      }
+
+      // One port for both: a TLS ClientHello starts with 0x16.
+      socket.once('data', (first: Buffer) => {
+        socket.pause()
+        if (first[0] === 0x16) {
+          const secure = new tls.TLSSocket(replaying(socket, first), {cert: tlsOptions.cert, isServer: true, key: tlsOptions.key})
+          secure.on('error', () => socket.destroy())
+          this.accept(secure as unknown as net.Socket)
+          return
+        }
+
+        socket.unshift(first)
+        this.accept(socket)
+        socket.resume()
+      })
+    })
   }
 
   get port(): number {
@@ -59,6 +118,7 @@ export class Rendezvous {
 
   async listen(): Promise<number> {
     if (this.server.listening) return this.boundPort
+    this.tlsMaterial = await this.options.tls
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(this.options.port ?? 0, this.host, () => {
@@ -101,10 +161,11 @@ export class Rendezvous {
   }
 
   private accept(socket: net.Socket): void {
-    this.sockets.add(socket)
-    socket.on('close', () => this.sockets.delete(socket))
     socket.on('error', () => {})
-    socket.setNoDelay(true)
+    try {
+      socket.setNoDelay(true)
+    } catch {}
+
     let line = ''
     const greetTimer = setTimeout(() => socket.destroy(), 10_000)
     const onData = (chunk: Buffer) => {

@@ -1,6 +1,7 @@
 // POST /apps/:app/dynos: one-off dynos (`ferry run`, `heroku run`). Attached → `attach_url` on the rendezvous
 // listener; detached → output goes to the app's log. 409 while the app has no release with a slug.
 import {existsSync} from 'node:fs'
+import path from 'node:path'
 
 import type {Dyno, DynoCreateBody} from '../../api/types.js'
 import type {PlatformContext} from '../context.js'
@@ -8,6 +9,10 @@ import type {Router} from '../server/http.js'
 
 import {conflict, invalidParams, notFound} from '../server/http.js'
 import {Rendezvous} from './rendezvous.js'
+import {ensureCertificate} from './tls.js'
+
+/** Where the rendezvous certificate lives (trust it with NODE_EXTRA_CA_CERTS=<dir>/cert.pem for the official CLI). */
+export const rendezvousCertDir = (dataDir: string) => path.join(dataDir, 'run', 'tls')
 
 const MAX_TTL_SECONDS = 86_400
 /** util-linux `script` gives the one-off a real pseudo-terminal (works inside bwrap: its /dev has devpts). */
@@ -53,7 +58,8 @@ export interface RunRoutesOptions {
 
 /** Registers POST /apps/:app/dynos. The rendezvous listener starts on first use; closed by `close()`. */
 export function runRoutes(router: Router, ctx: PlatformContext, options: RunRoutesOptions = {}): {close(): Promise<void>; rendezvous: Rendezvous} {
-  const rendezvous = options.rendezvous ?? new Rendezvous({host: ctx.config.host})
+  // The certificate is made (once per data dir) when the daemon starts, so clients can trust it from then on.
+  const rendezvous = options.rendezvous ?? new Rendezvous({host: ctx.config.host, tls: ctx.config.dataDir ? ensureCertificate(rendezvousCertDir(ctx.config.dataDir)) : undefined})
   router.post('/apps/:app/dynos', async c => {
     const app = ctx.store.findApp(c.params.app)
     if (!app) throw notFound("Couldn't find that app.", 'app')

@@ -1,4 +1,8 @@
 import {spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import tls from 'node:tls'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {PassThrough} from 'node:stream'
@@ -82,10 +86,11 @@ describe('one-off dynos', () => {
   let close: () => Promise<void>
   let hasRelease = true
   const started: OneOffHandle[] = []
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-run-'))
 
   beforeAll(async () => {
     const ctx = {
-      config: {host: '127.0.0.1'},
+      config: {dataDir, host: '127.0.0.1'},
       desired: () => (hasRelease ? {release: {id: 'rel'}} : {release: null}),
       store: {findApp: (n: string) => (n === 'demo' ? {id: 'app-id', name: 'demo'} : null)},
       supervisor: {startOneOff: async (o: OneOffOptions) => fakeHandle(o, started)},
@@ -102,6 +107,7 @@ describe('one-off dynos', () => {
     for (const h of started) await h.stop()
     await close()
     server.close()
+    rmSync(dataDir, {force: true, recursive: true})
   })
 
   it('runs an attached command: output, env, exit status via the marker', async () => {
@@ -127,6 +133,28 @@ describe('one-off dynos', () => {
     expect(r.text).toMatch(/\/dev\/pts\/\d+\r\n/)
     expect(r.text).toContain('33 101')
     expect(r.status).toBe(5)
+  })
+
+  it('speaks TLS on the same port to clients that start a handshake (the official CLI), verified by the platform cert', async () => {
+    const res = await fetch(`${base}/apps/demo/dynos`, {
+      body: JSON.stringify({attach: true, command: 'echo over-tls; exit 2', force_no_tty: true}),
+      headers: {Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json'},
+      method: 'POST',
+    })
+    const url = new URL(((await res.json()) as Dyno).attach_url!)
+    const ca = readFileSync(path.join(dataDir, 'run', 'tls', 'cert.pem'))
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({ca, host: '127.0.0.1', port: Number(url.port)}, () => {
+        socket.write(`${url.pathname.slice(1)}\r\n`)
+      })
+      let out = ''
+      socket.on('data', d => {
+        out += d
+      })
+      socket.on('error', reject)
+      socket.on('close', () => resolve(out))
+    })
+    expect(text).toMatch(/^rendezvous\r\nover-tls\n$/)
   })
 
   it('detached: attach_url is null', async () => {
