@@ -158,7 +158,11 @@ describe('e2e: router, logs, run', () => {
     expect(r.stdout.trim()).toBe(`http://${APP}.localhost:${routerPort}/`)
   })
 
-  it('a new release under a load loop of 2000 requests fails none of them', async () => {
+  it.each([
+    ['without preboot (requests wait for the new dynos)', false],
+    ['with the preboot feature (old dynos serve until the new ones are up)', true],
+  ])('a new release under a load loop of 2000 requests fails none of them, %s', async (_mode, preboot) => {
+    await api(home, 'PATCH', `/apps/${APP}/features/preboot`, {enabled: preboot})
     const agent = new http.Agent({keepAlive: true, maxSockets: 4})
     let failed = 0
     let done = 0
