@@ -580,9 +580,15 @@ export class HttpRouter {
   acquire(target: WebTarget, fresh: boolean): Upstream {
     if (!fresh) {
       const list = this.idle.get(target.port) ?? []
+      const cutoff = performance.now() - this.idleUpstreamMs
       for (let up = list.pop(); up; up = list.pop()) {
         up.idle = false
-        if (up.socket.destroyed || !up.socket.writable) continue
+        // Too old: the dyno may be closing it right now (Node servers drop idle keep-alive sockets after 5 s).
+        if (up.socket.destroyed || !up.socket.writable || up.idleSince < cutoff) {
+          up.socket.destroy()
+          continue
+        }
+
         up.reused = true
         return up
       }
