@@ -162,7 +162,10 @@ describe('e2e: router, logs, run', () => {
     ['without preboot (requests wait for the new dynos)', false],
     ['with the preboot feature (old dynos serve until the new ones are up)', true],
   ])('a new release under a load loop of 2000 requests fails none of them, %s', async (_mode, preboot) => {
-    await api(home, 'PATCH', `/apps/${APP}/features/preboot`, {enabled: preboot})
+    const feature = await runFerry([preboot ? 'features:enable' : 'features:disable', 'preboot', '--app', APP], {home})
+    expect(feature.code, feature.stderr).toBe(0)
+    const features = await runFerry(['features', '--app', APP], {home})
+    expect(features.stdout).toContain(`[${preboot ? '+' : ' '}] preboot`)
     const agent = new http.Agent({keepAlive: true, maxSockets: 4})
     let failed = 0
     let done = 0
