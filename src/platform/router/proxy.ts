@@ -538,6 +538,15 @@ class Exchange {
         return
       }
 
+      if (this.resKind === 'length' && rest.length === this.resRemaining && rest.length <= 16_384) {
+        // The whole (small) response is here: one latin1 string, one write, no writev of mixed chunks.
+        socket.write(out + rest.toString('latin1'), 'latin1')
+        this.bytes += rest.length
+        this.resRemaining = 0
+        this.done(true)
+        return
+      }
+
       // Head and the body bytes that came with it leave in one write (one syscall, not two).
       socket.cork()
       socket.write(out, 'latin1')
