@@ -73,37 +73,74 @@ export function findHeadEnd(buf: Buffer, start = 0): number {
   return idx + 4
 }
 
-// One pass over the whole head: bare CR or LF (ambiguous line ends between implementations) and CTLs other than HT.
-const BAD_HEAD_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|\r(?!\n)|(?<!\r)\n/
+// Token characters (RFC 9110 §5.6.2) for header names.
+const TOKEN_CHARS = new Uint8Array(128)
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[c.charCodeAt(0)] = 1
 
-function splitLines(head: string, status: number): string[] {
-  if (BAD_HEAD_RE.test(head)) throw new HttpParseError(status, 'Bare CR or LF, or a control character, in head')
-  return head.split('\r\n')
+interface Lines {
+  first: string
+  headers: Header[]
 }
 
-function parseHeaderLines(lines: string[], from: number): Header[] {
+/**
+ * One pass over the head (without its final CRLFCRLF): the first line and the header fields. Rejects bare CR
+ * or LF (ambiguous line ends between implementations), control characters other than HT, obsolete line
+ * folding, and header names that are not tokens.
+ */
+function splitHead(head: string, status: number): Lines {
+  const n = head.length
   const headers: Header[] = []
-  for (let i = from; i < lines.length; i++) {
-    const line = lines[i]
-    if (line === '') continue
-    const c = line.charCodeAt(0)
-    if (c === 32 || c === 9) throw new HttpParseError(400, 'Obsolete line folding')
-    const colon = line.indexOf(':')
-    if (colon <= 0) throw new HttpParseError(400, 'Malformed header line')
-    const name = line.slice(0, colon)
-    if (!TOKEN_RE.test(name)) throw new HttpParseError(400, 'Invalid header name')
-    let a = colon + 1
-    let b = line.length
-    while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++
-    while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--
-    const value = line.slice(a, b)
-    headers.push({lower: name.toLowerCase(), name, value})
+  let first = ''
+  let ls = 0
+  let lineNo = 0
+  while (ls <= n) {
+    // Find the end of this line, validating every character on the way.
+    let colon = -1
+    let le = ls
+    for (; le < n; le++) {
+      const c = head.charCodeAt(le)
+      if (c < 32) {
+        if (c === 13) {
+          if (le + 1 >= n || head.charCodeAt(le + 1) !== 10) throw new HttpParseError(status, 'Bare CR or LF, or a control character, in head')
+          break
+        }
+
+        if (c !== 9) throw new HttpParseError(status, 'Bare CR or LF, or a control character, in head')
+      } else if (c === 127) {
+        throw new HttpParseError(status, 'Bare CR or LF, or a control character, in head')
+      } else if (c === 58 && colon === -1) {
+        colon = le
+      }
+    }
+
+    if (lineNo === 0) {
+      first = head.slice(ls, le)
+    } else if (le > ls) {
+      const c0 = head.charCodeAt(ls)
+      if (c0 === 32 || c0 === 9) throw new HttpParseError(400, 'Obsolete line folding')
+      if (colon <= ls) throw new HttpParseError(400, 'Malformed header line')
+      for (let i = ls; i < colon; i++) {
+        const c = head.charCodeAt(i)
+        if (c >= 128 || TOKEN_CHARS[c] === 0) throw new HttpParseError(400, 'Invalid header name')
+      }
+
+      let a = colon + 1
+      let b = le
+      while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++
+      while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--
+      const name = head.slice(ls, colon)
+      headers.push({lower: name.toLowerCase(), name, value: head.slice(a, b)})
+    }
+
+    lineNo++
+    ls = le + 2
   }
 
-  return headers
+  return {first, headers}
 }
 
 function tokens(value: string): string[] {
+  if (value === 'keep-alive' || value === 'close') return [value]
   return value
     .split(',')
     .map(t => t.trim().toLowerCase())
@@ -126,7 +163,7 @@ function framingOf(headers: Header[], status: number): Framing {
   for (const h of headers) {
     switch (h.lower) {
       case 'connection': {
-        connection.push(...tokens(h.value))
+        for (const t of tokens(h.value)) connection.push(t)
         break
       }
 
@@ -155,13 +192,12 @@ function framingOf(headers: Header[], status: number): Framing {
 
 /** Parses a request head (`buf[start, end)` ends with CRLFCRLF, as found by findHeadEnd). */
 export function parseRequestHead(buf: Buffer, start: number, end: number): RequestHead {
-  const lines = splitLines(buf.toString('latin1', start, end - 4), 400)
-  const m = REQUEST_LINE_RE.exec(lines[0])
+  const {first, headers} = splitHead(buf.toString('latin1', start, end - 4), 400)
+  const m = REQUEST_LINE_RE.exec(first)
   if (!m) throw new HttpParseError(400, 'Malformed request line')
   if (m[3] !== '1') throw new HttpParseError(505, 'HTTP version not supported')
   if (m[4] !== '0' && m[4] !== '1') throw new HttpParseError(505, 'HTTP version not supported')
   const version = m[4] === '1' ? 1 : 0
-  const headers = parseHeaderLines(lines, 1)
   const f = framingOf(headers, 400)
   let body: BodyKind = 'none'
   if (f.te) {
@@ -192,10 +228,9 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
 
 /** Parses a response head (`buf[start, end)` ends with CRLFCRLF). Errors carry status 502. */
 export function parseResponseHead(buf: Buffer, start: number, end: number): ResponseHead {
-  const lines = splitLines(buf.toString('latin1', start, end - 4), 502)
-  const m = STATUS_LINE_RE.exec(lines[0])
+  const {first, headers} = splitHead(buf.toString('latin1', start, end - 4), 502)
+  const m = STATUS_LINE_RE.exec(first)
   if (!m) throw new HttpParseError(502, 'Malformed status line')
-  const headers = parseHeaderLines(lines, 1)
   const f = framingOf(headers, 502)
   return {
     chunked: f.chunked,
@@ -205,7 +240,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
     length: f.te ? -1 : f.length,
     otherEncoding: f.otherEncoding,
     status: Number(m[2]),
-    statusLine: lines[0],
+    statusLine: first,
     version: m[1] === '1' ? 1 : 0,
   }
 }
