@@ -85,8 +85,7 @@ class Upstream {
   ) {
     this.socket = net.connect({host, noDelay: true, port: target.port})
     const s = this.socket
-    // Set once: re-arming a timer per request costs more than the request; the idle pool is swept instead.
-    s.setTimeout(router.timeoutMs)
+    // No socket timeout (Node re-arms it on every read and write): the router's sweep checks activity instead.
     s.on('connect', () => {
       this.connectedAt = performance.now()
       this.exchange?.onConnect()
@@ -100,10 +99,6 @@ class Upstream {
       else s.destroy()
     })
     s.on('drain', () => this.exchange?.client.socket.resume())
-    s.on('timeout', () => {
-      if (this.exchange) this.exchange.onTimeout()
-      else s.destroy()
-    })
     s.on('error', () => {})
     s.on('close', () => {
       if (this.idle) this.router.removeIdle(this)
@@ -120,6 +115,10 @@ class ClientConn {
   ended = false
   exchange: Exchange | undefined
   readonly fwd: string
+  /** The router's coarse clock at the last activity (see HttpRouter.sweep). */
+  last: number
+  /** Upgraded to a tunnel: no idle limit. */
+  tunnel = false
 
   constructor(
     readonly router: HttpRouter,
@@ -127,16 +126,13 @@ class ClientConn {
   ) {
     this.fwd = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1'
     socket.setNoDelay(true)
-    socket.setTimeout(router.idleClientMs)
+    this.last = router.clock
     socket.on('data', chunk => this.onData(chunk))
     socket.on('end', () => {
       this.ended = true
       if (!this.exchange) this.next()
     })
     socket.on('drain', () => this.exchange?.upstream?.socket.resume())
-    socket.on('timeout', () => {
-      if (!this.exchange) socket.destroy()
-    })
     socket.on('error', () => {})
     socket.on('close', () => {
       this.closing = true
@@ -197,6 +193,7 @@ class ClientConn {
   }
 
   private onData(chunk: Buffer): void {
+    this.last = this.router.clock
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
     const ex = this.exchange
     if (ex) {
@@ -224,6 +221,8 @@ class Exchange {
   connectMs = 0
   finished = false
   keepAlive: boolean
+  /** The router's coarse clock at the last activity of the dyno (or the request body). */
+  last = 0
   requestDone: boolean
   resBuf: Buffer = EMPTY
   resHead: ResponseHead | undefined
@@ -324,6 +323,7 @@ class Exchange {
 
   onUpstreamData(chunk: Buffer): void {
     if (this.finished) return
+    this.last = this.router.clock
     this.gotResponseBytes = true
     if (!this.resHead) {
       this.resBuf = this.resBuf.length === 0 ? chunk : Buffer.concat([this.resBuf, chunk])
@@ -343,6 +343,7 @@ class Exchange {
     const up = this.upstream
     if (!up || this.requestDone) return
     const {client} = this
+    this.last = this.router.clock
     const buf = client.buf
     if (buf.length === 0) return
     let n: number
@@ -411,6 +412,7 @@ class Exchange {
 
   private connect(fresh = false): void {
     const up = this.router.acquire(this.target, fresh)
+    this.last = this.router.clock
     this.upstream = up
     up.exchange = this
     if (up.connectedAt !== 0) this.connectMs = 0
@@ -430,6 +432,7 @@ class Exchange {
 
     const {client} = this
     client.exchange = undefined
+    client.last = this.router.clock
     if (!this.requestDone || !this.keepAlive) {
       // The response ended before the request body: the connection cannot be resynchronised.
       client.closing = true
@@ -558,9 +561,12 @@ class Exchange {
 }
 
 export class HttpRouter {
+  /** A coarse clock (ms, advanced by the sweep): activity stamps without a timer re-arm per read or write. */
+  clock = 0
   readonly idleClientMs: number
+  readonly period: number
   readonly timeoutMs: number
-  private readonly clients = new Set<net.Socket>()
+  private readonly clients = new Set<ClientConn>()
   private readonly host: string
   private readonly idle = new Map<number, Upstream[]>()
   private readonly idleUpstreamMs: number
@@ -574,10 +580,13 @@ export class HttpRouter {
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.idleUpstreamMs = options.idleUpstreamMs ?? 4000
     this.idleClientMs = options.idleClientMs ?? 60_000
+    // Timeouts fire between limit and limit + period after the last activity.
+    this.period = Math.max(10, Math.min(1000, this.timeoutMs / 8, this.idleClientMs / 8, this.idleUpstreamMs / 4))
+    this.clock = performance.now()
     this.server = net.createServer({allowHalfOpen: true, noDelay: true}, socket => {
-      this.clients.add(socket)
-      socket.on('close', () => this.clients.delete(socket))
-      void new ClientConn(this, socket)
+      const client = new ClientConn(this, socket)
+      this.clients.add(client)
+      socket.on('close', () => this.clients.delete(client))
     })
   }
 
@@ -610,7 +619,7 @@ export class HttpRouter {
     if (this.sweeper) clearInterval(this.sweeper)
     for (const list of this.idle.values()) for (const up of list) up.socket.destroy()
     this.idle.clear()
-    for (const socket of this.clients) socket.destroy()
+    for (const client of this.clients) client.socket.destroy()
     await new Promise<void>(resolve => {
       this.server.close(() => resolve())
     })
@@ -670,6 +679,7 @@ export class HttpRouter {
       })
     })
     this.boundPort = (this.server.address() as net.AddressInfo).port
+    this.sweeper ??= setInterval(() => this.sweep(), this.period).unref()
     return this.boundPort
   }
 
@@ -713,7 +723,6 @@ export class HttpRouter {
   release(up: Upstream): void {
     up.idle = true
     up.idleSince = performance.now()
-    this.sweeper ??= setInterval(() => this.sweepIdle(), Math.max(100, Math.min(1000, this.idleUpstreamMs / 4))).unref()
     let list = this.idle.get(up.target.port)
     if (!list) {
       list = []
@@ -721,6 +730,22 @@ export class HttpRouter {
     }
 
     list.push(up)
+  }
+
+  /** Advances the clock; ends requests without dyno activity for timeoutMs (H12) and idle clients; sweeps the pool. */
+  sweep(): void {
+    const now = performance.now()
+    this.clock = now
+    for (const client of this.clients) {
+      const ex = client.exchange
+      if (ex) {
+        if (ex.upstream && !ex.finished && now - ex.last > this.timeoutMs + this.period) ex.onTimeout()
+      } else if (!client.tunnel && now - client.last > this.idleClientMs + this.period) {
+        client.socket.destroy()
+      }
+    }
+
+    this.sweepIdle()
   }
 
   /** Closes pooled sockets idle for longer than idleUpstreamMs (oldest first in each list). */
@@ -752,6 +777,7 @@ export class HttpRouter {
     up.exchange = undefined
     client.exchange = undefined
     client.closing = true
+    client.tunnel = true
     const c = client.socket
     const u = up.socket
     for (const s of [c, u]) {
