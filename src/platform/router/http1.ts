@@ -18,8 +18,12 @@ export class HttpParseError extends Error {
 }
 
 export interface Header {
+  /** Offset of the field line in the head (`raw`). */
+  at: number
   lower: string
   name: string
+  /** Offset just after the field line's CRLF (the head's length + 2 for the last line). */
+  next: number
   value: string
 }
 
@@ -31,6 +35,8 @@ export interface RequestHead {
   connection: string[]
   headers: Header[]
   host: string
+  /** The head as latin1 text, without its final CRLFCRLF (Header offsets point into it). */
+  raw: string
   length: number
   method: string
   target: string
@@ -41,6 +47,8 @@ export interface RequestHead {
 export interface ResponseHead {
   connection: string[]
   headers: Header[]
+  /** The head as latin1 text, without its final CRLFCRLF (Header offsets point into it). */
+  raw: string
   /** The raw status line without CRLF (`HTTP/1.1 200 OK`). */
   statusLine: string
   status: number
@@ -129,7 +137,7 @@ function splitHead(head: string, status: number): Lines {
       while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++
       while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--
       const name = head.slice(ls, colon)
-      headers.push({lower: name.toLowerCase(), name, value: head.slice(a, b)})
+      headers.push({at: ls, lower: name.toLowerCase(), name, next: le + 2, value: head.slice(a, b)})
     }
 
     lineNo++
@@ -192,7 +200,8 @@ function framingOf(headers: Header[], status: number): Framing {
 
 /** Parses a request head (`buf[start, end)` ends with CRLFCRLF, as found by findHeadEnd). */
 export function parseRequestHead(buf: Buffer, start: number, end: number): RequestHead {
-  const {first, headers} = splitHead(buf.toString('latin1', start, end - 4), 400)
+  const raw = buf.toString('latin1', start, end - 4)
+  const {first, headers} = splitHead(raw, 400)
   const m = REQUEST_LINE_RE.exec(first)
   if (!m) throw new HttpParseError(400, 'Malformed request line')
   if (m[3] !== '1') throw new HttpParseError(505, 'HTTP version not supported')
@@ -223,12 +232,13 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
     host = ''
   }
 
-  return {body, connection: f.connection, headers, host, length: Math.max(0, f.length), method: m[1], target: m[2], version}
+  return {body, connection: f.connection, headers, host, length: Math.max(0, f.length), method: m[1], raw, target: m[2], version}
 }
 
 /** Parses a response head (`buf[start, end)` ends with CRLFCRLF). Errors carry status 502. */
 export function parseResponseHead(buf: Buffer, start: number, end: number): ResponseHead {
-  const {first, headers} = splitHead(buf.toString('latin1', start, end - 4), 502)
+  const raw = buf.toString('latin1', start, end - 4)
+  const {first, headers} = splitHead(raw, 502)
   const m = STATUS_LINE_RE.exec(first)
   if (!m) throw new HttpParseError(502, 'Malformed status line')
   const f = framingOf(headers, 502)
@@ -239,6 +249,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
     // With Transfer-Encoding, Content-Length is ignored (RFC 9112 §6.3); the connection is then not reused.
     length: f.te ? -1 : f.length,
     otherEncoding: f.otherEncoding,
+    raw,
     status: Number(m[2]),
     statusLine: first,
     version: m[1] === '1' ? 1 : 0,

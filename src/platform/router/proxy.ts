@@ -627,12 +627,17 @@ export class HttpRouter {
 
   /** The response head sent to the client: hop-by-hop headers dropped, our Connection decision added. */
   clientHead(ex: Exchange, head: ResponseHead): string {
-    let out = `${head.statusLine}\r\n`
+    // The dyno's own bytes, minus the hop-by-hop field lines (slices of the head, not a re-serialisation).
+    const {raw} = head
+    let out = ''
+    let from = 0
     for (const h of head.headers) {
-      if (RESPONSE_HOP.has(h.lower)) continue
-      out += `${h.name}: ${h.value}\r\n`
+      if (!RESPONSE_HOP.has(h.lower)) continue
+      out += raw.slice(from, h.at)
+      from = h.next
     }
 
+    out = from === 0 ? `${raw}\r\n` : from >= raw.length ? out : out + raw.slice(from) + '\r\n'
     if (!ex.keepAlive || ex.client.closing) out += 'Connection: close\r\n'
     else if (ex.req.version === 0) out += 'Connection: keep-alive\r\n'
     return `${out}\r\n`
