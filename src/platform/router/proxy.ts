@@ -67,7 +67,7 @@ function page(title: string, detail: string): string {
 }
 
 function quote(s: string): string {
-  return s.replaceAll('"', '%22')
+  return s.includes('"') ? s.replaceAll('"', '%22') : s
 }
 
 class Upstream {
@@ -114,6 +114,8 @@ class ClientConn {
   /** The client half-closed its side (FIN): finish buffered requests, then end. */
   ended = false
   exchange: Exchange | undefined
+  /** The X-Forwarded-* lines for a request without X-Forwarded-For (made once per connection). */
+  readonly forwarded: string
   readonly fwd: string
   /** The router's coarse clock at the last activity (see HttpRouter.sweep). */
   last: number
@@ -125,6 +127,7 @@ class ClientConn {
     readonly socket: net.Socket,
   ) {
     this.fwd = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1'
+    this.forwarded = `\r\nX-Forwarded-For: ${this.fwd}${router.forwardedRest}`
     socket.setNoDelay(true)
     this.last = router.clock
     socket.on('data', chunk => this.onData(chunk))
@@ -697,6 +700,11 @@ export class HttpRouter {
     )
   }
 
+  /** `\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: PORT` once the port is known. */
+  get forwardedRest(): string {
+    return `\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: ${this.boundPort}`
+  }
+
   logInfo(ex: Exchange): void {
     this.options.log(
       ex.app.id,
@@ -806,43 +814,45 @@ export class HttpRouter {
   /** The request head sent to the dyno: hop-by-hop headers dropped, X-Forwarded-*, X-Request-Id and Via set. */
   upstreamHead(ex: Exchange): string {
     const {req} = ex
-    let out = `${req.method} ${req.target} HTTP/1.${req.version}\r\n`
+    // The client's own bytes minus the hop-by-hop and replaced field lines (slices, not a re-serialisation).
+    const {raw} = req
+    let out = ''
+    let from = 0
     let xff = ''
     let via = ''
     let upgrade = ''
-    const drop = req.connection.length > 0 ? new Set(req.connection) : undefined
+    const drop = req.connection.length > 0 ? req.connection : undefined
     for (const h of req.headers as Header[]) {
-      if (HOP_BY_HOP.has(h.lower) || drop?.has(h.lower)) {
-        switch (h.lower) {
-          case 'upgrade': {
-            upgrade = h.value
-            break
-          }
-
-          case 'via': {
-            via = via ? `${via}, ${h.value}` : h.value
-            break
-          }
-
-          case 'x-forwarded-for': {
-            xff = xff ? `${xff}, ${h.value}` : h.value
-            break
-          }
-
-          default:
+      if (!HOP_BY_HOP.has(h.lower) && !drop?.includes(h.lower)) continue
+      switch (h.lower) {
+        case 'upgrade': {
+          upgrade = h.value
+          break
         }
 
-        continue
+        case 'via': {
+          via = via ? `${via}, ${h.value}` : h.value
+          break
+        }
+
+        case 'x-forwarded-for': {
+          xff = xff ? `${xff}, ${h.value}` : h.value
+          break
+        }
+
+        default:
       }
 
-      out += `${h.name}: ${h.value}\r\n`
+      out += raw.slice(from, h.at)
+      from = h.next
     }
 
-    out +=
-      `X-Forwarded-For: ${xff ? `${xff}, ${ex.client.fwd}` : ex.client.fwd}\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: ${this.boundPort}\r\n` +
-      `X-Request-Id: ${ex.requestId}\r\nVia: ${via ? `${via}, ` : ''}1.1 ferry\r\n`
-    if (ex.upgrade) out += `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n`
-    else out += req.version === 1 ? 'Connection: keep-alive\r\n' : 'Connection: close\r\n'
-    return `${out}\r\n`
+    out = from === 0 ? raw : from >= raw.length ? out.slice(0, -2) : out + raw.slice(from)
+    out += xff ? `\r\nX-Forwarded-For: ${xff}, ${ex.client.fwd}${this.forwardedRest}` : ex.client.forwarded
+    out += `\r\nX-Request-Id: ${ex.requestId}\r\nVia: ${via ? `${via}, ` : ''}1.1 ferry\r\n`
+    if (ex.upgrade) out += `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n\r\n`
+    else out += req.version === 1 ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'
+    return out
   }
+
 }
