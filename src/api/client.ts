@@ -1,6 +1,8 @@
-// The typed Platform API v3 client: one core request() over undici (lazy-loaded, keep-alive pool per origin)
+// The typed Platform API v3 client: one core request() over Node's http/https with a keep-alive agent per origin,
 // and resource groups (src/api/resources/) exposing one method per operation: api.apps.create({name}).
-import type {Dispatcher, Pool} from 'undici'
+// Transport: node:http(s), not undici — importing undici costs 150–290 ms of CLI start-up on this kind of machine
+// (it loads fetch, websocket, cache, mock…), node:http about 5 ms; every command makes one or two small requests.
+import type {Agent, IncomingHttpHeaders, RequestOptions as NodeRequestOptions} from 'node:http'
 
 import {randomUUID} from 'node:crypto'
 
@@ -25,6 +27,8 @@ export interface RequestOptions {
   range?: string
 }
 
+interface SendOptions {headers: Record<string, string>; method: string; path: string}
+
 export interface RawResponse {body: unknown; headers: Record<string, string>; status: number}
 
 const UNREACHABLE_CODES = new Set([
@@ -34,9 +38,8 @@ const UNREACHABLE_CODES = new Set([
 'EHOSTUNREACH',
 'ENETUNREACH',
 'ENOTFOUND',
-'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-'UND_ERR_SOCKET',
+'EPIPE',
+  'ETIMEDOUT',
 ])
 
 function isUnreachable(error: unknown): boolean {
@@ -48,7 +51,7 @@ function isUnreachable(error: unknown): boolean {
   return false
 }
 
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
   return out
@@ -57,14 +60,13 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
 /** Core HTTP layer: headers of the protocol, JSON bodies, typed errors, Range pagination. */
 export class Http {
   private connection?: Promise<Connection>
-  private readonly pools = new Map<string, Pool>()
+  private readonly agents = new Map<string, Agent>()
 
   constructor(private readonly options: HttpOptions) {}
 
   async close(): Promise<void> {
-    const pools = [...this.pools.values()]
-    this.pools.clear()
-    await Promise.all(pools.map(p => p.close().catch(() => {})))
+    for (const agent of this.agents.values()) agent.destroy()
+    this.agents.clear()
   }
 
   /** The resolved backend (resolving it if needed). */
@@ -127,16 +129,16 @@ export class Http {
       headers['content-type'] = 'application/json'
     }
 
-    let res: Dispatcher.ResponseData
+    let res: {headers: IncomingHttpHeaders; status: number; text: string}
     try {
-      res = await (await this.pool(base.origin)).request({body, headers, method: method as Dispatcher.HttpMethod, path: fullPath})
+      res = await this.send(base, {headers, method, path: fullPath}, body)
     } catch (error) {
       if (isUnreachable(error)) throw new UnreachableError(base.origin + base.pathname.replace(/\/$/, ''), error)
       throw error
     }
 
     const responseHeaders = flattenHeaders(res.headers)
-    const text = await res.body.text()
+    const {text} = res
     const type = responseHeaders['content-type'] ?? ''
     let parsed: unknown = text
     if (text && (type.startsWith('application/json') || /\+json\b/.test(type))) {
@@ -147,27 +149,58 @@ export class Http {
       }
     }
 
-    if (res.statusCode >= 400) {
+    if (res.status >= 400) {
       const errorBody = parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {}
-      throw new ApiError(res.statusCode, errorBody, method, base.origin + fullPath)
+      throw new ApiError(res.status, errorBody, method, base.origin + fullPath)
     }
 
-    return {body: parsed, headers: responseHeaders, status: res.statusCode}
+    return {body: parsed, headers: responseHeaders, status: res.status}
   }
 
   async request<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
     return (await this.raw(method, path, options)).body as T
   }
 
-  private async pool(origin: string): Promise<Pool> {
-    let pool = this.pools.get(origin)
-    if (!pool) {
-      const {Pool} = await import('undici')
-      pool = new Pool(origin, {connections: 8, keepAliveTimeout: 10_000})
-      this.pools.set(origin, pool)
+  /** The keep-alive agent of an origin (node:https loaded only for https backends). */
+  private async agent(base: URL): Promise<{agent: Agent; request: typeof import('node:http').request}> {
+    const mod = base.protocol === 'https:' ? await import('node:https') : await import('node:http')
+    let agent = this.agents.get(base.origin)
+    if (!agent) {
+      agent = new mod.Agent({keepAlive: true, maxSockets: 8})
+      this.agents.set(base.origin, agent)
     }
 
-    return pool
+    return {agent, request: mod.request}
+  }
+
+  /** One HTTP exchange; retried once when a reused keep-alive connection was closed by the server meanwhile. */
+  private async send(base: URL, options: SendOptions, body: string | undefined, retry = true): Promise<{headers: IncomingHttpHeaders; status: number; text: string}> {
+    const {agent, request} = await this.agent(base)
+    const headers = {...options.headers}
+    // A fixed length (never chunked), like undici: the body's bytes, or 0 for a bodiless POST/PUT/PATCH.
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
+    else if (['PATCH', 'POST', 'PUT'].includes(options.method)) headers['content-length'] = '0'
+    const requestOptions: NodeRequestOptions = {
+      agent,
+      headers,
+      host: base.hostname.replace(/^\[(.*)]$/, '$1'),
+      method: options.method,
+      path: options.path,
+      port: base.port || undefined,
+    }
+    return new Promise((resolve, reject) => {
+      const req = request(requestOptions, res => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve({headers: res.headers, status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8')}))
+        res.on('error', reject)
+      })
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (retry && req.reusedSocket && error.code === 'ECONNRESET') resolve(this.send(base, options, body, false))
+        else reject(error)
+      })
+      req.end(body)
+    })
   }
 }
 

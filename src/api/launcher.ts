@@ -47,22 +47,42 @@ export function readToken(data: string): string | undefined {
   }
 }
 
-/** GET /ferry/status of a daemon; undefined when it does not answer 200. (undici, not global fetch: the client loads it anyway.) */
+/**
+ * GET /ferry/status of a daemon; undefined when it does not answer 200 within timeoutMs. (node:http: undici costs
+ * 150+ ms to import, see client.ts; one short request on a fresh connection.)
+ */
 export async function fetchStatus(url: string, token: string, timeoutMs = 3000): Promise<PlatformStatus | undefined> {
   try {
-    const {request} = await import('undici')
-    const res = await request(`${url}/ferry/status`, {
-      headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${token}`},
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      reset: true,
+    const base = new URL(url)
+    const {request} = base.protocol === 'https:' ? await import('node:https') : await import('node:http')
+    return await new Promise<PlatformStatus | undefined>(resolve => {
+      const req = request(
+        {
+          agent: false,
+          headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${token}`, connection: 'close'},
+          host: base.hostname.replace(/^\[(.*)]$/, '$1'),
+          path: `${base.pathname.replace(/\/$/, '')}/ferry/status`,
+          port: base.port || undefined,
+          timeout: timeoutMs,
+        },
+        res => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('error', () => resolve(undefined))
+          res.on('end', () => {
+            if (res.statusCode !== 200) return resolve(undefined)
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as PlatformStatus)
+            } catch {
+              resolve(undefined)
+            }
+          })
+        },
+      )
+      req.on('timeout', () => req.destroy(new Error('timeout')))
+      req.on('error', () => resolve(undefined))
+      req.end()
     })
-    if (res.statusCode !== 200) {
-      await res.body.dump()
-      return undefined
-    }
-
-    return (await res.body.json()) as PlatformStatus
   } catch {
     return undefined
   }
