@@ -6,6 +6,7 @@
 // Needs `npm run build` and network access to the npm registry (the build installs `ms`, so does step 9).
 import {spawn} from 'node:child_process'
 import fs from 'node:fs'
+import {request} from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -143,5 +144,20 @@ describe('README walkthrough', () => {
     }
 
     expect(dynos.map(d => `${d.name} ${d.state} v${d.release.version}`).sort()).toEqual(['web.1 up v5', 'web.2 up v5', 'worker.1 up v5'])
+    // …and the rolled-back code and config (v3: no GREETING) answer through the router.
+    const url = /^(http:\/\/hello\.localhost:\d+\/)$/m.exec(open)![1]
+    const answer = await new Promise<string>((resolve, reject) => {
+      const {hostname, port} = new URL(url)
+      const req = request({headers: {Host: hostname}, host: '127.0.0.1', path: '/', port: Number(port)}, res => {
+        let body = ''
+        res.setEncoding('utf8').on('data', d => {
+          body += d
+        })
+        res.on('end', () => resolve(body))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(JSON.parse(answer)).toMatchObject({greeting: null, message: expect.stringMatching(/^Hello from web\.[12]$/)})
   }, 180_000)
 })
