@@ -48,6 +48,8 @@ const IDEMPOTENT = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PUT', 'TRACE'])
 const REQUEST_ID_RE = /^[\w+./:=-]{20,200}$/
 const MAX_PIPELINE_BUFFER = 1024 * 1024
 const EMPTY = Buffer.alloc(0)
+/** Where every dyno socket reads into (one at a time: the callback runs synchronously after each read). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -77,22 +79,36 @@ class Upstream {
   idleSince = 0
   reused = false
   readonly socket: net.Socket
+  /** After a 101: the client socket that everything read from the dyno goes to. */
+  tunnelTo: net.Socket | undefined
 
   constructor(
     readonly router: HttpRouter,
     readonly target: WebTarget,
     host: string,
   ) {
-    this.socket = net.connect({host, noDelay: true, port: target.port})
+    // Reads land in one shared buffer and go straight to the exchange (no Readable push/emit per chunk); the
+    // exchange copies what it keeps or writes as a Buffer (see Exchange.onUpstreamData).
+    this.socket = net.connect({
+      host,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number, buf: Uint8Array): boolean => {
+          const ex = this.exchange
+          if (ex) ex.onUpstreamData(READ_BUFFER.subarray(0, n), true)
+          else if (this.tunnelTo) return this.tunnelTo.write(Buffer.from(READ_BUFFER.subarray(0, n)))
+          else this.socket.destroy()
+          return true
+        },
+      },
+      port: target.port,
+    })
     const s = this.socket
     // No socket timeout (Node re-arms it on every read and write): the router's sweep checks activity instead.
     s.on('connect', () => {
       this.connectedAt = performance.now()
       this.exchange?.onConnect()
-    })
-    s.on('data', chunk => {
-      if (this.exchange) this.exchange.onUpstreamData(chunk)
-      else s.destroy()
     })
     s.on('end', () => {
       if (this.exchange) this.exchange.onUpstreamEnd()
@@ -229,6 +245,8 @@ class Exchange {
   requestDone: boolean
   resBuf: Buffer = EMPTY
   resHead: ResponseHead | undefined
+  /** resBuf is a view of the shared read buffer. */
+  resShared = false
   resKind: BodyKind = 'none'
   resRemaining = 0
   resTracker: ChunkedTracker | undefined
@@ -324,17 +342,34 @@ class Exchange {
     this.client.socket.destroy()
   }
 
-  onUpstreamData(chunk: Buffer): void {
+  /** `shared`: chunk is a view of READ_BUFFER, valid only during this call (copied before it is kept or written). */
+  onUpstreamData(chunk: Buffer, shared: boolean): void {
     if (this.finished) return
     this.last = this.router.clock
     this.gotResponseBytes = true
     if (!this.resHead) {
-      this.resBuf = this.resBuf.length === 0 ? chunk : Buffer.concat([this.resBuf, chunk])
+      if (this.resBuf.length === 0) {
+        this.resBuf = chunk
+        this.resShared = shared
+      } else {
+        this.resBuf = Buffer.concat([this.resBuf, chunk])
+        this.resShared = false
+      }
+
       this.readHeads()
+      if (this.resShared) this.ownResBuf()
       return
     }
 
-    this.forwardBody(chunk)
+    this.forwardBody(shared ? Buffer.from(chunk) : chunk)
+  }
+
+  /** Copies resBuf out of the shared read buffer (before it is kept past this read or written as a Buffer). */
+  private ownResBuf(): void {
+    if (this.resShared) {
+      this.resBuf = this.resBuf.length === 0 ? EMPTY : Buffer.from(this.resBuf)
+      this.resShared = false
+    }
   }
 
   onUpstreamEnd(): void {
@@ -515,12 +550,14 @@ class Exchange {
 
       if (head.status === 101 && this.upgrade) {
         this.status = 101
+        this.ownResBuf()
         this.router.tunnel(this, this.resBuf)
         return
       }
 
       if (head.status >= 100 && head.status < 200) {
         // 100 Continue and friends: pass through, then the real response follows.
+        this.ownResBuf()
         this.client.socket.write(this.resBuf.subarray(0, end))
         this.resBuf = this.resBuf.subarray(end)
         continue
@@ -554,9 +591,10 @@ class Exchange {
       }
 
       // Head and the body bytes that came with it leave in one write (one syscall, not two).
+      const owned = this.resShared ? Buffer.from(rest) : rest
       socket.cork()
       socket.write(out, 'latin1')
-      this.forwardBody(rest)
+      this.forwardBody(owned)
       socket.uncork()
       return
     }
@@ -805,7 +843,10 @@ export class HttpRouter {
     if (client.buf.length > 0) u.write(client.buf)
     client.buf = EMPTY
     c.pipe(u)
-    u.pipe(c)
+    // The dyno socket reads through onread (no 'data' events): forward by hand, with backpressure.
+    up.tunnelTo = c
+    c.on('drain', () => u.resume())
+    u.on('end', () => c.end())
     c.on('close', () => u.destroy())
     u.on('close', () => c.destroy())
     c.resume()
