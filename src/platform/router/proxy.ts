@@ -48,6 +48,8 @@ const IDEMPOTENT = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PUT', 'TRACE'])
 const REQUEST_ID_RE = /^[\w+./:=-]{20,200}$/
 const MAX_PIPELINE_BUFFER = 1024 * 1024
 const EMPTY = Buffer.alloc(0)
+const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n', 'latin1')
+const CONNECTION_KEEP_ALIVE = Buffer.from('Connection: keep-alive\r\n', 'latin1')
 /** Where every dyno socket reads into (one at a time: the callback runs synchronously after each read). */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 
@@ -563,7 +565,8 @@ class Exchange {
         continue
       }
 
-      const rest = this.resBuf.subarray(end)
+      const src = this.resBuf
+      const rest = src.subarray(end)
       this.resBuf = EMPTY
       this.resHead = head
       this.status = head.status
@@ -572,28 +575,31 @@ class Exchange {
       if (this.resKind === 'length') this.resRemaining = head.length
       if (this.resKind === 'chunked') this.resTracker = new ChunkedTracker(502)
       // Response timeout becomes an inactivity limit once the head is there (long polls, SSE).
-      const out = this.router.clientHead(this, head)
-      this.bytes += out.length
       const socket = this.client.socket
       if (this.resKind === 'none' || rest.length === 0) {
-        socket.write(out, 'latin1')
+        const out = this.router.clientHead(this, head, src, end, 0)
+        this.bytes += out.length
+        socket.write(out)
         if (this.resKind === 'none') this.done(rest.length === 0)
         return
       }
 
       if (this.resKind === 'length' && rest.length === this.resRemaining && rest.length <= 16_384) {
-        // The whole (small) response is here: one latin1 string, one write, no writev of mixed chunks.
-        socket.write(out + rest.toString('latin1'), 'latin1')
-        this.bytes += rest.length
+        // The whole (small) response is here: head and body copied into one Buffer, one write.
+        const out = this.router.clientHead(this, head, src, end, rest.length)
+        socket.write(out)
+        this.bytes += out.length
         this.resRemaining = 0
         this.done(true)
         return
       }
 
       // Head and the body bytes that came with it leave in one write (one syscall, not two).
+      const out = this.router.clientHead(this, head, src, end, 0)
+      this.bytes += out.length
       const owned = this.resShared ? Buffer.from(rest) : rest
       socket.cork()
-      socket.write(out, 'latin1')
+      socket.write(out)
       this.forwardBody(owned)
       socket.uncork()
       return
@@ -666,23 +672,33 @@ export class HttpRouter {
     })
   }
 
-  /** The response head sent to the client: hop-by-hop headers dropped, our Connection decision added. */
-  clientHead(ex: Exchange, head: ResponseHead): string {
-    // The dyno's own bytes, minus the hop-by-hop field lines (slices of the head, not a re-serialisation).
-    const {raw} = head
-    let out = ''
+  /**
+   * The response head sent to the client — the dyno's own head bytes (`src[0, end)`) minus the hop-by-hop field
+   * lines, plus our Connection decision — followed by `bodyLength` body bytes from `src[end..]`, in one Buffer
+   * (byte copies: no re-serialisation, no string flattening).
+   */
+  clientHead(ex: Exchange, head: ResponseHead, src: Buffer, end: number, bodyLength: number): Buffer {
+    const extra = !ex.keepAlive || ex.client.closing ? CONNECTION_CLOSE : ex.req.version === 0 ? CONNECTION_KEEP_ALIVE : EMPTY
+    let size = end + extra.length + bodyLength
+    for (const h of head.headers) if (RESPONSE_HOP.has(h.lower)) size -= h.next - h.at
+    const out = Buffer.allocUnsafe(size)
+    let pos = 0
     let from = 0
     for (const h of head.headers) {
       if (!RESPONSE_HOP.has(h.lower)) continue
-      out += raw.slice(from, h.at)
+      pos += src.copy(out, pos, from, h.at)
       from = h.next
     }
 
-    out = from === 0 ? `${raw}\r\n` : from >= raw.length ? out : out + raw.slice(from) + '\r\n'
-    if (!ex.keepAlive || ex.client.closing) out += 'Connection: close\r\n'
-    else if (ex.req.version === 0) out += 'Connection: keep-alive\r\n'
-    return `${out}\r\n`
+    // The head up to its last field line's CRLF, our line, the final CRLF, then the body bytes.
+    if (from < end - 2) pos += src.copy(out, pos, from, end - 2)
+    pos += extra.copy(out, pos)
+    out[pos++] = 13
+    out[pos++] = 10
+    if (bodyLength > 0) src.copy(out, pos, end, end + bodyLength)
+    return out
   }
+
 
   /** Routes one parsed request. */
   handle(client: ClientConn, req: RequestHead): void {
