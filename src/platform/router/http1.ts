@@ -71,6 +71,7 @@ const CRLFCRLF = Buffer.from('\r\n\r\n')
  * Throws 431 when the head exceeds MAX_HEAD_BYTES without ending.
  */
 export function findHeadEnd(buf: Buffer, start = 0): number {
+  if (buf.length - start < 4) return -1
   const idx = buf.indexOf(CRLFCRLF, start)
   if (idx === -1) {
     if (buf.length - start > MAX_HEAD_BYTES) throw new HttpParseError(431, 'Request header fields too large')

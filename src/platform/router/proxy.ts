@@ -137,6 +137,10 @@ class ClientConn {
   readonly fwd: string
   /** The router's coarse clock at the last activity (see HttpRouter.sweep). */
   last: number
+  /** The last Host value seen on this connection, and what handle() derived from it. */
+  appName = ''
+  host: string | undefined
+  hostname = ''
   /** Upgraded to a tunnel: no idle limit. */
   tunnel = false
 
@@ -702,8 +706,14 @@ export class HttpRouter {
 
   /** Routes one parsed request. */
   handle(client: ClientConn, req: RequestHead): void {
-    const hostname = req.host.replace(/:\d+$/, '').toLowerCase()
-    const appName = hostname.endsWith('.localhost') ? hostname.slice(0, -'.localhost'.length) : ''
+    // Keep-alive clients repeat the same Host: derive the names once per connection and Host value.
+    if (req.host !== client.host) {
+      client.host = req.host
+      client.hostname = req.host.replace(/:\d+$/, '').toLowerCase()
+      client.appName = client.hostname.endsWith('.localhost') ? client.hostname.slice(0, -'.localhost'.length) : ''
+    }
+
+    const {appName, hostname} = client
     const app = appName === '' ? undefined : this.options.resolveApp(appName)
     const incoming = req.headers.find(h => h.lower === 'x-request-id')?.value
     const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID()
