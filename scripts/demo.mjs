@@ -156,7 +156,19 @@ async function main() {
   }
 
   const url = `http://${APP}.localhost:${routerPort}/`
-  const homeHint = process.env.FERRY_HOME ? `FERRY_HOME=${process.env.FERRY_HOME} ` : ''
+  const next = [
+    [`alias ferry="node ${BIN}"`, 'or `npm link` once, for a ferry command everywhere'],
+    ...(process.env.FERRY_HOME ? [[`export FERRY_HOME=${process.env.FERRY_HOME}`, 'the demo used this FERRY_HOME']] : []),
+    [`curl ${url}`, ''],
+    [`cd ${dir}`, "the app's repository: commands find the app by its `ferry` remote"],
+    ['ferry logs --tail', 'follow the logs (Ctrl-C stops)'],
+    ['ferry config:add GREETING=Howdy', 'a new release; the dynos restart'],
+    ['ferry releases && ferry rollback', ''],
+    ['ferry run node -v', 'a one-off dyno'],
+    ['git commit -am "…" && git push ferry main', 'deploy a change'],
+    ['ferry platform:stop', 'stop the local platform and its dynos'],
+  ]
+  const width = Math.min(48, Math.max(...next.map(([command]) => command.length)))
   const out = [
     '',
     `${APP} is running at ${url}`,
@@ -166,16 +178,7 @@ async function main() {
     ps.trimEnd(),
     '',
     'Next:',
-    `  alias ferry="node ${BIN}"      # or \`npm link\` once, for a ferry command everywhere`,
-    ...(homeHint ? [`  export FERRY_HOME=${process.env.FERRY_HOME}   # the demo used this FERRY_HOME`] : []),
-    `  curl ${url}`,
-    `  cd ${dir}                  # the app's repository: commands find the app by its \`ferry\` remote`,
-    '  ferry logs --tail                 # follow the logs (Ctrl-C stops)',
-    '  ferry config:add GREETING=Howdy   # new release, dynos restart',
-    '  ferry releases && ferry rollback',
-    '  ferry run node -v                 # one-off dyno',
-    '  git commit -am "…" && git push ferry main   # deploy a change',
-    '  ferry platform:stop               # stop the local platform and its dynos',
+    ...next.map(([command, note]) => (note ? `  ${command.padEnd(width)}  # ${note}` : `  ${command}`)),
     '',
     'The README walks through all of it step by step.',
     '',
