@@ -61,7 +61,6 @@ export interface ResponseHead {
   otherEncoding: boolean
 }
 
-const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const REQUEST_LINE_RE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s\u0000-\u001F\u007F]+) HTTP\/(\d)\.(\d)$/
 const STATUS_LINE_RE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/
 const CRLFCRLF = Buffer.from('\r\n\r\n')

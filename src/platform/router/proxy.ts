@@ -96,7 +96,7 @@ class Upstream {
       noDelay: true,
       onread: {
         buffer: READ_BUFFER,
-        callback: (n: number, buf: Uint8Array): boolean => {
+        callback: (n: number): boolean => {
           const ex = this.exchange
           if (ex) ex.onUpstreamData(READ_BUFFER.subarray(0, n), true)
           else if (this.tunnelTo) return this.tunnelTo.write(Buffer.from(READ_BUFFER.subarray(0, n)))
@@ -260,7 +260,8 @@ class Exchange {
   status = 0
   upgrade: boolean
   upstream: undefined | Upstream
-  private readonly failedPorts = new Set<number>()
+  /** Ports that refused this request (made on the first refusal: most requests never need it). */
+  private failedPortsSet: Set<number> | undefined
   private gotResponseBytes = false
   private lastFailClear = 0
   private reqRemaining: number
@@ -452,6 +453,11 @@ class Exchange {
 
     this.lastFailClear = performance.now()
     setTimeout(poll, this.failedPorts.size > 0 ? 0 : 50)
+  }
+
+  private get failedPorts(): Set<number> {
+    this.failedPortsSet ??= new Set()
+    return this.failedPortsSet
   }
 
   private connect(fresh = false): void {
@@ -703,7 +709,6 @@ export class HttpRouter {
     return out
   }
 
-
   /** Routes one parsed request. */
   handle(client: ClientConn, req: RequestHead): void {
     // Keep-alive clients repeat the same Host: derive the names once per connection and Host value.
@@ -921,5 +926,4 @@ export class HttpRouter {
     else out += req.version === 1 ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'
     return out
   }
-
 }
