@@ -4,11 +4,14 @@ import type {LogFilter} from '../context.js'
 /** Heroku splits log lines longer than this many bytes. */
 export const MAX_LINE_BYTES = 10_000
 
-const hrBase = {ms: Date.now(), ns: process.hrtime.bigint()}
+// Wall clock at start + the monotonic clock since (performance.now() has sub-microsecond resolution and, unlike
+// process.hrtime.bigint(), allocates no BigInt per call).
+const baseMicros = Date.now() * 1000
+const basePerf = performance.now()
 
 /** Wall-clock time in microseconds since the epoch (Date has milliseconds only). */
 export function nowMicros(): number {
-  return (hrBase.ms * 1000) + Number((process.hrtime.bigint() - hrBase.ns) / 1000n)
+  return baseMicros + Math.floor((performance.now() - basePerf) * 1000)
 }
 
 function pad(n: number, width: number): string {
@@ -19,10 +22,24 @@ function pad(n: number, width: number): string {
 let cachedSecond = Number.NaN
 let cachedPrefix = ''
 
+// `YYYY-MM-DDTHH:MM:SS.mmm` changes once a millisecond; the last three digits (microseconds) are added per line.
+let cachedMilli = Number.NaN
+let cachedMilliPrefix = ''
+const MICRO_DIGITS = Array.from({length: 1000}, (_, i) => `${String(i).padStart(3, '0')}+00:00`)
+
 /** RFC 5424 timestamp with microseconds and `+00:00`. */
 export function formatTimestamp(micros: number): string {
-  const second = Math.floor(micros / 1_000_000)
-  const frac = micros - (second * 1_000_000)
+  const milli = Math.floor(micros / 1000)
+  if (milli !== cachedMilli) {
+    const second = Math.floor(milli / 1000)
+    cachedMilliPrefix = `${secondPrefix(second)}.${String(milli - (second * 1000)).padStart(3, '0')}`
+    cachedMilli = milli
+  }
+
+  return cachedMilliPrefix + MICRO_DIGITS[Math.trunc(micros - (milli * 1000))]
+}
+
+function secondPrefix(second: number): string {
   if (second !== cachedSecond) {
     const d = new Date(second * 1000)
     cachedPrefix =
@@ -31,7 +48,7 @@ export function formatTimestamp(micros: number): string {
     cachedSecond = second
   }
 
-  return `${cachedPrefix}.${pad(frac, 6)}+00:00`
+  return cachedPrefix
 }
 
 export function formatLine(micros: number, source: string, dyno: string, message: string): string {
@@ -52,6 +69,11 @@ export function parseLine(text: string): undefined | {dyno: string; message: str
  * Splits a message into log lines: one per text line (a trailing newline adds none, `\r` is dropped),
  * and lines above MAX_LINE_BYTES into pieces of at most that many bytes (never inside a UTF-8 character).
  */
+/** true when splitMessage(message) would return [message] (one short line): the common case, checked without allocating. */
+export function isSingleLine(message: string): boolean {
+  return message.length * 3 <= MAX_LINE_BYTES && !message.includes('\n') && message.charCodeAt(message.length - 1) !== 13
+}
+
 export function splitMessage(message: string): string[] {
   const out: string[] = []
   const parts = message.includes('\n') ? message.split('\n') : [message]

@@ -5,7 +5,7 @@ import type {PlatformConfig} from '../context.js'
 
 import {FileLogService} from './service.js'
 
-export {formatLine, formatTimestamp, matchesFilter, MAX_LINE_BYTES, parseLine, splitMessage} from './format.js'
+export {formatLine, formatTimestamp, isSingleLine, matchesFilter, MAX_LINE_BYTES, nowMicros, parseLine, splitMessage} from './format.js'
 export {FileLogService, type FileLogServiceOptions} from './service.js'
 export {LOG_STREAM_PREFIX, logSessionRoutes, LogSessions, type LogSessionsOptions, MAX_SESSION_LINES, registerLogRoutes} from './sessions.js'
 

@@ -8,7 +8,7 @@ import path from 'node:path'
 
 import type {LogFilter, LogLine, LogService, StoredLogLine} from '../context.js'
 
-import {formatLine, matchesFilter, nowMicros, parseLine, splitMessage} from './format.js'
+import {formatLine, isSingleLine, matchesFilter, nowMicros, parseLine, splitMessage} from './format.js'
 
 export interface FileLogServiceOptions {
   /** Directory holding one sub-directory per app (`<dataDir>/logs`). */
@@ -28,9 +28,43 @@ interface Follower {
   onLine: (line: StoredLogLine) => void
 }
 
+/** Bytes of the buffers `<id> <line>\n` rows are encoded into as they arrive (off the JS heap until written). */
+const CHUNK_BUFFER_BYTES = 64 * 1024
+
 interface PendingChunk {
-  data: string[]
+  /** The buffer being filled (bytes 0..used). */
+  buf: Buffer
+  /** Full buffers before `buf`. */
+  full: Buffer[]
   segment: number
+  used: number
+}
+
+/**
+ * A line as kept in the ring and read from segments: one flat string and a few numbers, so the ring holds two
+ * objects per line for the GC; the StoredLogLine (message, Date) is built only on read/follow.
+ */
+class Entry {
+  constructor(
+    readonly id: number,
+    readonly source: 'app' | 'heroku',
+    readonly dyno: string,
+    readonly micros: number,
+    readonly text: string,
+    /** Offset of the message in `text`. */
+    readonly messageStart: number,
+  ) {}
+
+  toStored(): StoredLogLine {
+    return {
+      dyno: this.dyno,
+      id: this.id,
+      message: this.text.slice(this.messageStart),
+      source: this.source,
+      text: this.text,
+      time: new Date(Math.floor(this.micros / 1000)),
+    }
+  }
 }
 
 interface AppLog {
@@ -44,7 +78,7 @@ interface AppLog {
   pending: PendingChunk[]
   pendingBytes: number
   purged: boolean
-  ring: Array<StoredLogLine | undefined>
+  ring: Array<Entry | undefined>
   /** Index in `ring` of the oldest line. */
   ringStart: number
   ringSize: number
@@ -59,7 +93,7 @@ function segmentName(firstId: number): string {
   return `${String(firstId).padStart(12, '0')}.log`
 }
 
-function parseStored(row: string): StoredLogLine | undefined {
+function parseStored(row: string): Entry | undefined {
   const space = row.indexOf(' ')
   if (space <= 0) return undefined
   const id = Number(row.slice(0, space))
@@ -67,7 +101,7 @@ function parseStored(row: string): StoredLogLine | undefined {
   const text = row.slice(space + 1)
   const parsed = parseLine(text)
   if (!parsed) return undefined
-  return {dyno: parsed.dyno, id, message: parsed.message, source: parsed.source, text, time: new Date(Math.floor(parsed.micros / 1000))}
+  return new Entry(id, parsed.source, parsed.dyno, parsed.micros, text, text.length - parsed.message.length)
 }
 
 export class FileLogService implements LogService {
@@ -100,8 +134,8 @@ export class FileLogService implements LogService {
 
     if (app.dropped > 0 && app.pendingBytes < this.maxPendingBytes / 2) this.reportDropped(app)
     const micros = line.time ? line.time.getTime() * 1000 : nowMicros()
-    const time = line.time ?? new Date(Math.floor(micros / 1000))
-    for (const message of splitMessage(line.message)) this.store(app, line.source, line.dyno, message, micros, time)
+    if (isSingleLine(line.message)) this.store(app, line.source, line.dyno, line.message, micros)
+    else for (const message of splitMessage(line.message)) this.store(app, line.source, line.dyno, message, micros)
   }
 
   async close(): Promise<void> {
@@ -158,7 +192,7 @@ export class FileLogService implements LogService {
       const line = app.ring[(app.ringStart + i) % app.ring.length]!
       if (line.id <= afterId) return out.reverse()
       oldestSeen = line.id
-      if (matchesFilter(filter, line.source, line.dyno)) out.push(line)
+      if (matchesFilter(filter, line.source, line.dyno)) out.push(line.toStored())
     }
 
     if (out.length < lines && oldestSeen > afterId + 1) this.readDisk(app, filter, lines, afterId, oldestSeen, out)
@@ -204,7 +238,8 @@ export class FileLogService implements LogService {
     const run = async () => {
       try {
         for (const chunk of chunks) {
-          const data = chunk.data.join('')
+          const last = chunk.buf.subarray(0, chunk.used)
+          const data = chunk.full.length === 0 ? last : Buffer.concat([...chunk.full, last])
           await appendFile(path.join(app.dir, segmentName(chunk.segment)), data)
           app.pendingBytes -= data.length
         }
@@ -230,7 +265,7 @@ export class FileLogService implements LogService {
       .map(m => Number(m[1]))
       .sort((a, b) => a - b)
     if (app.segments.length === 0) return
-    const tail: StoredLogLine[] = []
+    const tail: Entry[] = []
     for (let s = app.segments.length - 1; s >= 0 && tail.length < this.ringLines; s--) {
       const lines = this.readSegment(app, app.segments[s])
       if (s === app.segments.length - 1) app.lastId = Math.max(app.segments[s] - 1, lines.at(-1)?.id ?? 0)
@@ -240,7 +275,7 @@ export class FileLogService implements LogService {
     for (const line of tail) this.pushRing(app, line)
   }
 
-  private pushRing(app: AppLog, line: StoredLogLine): void {
+  private pushRing(app: AppLog, line: Entry): void {
     const cap = app.ring.length
     if (app.ringSize < cap) {
       app.ring[(app.ringStart + app.ringSize) % cap] = line
@@ -261,14 +296,14 @@ export class FileLogService implements LogService {
         const line = rows[i]
         if (line.id >= beforeId) continue
         if (line.id <= afterId) return
-        if (matchesFilter(filter, line.source, line.dyno)) out.push(line)
+        if (matchesFilter(filter, line.source, line.dyno)) out.push(line.toStored())
       }
 
       if (first <= afterId + 1) return
     }
   }
 
-  private readSegment(app: AppLog, first: number): StoredLogLine[] {
+  private readSegment(app: AppLog, first: number): Entry[] {
     let text: string
     try {
       text = readFileSync(path.join(app.dir, segmentName(first)), 'utf8')
@@ -276,7 +311,7 @@ export class FileLogService implements LogService {
       return []
     }
 
-    const out: StoredLogLine[] = []
+    const out: Entry[] = []
     for (const row of text.split('\n')) {
       const line = row === '' ? undefined : parseStored(row)
       if (line) out.push(line)
@@ -309,11 +344,8 @@ export class FileLogService implements LogService {
     app.timer.unref?.()
   }
 
-  private store(app: AppLog, source: 'app' | 'heroku', dyno: string, message: string, micros: number, time?: Date): void {
+  private store(app: AppLog, source: 'app' | 'heroku', dyno: string, message: string, micros: number): void {
     const id = ++app.lastId
-    const text = formatLine(micros, source, dyno, message)
-    const line: StoredLogLine = {dyno, id, message, source, text, time: time ?? new Date(Math.floor(micros / 1000))}
-    this.pushRing(app, line)
 
     // Rotation: a new segment starts every `segmentLines` lines.
     let segment = app.segments.at(-1)
@@ -322,13 +354,31 @@ export class FileLogService implements LogService {
       app.segments.push(id)
     }
 
-    const row = `${id} ${text}\n`
-    const last = app.pending.at(-1)
-    if (last && last.segment === segment) last.data.push(row)
-    else app.pending.push({data: [row], segment})
-    app.pendingBytes += row.length
-    this.schedule(app)
+    // The row is encoded into the pending buffer right away; the ring keeps the line decoded back from it: one
+    // flat string instead of the tree of concatenations the caller's message and the formatting are made of.
+    const idText = String(id)
+    const row = `${idText} ${formatLine(micros, source, dyno, message)}\n`
+    let chunk = app.pending.at(-1)
+    if (!chunk || chunk.segment !== segment) {
+      chunk = {buf: Buffer.allocUnsafe(Math.max(CHUNK_BUFFER_BYTES, row.length * 3)), full: [], segment, used: 0}
+      app.pending.push(chunk)
+    } else if (chunk.buf.length - chunk.used < row.length * 3) {
+      chunk.full.push(chunk.buf.subarray(0, chunk.used))
+      chunk.buf = Buffer.allocUnsafe(Math.max(CHUNK_BUFFER_BYTES, row.length * 3))
+      chunk.used = 0
+    }
 
+    const start = chunk.used
+    const bytes = chunk.buf.write(row, start)
+    chunk.used += bytes
+    app.pendingBytes += bytes
+    const text = chunk.buf.toString('utf8', start + idText.length + 1, start + bytes - 1)
+    const entry = new Entry(id, source, dyno, micros, text, text.length - message.length)
+    this.pushRing(app, entry)
+    if (!app.timer) this.schedule(app)
+
+    if (app.followers.size === 0) return
+    const line = entry.toStored()
     for (const follower of app.followers) {
       if (!matchesFilter(follower.filter, source, dyno)) continue
       try {

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {formatTimestamp, matchesFilter, MAX_LINE_BYTES, parseLine, splitMessage} from '../../../src/platform/logs/format.js'
+import {formatTimestamp, isSingleLine, matchesFilter, MAX_LINE_BYTES, nowMicros, parseLine, splitMessage} from '../../../src/platform/logs/format.js'
 import {FileLogService} from '../../../src/platform/logs/service.js'
 
 describe('logs', () => {
@@ -14,6 +14,29 @@ describe('logplex format', () => {
     const parsed = parseLine(`${formatTimestamp(micros)} app[web.1]: hello world`)
     expect(parsed).toEqual({dyno: 'web.1', message: 'hello world', micros, source: 'app'})
     expect(parseLine('garbage')).toBeUndefined()
+  })
+
+  it('formats from its per-millisecond cache exactly like the reference, across micro, milli and second boundaries', () => {
+    const reference = (micros: number) => new Date(Math.floor(micros / 1000)).toISOString().replace('Z', `${String(micros % 1000).padStart(3, '0')}+00:00`)
+    const base = Date.UTC(2026, 11, 31, 23, 59, 59, 998) * 1000
+    for (const micros of [base, base + 1, base + 999, base + 1000, base + 1001, base + 2000, base + 2999, base + 5, base]) {
+      expect(formatTimestamp(micros)).toBe(reference(micros))
+    }
+
+    const a = nowMicros()
+    const b = nowMicros()
+    expect(b).toBeGreaterThanOrEqual(a)
+    expect(Number.isInteger(a)).toBe(true)
+    expect(Math.abs(a - (Date.now() * 1000))).toBeLessThan(5_000_000)
+  })
+
+  it('recognises single short lines (the fast path) exactly when splitMessage would not split', () => {
+    for (const m of ['', 'a', 'a\r', 'a\nb', 'a\n', 'x'.repeat(3333), 'x'.repeat(3334), 'é'.repeat(4000), 'é'.repeat(6000)]) {
+      const split = splitMessage(m)
+      expect(isSingleLine(m) ? [m] : split).toEqual(split)
+    }
+
+    expect(isSingleLine('at=info method=GET path="/"')).toBe(true)
   })
 
   it('splits multi-line messages and lines over 10000 bytes without cutting characters', () => {
@@ -123,6 +146,30 @@ describe('FileLogService', () => {
     const kept = lines.filter(l => l.message.startsWith('burst')).length
     expect(kept + dropped).toBe(5000)
     expect(l10[0].source).toBe('heroku')
+  })
+
+  it('keeps non-ASCII and multi-line messages intact in the ring, on disk and for followers', async () => {
+    service = new FileLogService({dir})
+    const followed: Array<{message: string; text: string; time: Date}> = []
+    service.follow('u', {}, line => followed.push(line))
+    const time = new Date(Date.UTC(2026, 10, 25, 14, 3, 11, 123))
+    service.append('u', {dyno: 'web.1', message: 'héllo ✓ 日本 😀', source: 'app', time})
+    service.append('u', {dyno: 'web.1', message: 'first\r\nsecond ü\n', source: 'app'})
+    const expected = ['héllo ✓ 日本 😀', 'first', 'second ü']
+    const check = (lines: Array<{message: string; text: string; time: Date}>) => {
+      expect(lines.map(l => l.message)).toEqual(expected)
+      expect(lines.map(l => l.text.slice(l.text.indexOf(']: ') + 3))).toEqual(expected)
+      expect(lines[0].text).toBe('2026-11-25T14:03:11.123000+00:00 app[web.1]: héllo ✓ 日本 😀')
+      expect(lines[0].time.getTime()).toBe(time.getTime())
+      for (const l of lines) expect(l.time).toBeInstanceOf(Date)
+    }
+
+    check(followed)
+    check(service.read('u', {}, 10))
+    await service.close()
+    service = new FileLogService({dir})
+    check(service.read('u', {}, 10))
+    expect(readFileSync(path.join(dir, 'u', readdirSync(path.join(dir, 'u'))[0]), 'utf8')).toContain(' app[web.1]: héllo ✓ 日本 😀\n')
   })
 
   it('purges an app', async () => {
