@@ -63,11 +63,26 @@ function bwrapArgs(sandbox: Sandbox): string[] {
 
 /** Runs a command; resolves with its exit status. Throws BuildError when the deadline passes. */
 export async function runStep(command: string, args: string[], options: RunOptions): Promise<number> {
+  return spawnStep(command, args, options)
+}
+
+/** Runs a command and collects its stdout (stderr goes to onLine). */
+export async function captureStep(command: string, args: string[], options: Omit<RunOptions, 'onLine'> & {onLine?: (line: string) => void}): Promise<{status: number; stdout: string}> {
+  const out: Buffer[] = []
+  const status = await spawnStep(command, args, {...options, onLine: options.onLine ?? (() => {})}, chunk => out.push(chunk))
+  return {status, stdout: Buffer.concat(out).toString('utf8')}
+}
+
+/**
+ * One build step in its own process group (sandboxed when asked): stderr, and stdout unless `onStdout` takes it,
+ * go line by line to `onLine`; an abort kills the whole group. Resolves with the exit status (128+signal).
+ */
+async function spawnStep(command: string, args: string[], options: RunOptions, onStdout?: (chunk: Buffer) => void): Promise<number> {
   if (options.signal.aborted) throw abortError(options.signal)
   const [file, argv] = options.sandbox ? ['bwrap', [...bwrapArgs(options.sandbox), command, ...args]] : [command, args]
   const child = spawn(file, argv, {cwd: options.cwd, detached: true, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
   const splitter = lineSplitter(options.onLine)
-  child.stdout.on('data', splitter.push)
+  child.stdout.on('data', onStdout ?? splitter.push)
   child.stderr.on('data', splitter.push)
   child.stdin.on('error', () => {})
   child.stdin.end(options.stdin ?? '')
@@ -86,37 +101,6 @@ export async function runStep(command: string, args: string[], options: RunOptio
     splitter.flush()
     if (options.signal.aborted) throw abortError(options.signal)
     return status
-  } finally {
-    options.signal.removeEventListener('abort', kill)
-  }
-}
-
-/** Runs a command and collects its stdout (stderr goes to onLine). */
-export async function captureStep(command: string, args: string[], options: Omit<RunOptions, 'onLine'> & {onLine?: (line: string) => void}): Promise<{status: number; stdout: string}> {
-  if (options.signal.aborted) throw abortError(options.signal)
-  const [file, argv] = options.sandbox ? ['bwrap', [...bwrapArgs(options.sandbox), command, ...args]] : [command, args]
-  const child = spawn(file, argv, {cwd: options.cwd, detached: true, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
-  const out: Buffer[] = []
-  const splitter = lineSplitter(options.onLine ?? (() => {}))
-  child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
-  child.stderr.on('data', splitter.push)
-  child.stdin.on('error', () => {})
-  child.stdin.end(options.stdin ?? '')
-  const kill = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL')
-    } catch {}
-  }
-
-  options.signal.addEventListener('abort', kill, {once: true})
-  try {
-    const status = await new Promise<number>((resolve, reject) => {
-      child.once('error', reject)
-      child.once('close', code => resolve(code ?? 1))
-    })
-    splitter.flush()
-    if (options.signal.aborted) throw abortError(options.signal)
-    return {status, stdout: Buffer.concat(out).toString('utf8')}
   } finally {
     options.signal.removeEventListener('abort', kill)
   }
