@@ -82,6 +82,14 @@ interface AppRuntime {
   next?: Promise<void>
   /** Tail of this app's serialized operations. */
   tail: Promise<void>
+  /** The last webTargets() answer, valid while the supervisor's webEpoch is unchanged. */
+  webCache?: {epoch: number; targets: WebTarget[]}
+}
+
+const NO_TARGETS: WebTarget[] = Object.freeze([]) as unknown as WebTarget[]
+
+function servesWeb(rec: DynoRecord): boolean {
+  return rec.type === 'web' && rec.state === 'up' && !rec.oneOff
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup/memory/ferry'
@@ -104,6 +112,8 @@ export class DynoSupervisor implements Supervisor {
   isolation: IsolationInfo = {detail: 'not started', memoryLimits: false, mode: 'none'}
   readonly slugs: SlugCache
   private readonly apps = new Map<string, AppRuntime>()
+  /** Bumped on every change webTargets() depends on (dyno states, ports, dynos and retiring sets): invalidates its caches. */
+  private webEpoch = 0
   private readonly backoffBaseMs: number
   private readonly backoffMaxMs: number
   /** Old dynos being stopped after they were replaced (shutdown waits for them). */
@@ -218,8 +228,10 @@ export class DynoSupervisor implements Supervisor {
     const rec = this.newRecord(app, options.appId, name, type, options.command, 'Basic', release)
     rec.oneOff = {attach: options.attach, env: options.env ?? {}, exit, output}
     app.dynos.set(name, rec)
+    this.webEpoch++
     await this.slugs.ensure(release.id, release.slugPath).catch(error => {
       app.dynos.delete(name)
+      this.webEpoch++
       throw error
     })
     await this.launch(rec)
@@ -240,12 +252,22 @@ export class DynoSupervisor implements Supervisor {
     return this.restart(appId, target)
   }
 
+  /**
+   * The router calls this for every request: the answer is cached per app until `webEpoch` changes (every dyno
+   * state change, port, and change of an app's dynos or retiring set bumps it). The returned array and its targets
+   * are frozen: callers must not modify them.
+   */
   webTargets(appId: string): WebTarget[] {
     const app = this.apps.get(appId)
-    if (!app) return []
-    return [...app.retiring, ...app.dynos.values()]
-      .filter(rec => rec.type === 'web' && rec.state === 'up' && !rec.oneOff)
-      .map(rec => ({dyno: rec.name, port: rec.port, release: rec.release.version}))
+    if (!app) return NO_TARGETS
+    const cache = app.webCache
+    if (cache && cache.epoch === this.webEpoch) return cache.targets
+    const targets = [...app.retiring, ...app.dynos.values()]
+      .filter(rec => servesWeb(rec))
+      .map(rec => Object.freeze({dyno: rec.name, port: rec.port, release: rec.release.version}))
+    Object.freeze(targets)
+    app.webCache = {epoch: this.webEpoch, targets}
+    return targets
   }
 
   /** Removes unpacked releases no dyno and no current release uses. */
@@ -301,6 +323,7 @@ export class DynoSupervisor implements Supervisor {
       if (!rec) {
         const fresh = this.newRecord(app, appId, name, f.type, f.command, f.size, release!)
         app.dynos.set(name, fresh)
+        this.webEpoch++
         jobs.push(this.launch(fresh))
       } else if (rec.release.id !== release!.id || rec.command !== f.command) {
         jobs.push(this.replace(app, rec, release!, f.command, f.size, preboot))
@@ -327,9 +350,11 @@ export class DynoSupervisor implements Supervisor {
     app.dynos.set(old.name, fresh)
     const overlap = preboot && old.type === 'web' && old.state === 'up' && old.proc !== undefined
     if (overlap) app.retiring.add(old)
+    this.webEpoch++
     this.replaced.add(old)
     const stopping = (overlap ? this.settled(fresh).then(() => this.stopDyno(old, false)) : this.stopDyno(old, false)).finally(() => {
       app.retiring.delete(old)
+      this.webEpoch++
       this.replaced.delete(old)
       this.draining.delete(stopping)
     })
@@ -371,6 +396,7 @@ export class DynoSupervisor implements Supervisor {
     if (this.shuttingDown) return
     const {isolation} = this
     rec.port = await freePort()
+    this.webEpoch++
     if (rec.cancelled || this.shuttingDown) return
     rec.id = randomUUID()
     rec.createdAt = new Date()
@@ -470,6 +496,7 @@ export class DynoSupervisor implements Supervisor {
     if (rec.oneOff) {
       this.setState(rec, 'complete')
       if (app?.dynos.get(rec.name) === rec) app.dynos.delete(rec.name)
+      this.webEpoch++
       rec.oneOff.exit(status)
       return
     }
@@ -498,6 +525,7 @@ export class DynoSupervisor implements Supervisor {
     const app = this.apps.get(rec.appId)
     const forget = () => {
       if (remove && app?.dynos.get(rec.name) === rec) app.dynos.delete(rec.name)
+      this.webEpoch++
     }
 
     if (rec.stopping) return rec.stopping.then(forget)
@@ -538,6 +566,7 @@ export class DynoSupervisor implements Supervisor {
     if (rec.state === state) return
     const from = rec.state
     rec.state = state
+    this.webEpoch++
     rec.updatedAt = new Date()
     // A brand-new dyno has no previous state to report.
     if (!(from === 'starting' && state === 'starting')) this.log(rec.appId, rec.name, `State changed from ${from} to ${state}`)

@@ -27,6 +27,9 @@ describe('supervisor: converge formation', () => {
     const targets = h.supervisor.webTargets(h.app.appId)
     expect(targets.map(t => t.dyno).sort()).toEqual(['web.1', 'web.2'])
     expect(new Set(targets.map(t => t.port)).size).toBe(2)
+    // Cached for the router while nothing changes (and frozen so no caller can alter the cached answer).
+    expect(h.supervisor.webTargets(h.app.appId)).toBe(targets)
+    expect(Object.isFrozen(targets)).toBe(true)
     for (const t of targets) {
       const env = JSON.parse((await get(t.port, '/env')).body)
       expect(env).toMatchObject({DYNO: t.dyno, FROM_PROFILE_D: 'yes', GREETING: 'hello', PORT: String(t.port)})
@@ -51,10 +54,15 @@ describe('supervisor: converge formation', () => {
     await h.supervisor.converge(h.app.appId)
     await waitFor(() => upDynos(h!).length === 3, '3 dynos up')
     const oldPids = new Set(h.supervisor.dynos(h.app.appId).map(d => d.id))
+    const oldTargets = h.supervisor.webTargets(h.app.appId)
+    expect(oldTargets.map(t => t.release)).toEqual([1, 1])
     h.app.release = {...h.app.release, env: {GREETING: 'two'}, id: crypto.randomUUID(), version: 2}
     await h.supervisor.converge(h.app.appId)
     await waitFor(() => upDynos(h!).length === 3 && upDynos(h!).every(d => d.release.version === 2), 'replaced dynos up')
     expect(h.supervisor.dynos(h.app.appId).map(d => d.id).some(id => oldPids.has(id))).toBe(false)
+    // The cached targets follow the replacement: new records, ports and release.
+    expect(h.supervisor.webTargets(h.app.appId).map(t => t.release)).toEqual([2, 2])
+    expect(h.supervisor.webTargets(h.app.appId).some(t => oldTargets.some(o => o.port === t.port))).toBe(false)
     for (const t of h.supervisor.webTargets(h.app.appId)) {
       expect(JSON.parse((await get(t.port, '/env')).body).GREETING).toBe('two')
     }
@@ -66,6 +74,7 @@ describe('supervisor: converge formation', () => {
     ]
     await h.supervisor.converge(h.app.appId)
     await waitFor(() => upDynos(h!).length === 3, '3 web up')
+    expect(h.supervisor.webTargets(h.app.appId).map(t => t.dyno).sort()).toEqual(['web.1', 'web.2', 'web.3'])
     const pids = pidsMatching(marker)
     expect(pids.length).toBe(3)
     h.app.formation = [{command: `exec -a ${marker} node server.js`, quantity: 1, size: 'Basic', type: 'web'}]
