@@ -2,36 +2,21 @@
 // stream, filters sent in the `dyno`/`source` keys; one-off dynos over the rendezvous protocol (TLS, trusted
 // through NODE_EXTRA_CA_CERTS = the platform's rendezvous certificate).
 // Skipped when the CLI is not installed (see test/compat/heroku-cli.test.ts).
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, runFerry} from '../helpers/index.js'
+import {makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
+import {herokuAvailable, herokuEnv, runHeroku} from './heroku.js'
 
-const herokuBin = process.env.FERRY_HEROKU_CLI ?? path.join(ROOT, 'node_modules', '.cache', 'heroku-cli', 'node_modules', '.bin', 'heroku')
 const APP = 'hk-logs'
 
-describe.skipIf(!fs.existsSync(herokuBin))('official heroku CLI: logs and run', () => {
+describe.skipIf(!herokuAvailable)('official heroku CLI: logs and run', () => {
   let home: string
   let env: NodeJS.ProcessEnv
 
-  function heroku(...args: string[]): Promise<{code: null | number; stderr: string; stdout: string}> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(herokuBin, [...args, '-a', APP], {env, stdio: ['pipe', 'pipe', 'pipe']})
-      child.stdin.end()
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', d => {
-        stdout += d
-      })
-      child.stderr.setEncoding('utf8').on('data', d => {
-        stderr += d
-      })
-      child.on('error', reject)
-      child.on('close', code => resolve({code, stderr, stdout}))
-    })
-  }
+  const heroku = (...args: string[]) => runHeroku(env, [...args, '-a', APP])
 
   beforeAll(async () => {
     home = makeFerryHome('ferry-compat-logs-')
@@ -49,27 +34,7 @@ describe.skipIf(!fs.existsSync(herokuBin))('official heroku CLI: logs and run', 
     execFileSync('tar', ['-czf', path.join(home, 'data', 'slugs', `${slug.id}.tgz`), '-C', stage, 'app'])
     const release = await fetch(`${info.url}/apps/${APP}/releases`, {body: JSON.stringify({slug: slug.id}), headers: auth, method: 'POST'})
     expect(release.status).toBe(201)
-    const hh = path.join(home, 'heroku-home')
-    fs.mkdirSync(path.join(hh, '.cache', 'heroku'), {recursive: true})
-    fs.writeFileSync(path.join(hh, '.cache', 'heroku', 'terms-of-service'), '')
-    fs.writeFileSync(path.join(hh, 'gitconfig'), '')
-    const host = `http://127.0.0.1:${readDaemonJson(home)!.port}`
-    env = {
-      DISABLE_TELEMETRY: 'true',
-      GIT_CONFIG_GLOBAL: path.join(hh, 'gitconfig'),
-      HEROKU_API_KEY: readToken(home),
-      HEROKU_DISABLE_AUTOUPDATE: '1',
-      HEROKU_HOST: host,
-      HEROKU_PARTICLEBOARD_URL: host,
-      HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
-      HOME: hh,
-      NO_COLOR: '1',
-      NODE_EXTRA_CA_CERTS: path.join(home, 'data', 'run', 'tls', 'cert.pem'),
-      PATH: process.env.PATH,
-      XDG_CACHE_HOME: path.join(hh, '.cache'),
-      XDG_CONFIG_HOME: path.join(hh, '.config'),
-      XDG_DATA_HOME: path.join(hh, '.local', 'share'),
-    }
+    env = herokuEnv(home)
   })
 
   afterAll(async () => {
