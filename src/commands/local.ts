@@ -1,8 +1,9 @@
-import {Args, Command, Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
-import {assertPortsFree, colorEnabled, describeInputError, LocalError, planLocal, processEnv, runProcesses} from '../local/index.js'
+import {LocalCommand, portFlag} from '../cli/local-command.js'
+import {assertPortsFree, colorEnabled, LocalError, planLocal, processEnv, runProcesses} from '../local/index.js'
 
-export default class Local extends Command {
+export default class Local extends LocalCommand {
   static aliases = ['local:start']
   static args = {
     types: Args.string({description: 'process types to start, with optional counts: web, web=2, web=1,worker=2 (default: one of each except release)'}),
@@ -27,13 +28,6 @@ Ctrl-C stops everything (SIGTERM, then SIGKILL after --timeout). When a process 
   }
   static strict = false
   static summary = 'Run the app locally from its Procfile'
-
-  async catch(error: Error & {exitCode?: number}): Promise<any> {
-    const message = describeInputError(error)
-    if (message === undefined) return super.catch(error)
-    process.stderr.write(` ›   Error: ${message}\n`)
-    return this.exit(1)
-  }
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Local)
@@ -66,9 +60,4 @@ Ctrl-C stops everything (SIGTERM, then SIGKILL after --timeout). When a process 
     })
     if (code !== 0) this.exit(code)
   }
-}
-
-function portFlag(value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new LocalError('Invalid', `Invalid --port "${value}"; use a number from 1024 to 65535.`)
-  return Number(value)
 }

@@ -1,11 +1,12 @@
-import {Args, Command, Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {spawn} from 'node:child_process'
 
 import path from 'node:path'
 
-import {basePort, describeInputError, exitStatus, loadEnvFiles, LocalError} from '../../local/index.js'
+import {LocalCommand, portFlag} from '../../cli/local-command.js'
+import {basePort, exitStatus, loadEnvFiles, LocalError} from '../../local/index.js'
 
-export default class LocalRun extends Command {
+export default class LocalRun extends LocalCommand {
   static args = {
     command: Args.string({description: 'command to run; one argument runs through /bin/sh -c, several run directly', required: true}),
   }
@@ -20,13 +21,6 @@ Put "--" before a command that has its own flags: ferry local:run -- node -e "co
   static strict = false
   static summary = 'Run a one-off command with the app\'s local environment'
 
-  async catch(error: Error & {exitCode?: number}): Promise<any> {
-    const message = describeInputError(error)
-    if (message === undefined) return super.catch(error)
-    process.stderr.write(` ›   Error: ${message}\n`)
-    return this.exit(1)
-  }
-
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(LocalRun)
     const words = argv as string[]
@@ -34,11 +28,7 @@ Put "--" before a command that has its own flags: ferry local:run -- node -e "co
     const root = flags.procfile ? path.dirname(path.resolve(cwd, flags.procfile)) : cwd
     const {notices, vars} = await loadEnvFiles({cwd, envFiles: flags.env}, root)
     for (const notice of notices) process.stderr.write(`${notice}\n`)
-    if (flags.port !== undefined && !/^\d+$/.test(flags.port.trim())) {
-      throw new LocalError('Invalid', `Invalid --port "${flags.port}"; use a number from 1024 to 65535.`)
-    }
-
-    const port = basePort(flags.port === undefined ? undefined : Number(flags.port), vars, process.env)
+    const port = basePort(flags.port === undefined ? undefined : portFlag(flags.port), vars, process.env)
     const env = {...process.env, ...vars, PORT: String(port)}
     const [file, args] = words.length === 1 ? ['/bin/sh', ['-c', words[0]]] : [words[0], words.slice(1)]
     const child = spawn(file, args, {cwd: root, env, stdio: 'inherit'})
