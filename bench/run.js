@@ -16,6 +16,7 @@ const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 const keepTmp = argv.includes('--keep-tmp')
 const build = argv.includes('--build')
+const extraNotes = argv.filter(a => a.startsWith('--note=')).map(a => a.slice(7))
 const wanted = argv.filter(a => !a.startsWith('--'))
 
 const rows = []
@@ -26,7 +27,7 @@ for (const id of ROW_ORDER) {
 
 const titles = Object.fromEntries(rows.map(r => [r.id, r.title]))
 if (argv.includes('--list') || argv.includes('--help')) {
-  console.log('usage: npm run bench -- [--quick] [--build] [--keep-tmp] [ROW...]\n  --build runs `npm run build` first (the CLI and daemon are measured from dist/)\n')
+  console.log('usage: npm run bench -- [--quick] [--build] [--keep-tmp] [--note=TEXT] [ROW...]\n  --build runs `npm run build` first (the CLI and daemon are measured from dist/)\n')
   for (const r of rows) console.log(`  ${r.id.padEnd(20)} ${r.title} — target: ${r.target}`)
   process.exit(0)
 }
@@ -42,7 +43,11 @@ const outDir = quick ? path.join(BENCH_DIR, 'results', 'tmp', 'quick') : path.jo
 const latestPath = quick ? path.join(outDir, 'latest.json') : LATEST
 const mdPath = quick ? path.join(outDir, 'RESULTS.md') : RESULTS_MD
 
-let buildStatus = 'not run by the bench (dist/ as found)'
+let buildStatus = 'not run by this invocation'
+try {
+  buildStatus += ` (dist/platform/main.js built ${fs.statSync(path.join(ROOT, 'dist', 'platform', 'main.js')).mtime.toISOString().replace(/\.\d+Z$/, 'Z')})`
+} catch {}
+
 if (build) {
   log('npm run build')
   const r = await run('npm', ['run', 'build'], {cwd: ROOT, timeout: 600_000})
@@ -97,7 +102,7 @@ for (const row of selected) {
     }
     try {
       const r = await row.run(ctx)
-      result = {...base, ...r, status: 'measured'}
+      result = {...base, ...r, notes: [...(r.notes ?? []), ...extraNotes], status: 'measured'}
     } catch (error) {
       if (error instanceof NotRunnable) {
         result = {...base, reason: error.message, status: 'not-runnable'}
