@@ -8,7 +8,7 @@ import path from 'node:path'
 
 import {LATEST, machineFacts, readLatest, RESULTS_MD, ROW_ORDER, writeResults} from './lib/report.js'
 import {ensureTools} from './lib/tools.js'
-import {BENCH_DIR, log, ROOT, run} from './lib/util.js'
+import {BENCH_DIR, log, ROOT, run, TMP} from './lib/util.js'
 
 export class NotRunnable extends Error {}
 
@@ -136,6 +136,7 @@ for (const row of selected) {
   log(`${row.id} done in ${result.seconds} s — ${summary}`)
 }
 
+if (!keepTmp) fs.rmSync(TMP, {force: true, recursive: true})
 log(`wrote ${path.relative(ROOT, latestPath)} and ${path.relative(ROOT, mdPath)}`)
 await run('true')
 process.exit(harnessErrors > 0 ? 1 : 0)
