@@ -78,6 +78,8 @@ interface AppLog {
   pending: PendingChunk[]
   pendingBytes: number
   purged: boolean
+  /** Chunks taken from `pending` by the flush in progress (not all on disk yet). */
+  writing: PendingChunk[]
   ring: Array<Entry | undefined>
   /** Index in `ring` of the oldest line. */
   ringStart: number
@@ -195,7 +197,20 @@ export class FileLogService implements LogService {
       if (matchesFilter(filter, line.source, line.dyno)) out.push(line.toStored())
     }
 
-    if (out.length < lines && oldestSeen > afterId + 1) this.readDisk(app, filter, lines, afterId, oldestSeen, out)
+    if (out.length < lines && oldestSeen > afterId + 1) {
+      // Older than the ring: first the lines not on disk yet (a flood outruns the ring between two flushes), then disk.
+      const unflushed = this.unflushed(app)
+      for (let i = unflushed.length - 1; i >= 0 && out.length < lines; i--) {
+        const line = unflushed[i]
+        if (line.id >= oldestSeen) continue
+        if (line.id <= afterId) return out.reverse()
+        oldestSeen = line.id
+        if (matchesFilter(filter, line.source, line.dyno)) out.push(line.toStored())
+      }
+
+      if (out.length < lines && oldestSeen > afterId + 1) this.readDisk(app, filter, lines, afterId, oldestSeen, out)
+    }
+
     return out.reverse()
   }
 
@@ -214,6 +229,7 @@ export class FileLogService implements LogService {
       pending: [],
       pendingBytes: 0,
       purged: false,
+      writing: [],
       ring: Array.from({length: this.ringLines}),
       ringSize: 0,
       ringStart: 0,
@@ -235,6 +251,7 @@ export class FileLogService implements LogService {
     if (app.pending.length === 0 || app.purged) return
     const chunks = app.pending
     app.pending = []
+    app.writing = chunks
     const run = async () => {
       try {
         for (const chunk of chunks) {
@@ -254,6 +271,7 @@ export class FileLogService implements LogService {
     app.flushing = run()
     await app.flushing
     app.flushing = undefined
+    app.writing = []
     if (app.dropped > 0 && !this.closed) this.reportDropped(app)
   }
 
@@ -284,6 +302,21 @@ export class FileLogService implements LogService {
       app.ring[app.ringStart] = line
       app.ringStart = (app.ringStart + 1) % cap
     }
+  }
+
+  /** Lines stored but not (all) written to disk yet, oldest first: the chunks being written, then the pending ones. */
+  private unflushed(app: AppLog): Entry[] {
+    const out: Entry[] = []
+    for (const chunk of [...app.writing, ...app.pending]) {
+      for (const buf of [...chunk.full, chunk.buf.subarray(0, chunk.used)]) {
+        for (const row of buf.toString('utf8').split('\n')) {
+          const line = row === '' ? undefined : parseStored(row)
+          if (line) out.push(line)
+        }
+      }
+    }
+
+    return out
   }
 
   /** Older lines than the ring holds: read segment files (newest first) synchronously. */

@@ -91,6 +91,18 @@ describe('FileLogService', () => {
     expect(service.read('app2', {}, 10).map(l => l.id)).toEqual([1])
   })
 
+  it('reads lines older than the ring that are not on disk yet (a flood between two flushes loses none)', async () => {
+    service = new FileLogService({dir, flushDelayMs: 60_000, ringLines: 10})
+    for (let i = 1; i <= 100; i++) service.append('flood', {dyno: 'web.1', message: `line ${i}`, source: 'app'})
+    // Nothing flushed yet: ids 1..90 exist only in the pending buffers.
+    expect(service.read('flood', {}, 1000, 5).map(l => l.id)).toEqual(Array.from({length: 95}, (_, i) => i + 6))
+    expect(service.read('flood', {}, 30).map(l => l.message)).toEqual(Array.from({length: 30}, (_, i) => `line ${i + 71}`))
+    await service.flushAll()
+    for (let i = 101; i <= 120; i++) service.append('flood', {dyno: 'web.1', message: `line ${i}`, source: 'app'})
+    // Some lines on disk, some pending, the newest in the ring: still one contiguous answer.
+    expect(service.read('flood', {}, 1000, 50).map(l => l.id)).toEqual(Array.from({length: 70}, (_, i) => i + 51))
+  })
+
   it('notifies followers of matching new lines', () => {
     service = new FileLogService({dir})
     const seen: string[] = []
