@@ -115,6 +115,8 @@ export class LogSessions {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'X-Accel-Buffering': 'no',
     })
+    // Send the head now: a tail with no history would otherwise look unconnected until the first line or keep-alive.
+    res.flushHeaders()
     res.socket?.setNoDelay(true)
 
     let lastSent = lastEventId ?? 0

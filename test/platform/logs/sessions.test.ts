@@ -17,10 +17,10 @@ interface Setup {
   server: http.Server
 }
 
-async function start(dir: string): Promise<Setup> {
+async function start(dir: string, keepAliveMs = 100): Promise<Setup> {
   const logs = new FileLogService({dir})
   let base = ''
-  const sessions = new LogSessions({baseUrl: () => base, keepAliveMs: 100, logs})
+  const sessions = new LogSessions({baseUrl: () => base, keepAliveMs, logs})
   const router = new Router()
   registerLogRoutes(router, {findApp: name => (name === 'demo' || name === 'app-id' ? {id: 'app-id', name: 'demo'} : undefined), sessions})
   const server = http.createServer((req, res) => {
@@ -127,6 +127,24 @@ describe('log sessions', () => {
     const resumed = await readEvents(logplex_url, _e => _e.length > 0, {'Last-Event-ID': lastId})
     expect(resumed.events.map(e => e.data.split(': ')[1])).toEqual(['while away'])
   }, 10_000)
+
+  it('answers a tail with nothing to send yet right away (the head is not held back until the first line)', async () => {
+    const slowDir = mkdtempSync(path.join(tmpdir(), 'ferry-logs-head-'))
+    const slow = await start(slowDir, 600_000)
+    try {
+      const session = await createSession(slow.base, {tail: true})
+      const controller = new AbortController()
+      const res = await fetch(session.logplex_url, {headers: {Accept: 'text/event-stream'}, signal: controller.signal})
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
+      controller.abort()
+    } finally {
+      slow.server.closeAllConnections()
+      await new Promise(r => slow.server.close(r))
+      await slow.logs.close()
+      rmSync(slowDir, {force: true, recursive: true})
+    }
+  })
 
   it('sends keep-alive comments on an idle tail', async () => {
     const {logplex_url} = await createSession(setup.base, {tail: true})
