@@ -1,11 +1,10 @@
 // Running the official `heroku` CLI (v11) against a FERRY_HOME's local platform, shared by the compat suites.
 // The CLI is installed by .ci/run (scripts/install-heroku-cli.sh) into node_modules/.cache/heroku-cli; set
 // FERRY_HEROKU_CLI to another `heroku` binary to use that one. Without it the suites are skipped (and say so).
-import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {readDaemonJson, readToken, ROOT} from '../helpers/index.js'
+import {readDaemonJson, readToken, ROOT, runCommand} from '../helpers/index.js'
 
 export const herokuBin = process.env.FERRY_HEROKU_CLI ?? path.join(ROOT, 'node_modules', '.cache', 'heroku-cli', 'node_modules', '.bin', 'heroku')
 export const herokuAvailable = fs.existsSync(herokuBin)
@@ -45,23 +44,5 @@ export function herokuEnv(home: string): NodeJS.ProcessEnv {
 
 /** Runs `heroku ...args` with `env` (stdin: `input`, then EOF); never rejects on a non-zero exit. */
 export function runHeroku(env: NodeJS.ProcessEnv, args: string[], input = ''): Promise<HerokuResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(herokuBin, args, {cwd: env.HOME, env, stdio: 'pipe'})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', d => {
-      stdout += d
-    })
-    child.stderr.setEncoding('utf8').on('data', d => {
-      stderr += d
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('error', reject)
-    child.on('close', code => {
-      clearTimeout(timer)
-      resolve({code, stderr, stdout})
-    })
-    child.stdin.on('error', () => {})
-    child.stdin.end(input)
-  })
+  return runCommand(herokuBin, args, {cwd: env.HOME, env, input})
 }

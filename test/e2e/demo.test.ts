@@ -2,34 +2,17 @@
 // autostarts the platform, deploys examples/node-hello as demo-hello with git push, scales it to web=2 worker=1
 // and prints the URL, `ferry ps` and the next steps; a second run recreates the app cleanly. The platform it
 // started is stopped by pid afterwards. Needs `npm run build` and the npm registry (the build installs `ms`).
-import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import {request} from 'node:http'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {ferryEnv, makeFerryHome, readDaemonJson, removeFerryHome, ROOT, runFerry} from '../helpers/index.js'
+import {ferryEnv, makeFerryHome, readDaemonJson, removeFerryHome, ROOT, runCommand, runFerry} from '../helpers/index.js'
 
 const home = makeFerryHome('ferry-demo-')
 
 function npmRunDemo(): Promise<{code: null | number; stderr: string; stdout: string}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', 'demo'], {cwd: ROOT, env: ferryEnv(home), stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', d => {
-      stdout += d
-    })
-    child.stderr.setEncoding('utf8').on('data', d => {
-      stderr += d
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('error', reject)
-    child.on('close', code => {
-      clearTimeout(timer)
-      resolve({code, stderr, stdout})
-    })
-  })
+  return runCommand('npm', ['run', 'demo'], {cwd: ROOT, env: ferryEnv(home), timeoutMs: 120_000})
 }
 
 function viaRouter(port: number): Promise<{body: string; status: number}> {

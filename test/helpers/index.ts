@@ -67,12 +67,10 @@ export interface RunOptions {
 
 export interface RunResult {code: null | number; stderr: string; stdout: string}
 
-/** Runs `node bin/run.js ...args`; never rejects on a non-zero exit. */
-export function runFerry(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const home = options.home ?? options.env?.FERRY_HOME
-  if (!home) throw new Error('runFerry: pass {home} (see makeFerryHome())')
+/** Runs a program with piped stdio (stdin: `input`, then EOF), collecting its output; never rejects on a non-zero exit. */
+export function runCommand(file: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? home, env: ferryEnv(home, options.env), stdio: 'pipe'})
+    const child = spawn(file, args, {cwd: options.cwd, env: options.env, stdio: 'pipe'})
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', d => {
@@ -87,8 +85,16 @@ export function runFerry(args: string[], options: RunOptions = {}): Promise<RunR
       clearTimeout(timer)
       resolve({code, stderr, stdout})
     })
+    child.stdin.on('error', () => {})
     child.stdin.end(options.input ?? '')
   })
+}
+
+/** Runs `node bin/run.js ...args`; never rejects on a non-zero exit. */
+export function runFerry(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const home = options.home ?? options.env?.FERRY_HOME
+  if (!home) throw new Error('runFerry: pass {home} (see makeFerryHome())')
+  return runCommand(process.execPath, [BIN, ...args], {cwd: options.cwd ?? home, env: ferryEnv(home, options.env), input: options.input, timeoutMs: options.timeoutMs})
 }
 
 /** The daemon's discovery file of a FERRY_HOME, if any. */
