@@ -10,7 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {OneOffHandle, OneOffOptions} from '../../../src/platform/context.js'
 
-import {type Harness, startHarness, TOKEN} from '../server/harness.js'
+import {createApp as createAppIn, type Harness, json, startHarness, TOKEN} from '../server/harness.js'
 
 const run = promisify(execFile)
 let h: Harness
@@ -26,16 +26,7 @@ const gitEnv = {
   GIT_TERMINAL_PROMPT: '0',
 }
 
-async function json(res: Response): Promise<any> {
-  const text = await res.text()
-  return text ? JSON.parse(text) : undefined
-}
-
-async function createApp(name: string): Promise<any> {
-  const res = await h.request('POST', '/apps', {body: {name}})
-  expect(res.status).toBe(201)
-  return json(res)
-}
+const createApp = (name: string) => createAppIn(h, name)
 
 function repoUrl(app: string, token = TOKEN): string {
   return `http://heroku:${token}@127.0.0.1:${h.ctx.config.port}/${app}.git`

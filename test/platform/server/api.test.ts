@@ -1,20 +1,11 @@
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {type Harness, startHarness, TOKEN} from './harness.js'
+import {createApp as createAppIn, type Harness, json, startHarness, TOKEN} from './harness.js'
 
 let h: Harness
 
-async function json(res: Response): Promise<any> {
-  const text = await res.text()
-  return text ? JSON.parse(text) : undefined
-}
-
-async function createApp(name: string): Promise<any> {
-  const res = await h.request('POST', '/apps', {body: {name}})
-  expect(res.status).toBe(201)
-  return json(res)
-}
+const createApp = (name: string) => createAppIn(h, name)
 
 /** Deploys a slug with these process types through the API (POST slugs + POST releases). */
 async function deploy(app: string, processTypes: Record<string, string>): Promise<any> {

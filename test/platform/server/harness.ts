@@ -72,3 +72,16 @@ export async function startHarness(options: {routes?: RouteModule[]} = {}): Prom
     url,
   }
 }
+
+/** A response body parsed as JSON (undefined when empty). */
+export async function json(res: Response): Promise<any> {
+  const text = await res.text()
+  return text ? JSON.parse(text) : undefined
+}
+
+/** POST /apps through the harness; expects 201 and returns the app. */
+export async function createApp(h: Harness, name: string): Promise<any> {
+  const res = await h.request('POST', '/apps', {body: {name}})
+  if (res.status !== 201) throw new Error(`POST /apps ${name} → ${res.status} ${await res.text()}`)
+  return json(res)
+}
