@@ -75,7 +75,10 @@ export function applyRange<T extends object>(items: T[], spec: RangeSpec | undef
   const max = spec?.max ?? DEFAULT_MAX
   const get = (item: T) => (item as Record<string, unknown>)[field]
   const dir = order === 'desc' ? -1 : 1
-  let sorted = [...items].sort((a, b) => dir * compareValues(get(a), get(b)))
+  // Ties (e.g. two builds in the same second of created_at) keep the store's order, reversed for desc, so `order=desc`
+  // is exactly the reverse of asc and "the latest" is the one created last.
+  const position = new Map(items.map((item, i) => [item, i]))
+  let sorted = [...items].sort((a, b) => dir * (compareValues(get(a), get(b)) || position.get(a)! - position.get(b)!))
   if (spec?.first !== undefined) {
     const first = spec.first
     sorted = sorted.filter(item => {
