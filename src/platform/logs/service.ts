@@ -387,8 +387,8 @@ export class FileLogService implements LogService {
       app.segments.push(id)
     }
 
-    // The row is encoded into the pending buffer right away; the ring keeps the line decoded back from it: one
-    // flat string instead of the tree of concatenations the caller's message and the formatting are made of.
+    // The row is encoded into the pending buffer right away. Encoding flattens the row's tree of concatenations
+    // in place, so the ring's text is a slice of one flat string (no decode back from the bytes).
     const idText = String(id)
     const row = `${idText} ${formatLine(micros, source, dyno, message)}\n`
     let chunk = app.pending.at(-1)
@@ -405,7 +405,7 @@ export class FileLogService implements LogService {
     const bytes = chunk.buf.write(row, start)
     chunk.used += bytes
     app.pendingBytes += bytes
-    const text = chunk.buf.toString('utf8', start + idText.length + 1, start + bytes - 1)
+    const text = row.slice(idText.length + 1, -1)
     const entry = new Entry(id, source, dyno, micros, text, text.length - message.length)
     this.pushRing(app, entry)
     if (!app.timer) this.schedule(app)

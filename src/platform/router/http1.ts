@@ -18,12 +18,13 @@ export class HttpParseError extends Error {
 }
 
 export interface Header {
-  /** Offset of the field line in the head (`raw`). */
+  /** Offset of the field line in the buffer the head was parsed from. */
   at: number
+  /** The field name in lower case. */
   lower: string
-  name: string
   /** Offset just after the field line's CRLF (the head's length + 2 for the last line). */
   next: number
+  /** The field value without surrounding whitespace. */
   value: string
 }
 
@@ -31,39 +32,46 @@ export type BodyKind = 'chunked' | 'close' | 'length' | 'none'
 
 export interface RequestHead {
   body: BodyKind
+  /** The buffer the head was parsed from; the head is `buf[start, end)`, CRLFCRLF included. */
+  buf: Buffer
   /** `Connection` tokens (lower case). */
   connection: string[]
+  end: number
+  /**
+   * The field lines the router acts on: Host, framing, hop-by-hop fields, X-Request-Id, Via, X-Forwarded-*,
+   * Upgrade, and any field the Connection header names. Other fields are validated but not collected.
+   */
   headers: Header[]
   host: string
-  /** The head as latin1 text, without its final CRLFCRLF (Header offsets point into it). */
-  raw: string
   length: number
   method: string
+  /** A valid incoming X-Request-Id (kept as the request's id), else ''. */
+  requestId: string
+  start: number
   target: string
+  /** The request has an Upgrade header field. */
+  upgrade: boolean
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   version: 0 | 1
 }
 
 export interface ResponseHead {
-  connection: string[]
-  headers: Header[]
-  /** The head as latin1 text, without its final CRLFCRLF (Header offsets point into it). */
-  raw: string
-  /** The raw status line without CRLF (`HTTP/1.1 200 OK`). */
-  statusLine: string
-  status: number
-  version: 0 | 1
-  /** Content-Length when present (responses: -1 when absent). */
-  length: number
   /** Transfer-Encoding says chunked (last coding). */
   chunked: boolean
+  /** `Connection` tokens (lower case). */
+  connection: string[]
+  /** The Connection, Keep-Alive and Proxy-Connection field lines as [at, next) offset pairs (what a proxy drops). */
+  hop: number[]
+  /** Content-Length when present (responses: -1 when absent). */
+  length: number
   /** Transfer-Encoding present but not chunked: body runs until close. */
   otherEncoding: boolean
+  status: number
+  version: 0 | 1
 }
 
-const REQUEST_LINE_RE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s\u0000-\u001F\u007F]+) HTTP\/(\d)\.(\d)$/
-const STATUS_LINE_RE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/
 const CRLFCRLF = Buffer.from('\r\n\r\n')
+const REQUEST_ID_RE = /^[\w+./:=-]{20,200}$/
 
 /**
  * Finds the end of a head starting at `start`: the index just after CRLFCRLF, -1 when incomplete.
@@ -81,70 +89,123 @@ export function findHeadEnd(buf: Buffer, start = 0): number {
   return idx + 4
 }
 
-// Token characters (RFC 9110 §5.6.2) for header names.
-const TOKEN_CHARS = new Uint8Array(128)
+// Token characters (RFC 9110 §5.6.2) for header names and methods.
+const TOKEN_CHARS = new Uint8Array(256)
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[c.charCodeAt(0)] = 1
 
-interface Lines {
-  first: string
-  headers: Header[]
+// Field names the router acts on, by length (compared case-insensitively on the bytes: no string per field).
+const enum F {
+  Other = 0,
+  Connection,
+  ContentLength,
+  Host,
+  KeepAlive,
+  ProxyConnection,
+  Te,
+  Trailer,
+  TransferEncoding,
+  Upgrade,
+  Via,
+  XForwardedFor,
+  XForwardedPort,
+  XForwardedProto,
+  XRequestId,
+}
+
+const FIELD_NAMES: Array<[string, F]> = [
+  ['connection', F.Connection],
+  ['content-length', F.ContentLength],
+  ['host', F.Host],
+  ['keep-alive', F.KeepAlive],
+  ['proxy-connection', F.ProxyConnection],
+  ['te', F.Te],
+  ['trailer', F.Trailer],
+  ['transfer-encoding', F.TransferEncoding],
+  ['upgrade', F.Upgrade],
+  ['via', F.Via],
+  ['x-forwarded-for', F.XForwardedFor],
+  ['x-forwarded-port', F.XForwardedPort],
+  ['x-forwarded-proto', F.XForwardedProto],
+  ['x-request-id', F.XRequestId],
+]
+const BY_LENGTH: Array<Array<{bytes: Uint8Array; id: F; name: string}>> = []
+for (const [name, id] of FIELD_NAMES) (BY_LENGTH[name.length] ??= []).push({bytes: Buffer.from(name, 'latin1'), id, name})
+const NAME_OF: string[] = []
+for (const [name, id] of FIELD_NAMES) NAME_OF[id] = name
+
+/** Which known field `buf[s, e)` names (a validated token), or F.Other. */
+function classify(buf: Buffer, s: number, e: number): F {
+  const candidates = BY_LENGTH[e - s]
+  if (candidates === undefined) return F.Other
+  for (const c of candidates) if (bytesEqual(buf, s, e, c.bytes)) return c.id
+  return F.Other
 }
 
 /**
- * One pass over the head (without its final CRLFCRLF): the first line and the header fields. Rejects bare CR
- * or LF (ambiguous line ends between implementations), control characters other than HT, obsolete line
- * folding, and header names that are not tokens.
+ * `buf[a, b)` equals the lower-case ASCII `lit`, ignoring case: `| 0x20` lower-cases ASCII letters and leaves
+ * `-` and digits alone (no other byte maps onto a lower-case letter).
  */
-function splitHead(head: string, status: number): Lines {
-  const n = head.length
-  const headers: Header[] = []
-  let first = ''
-  let ls = 0
-  let lineNo = 0
-  while (ls <= n) {
-    // Find the end of this line, validating every character on the way.
-    let colon = -1
-    let le = ls
-    for (; le < n; le++) {
-      const c = head.charCodeAt(le)
-      if (c < 32) {
-        if (c === 13) {
-          if (le + 1 >= n || head.charCodeAt(le + 1) !== 10) throw new HttpParseError(status, 'Bare CR or LF, or a control character, in head')
-          break
-        }
+function bytesEqual(buf: Buffer, a: number, b: number, lit: Uint8Array): boolean {
+  if (b - a !== lit.length) return false
+  for (let i = 0; i < lit.length; i++) if ((buf[a + i] | 0x20) !== lit[i]) return false
+  return true
+}
 
-        if (c !== 9) throw new HttpParseError(status, 'Bare CR or LF, or a control character, in head')
-      } else if (c === 127) {
-        throw new HttpParseError(status, 'Bare CR or LF, or a control character, in head')
-      } else if (c === 58 && colon === -1) {
-        colon = le
-      }
-    }
+function fail(status: number, message: string): never {
+  throw new HttpParseError(status, message)
+}
 
-    if (lineNo === 0) {
-      first = head.slice(ls, le)
-    } else if (le > ls) {
-      const c0 = head.charCodeAt(ls)
-      if (c0 === 32 || c0 === 9) throw new HttpParseError(400, 'Obsolete line folding')
-      if (colon <= ls) throw new HttpParseError(400, 'Malformed header line')
-      for (let i = ls; i < colon; i++) {
-        const c = head.charCodeAt(i)
-        if (c >= 128 || TOKEN_CHARS[c] === 0) throw new HttpParseError(400, 'Invalid header name')
+/**
+ * The end of the line starting at `i` (the index of its CR), validating every byte: rejects bare CR or LF
+ * (ambiguous line ends between implementations) and control characters other than HT. `colon` is set to the
+ * first `:` of the line (or -1).
+ */
+let colon = -1
+function lineEnd(buf: Buffer, i: number, limit: number, status: number): number {
+  colon = -1
+  for (; i < limit; i++) {
+    const c = buf[i]
+    if (c < 32) {
+      if (c === 13) {
+        if (buf[i + 1] !== 10) fail(status, 'Bare CR or LF, or a control character, in head')
+        return i
       }
 
-      let a = colon + 1
-      let b = le
-      while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++
-      while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--
-      const name = head.slice(ls, colon)
-      headers.push({at: ls, lower: name.toLowerCase(), name, next: le + 2, value: head.slice(a, b)})
+      if (c !== 9) fail(status, 'Bare CR or LF, or a control character, in head')
+    } else if (c === 127) {
+      fail(status, 'Bare CR or LF, or a control character, in head')
+    } else if (c === 58 && colon === -1) {
+      colon = i
     }
-
-    lineNo++
-    ls = le + 2
   }
 
-  return {first, headers}
+  return i
+}
+
+/**
+ * Walks the field lines of a head (`buf[i, limit)`, `limit` = the index of the final CRLFCRLF + 2), validating
+ * each: no obsolete line folding, a token name followed directly by `:`. Calls `onField` for the known fields,
+ * or for every field when `all`.
+ */
+function scanFields(buf: Buffer, i: number, limit: number, status: number, all: boolean, out: Header[], ids: F[]): void {
+  while (i < limit) {
+    const le = lineEnd(buf, i, limit, status)
+    const c0 = buf[i]
+    if (c0 === 32 || c0 === 9) fail(400, 'Obsolete line folding')
+    if (colon <= i) fail(400, 'Malformed header line')
+    for (let k = i; k < colon; k++) if (TOKEN_CHARS[buf[k]] === 0) fail(400, 'Invalid header name')
+    const id = classify(buf, i, colon)
+    if (id !== F.Other || all) {
+      let a = colon + 1
+      let b = le
+      while (a < b && (buf[a] === 32 || buf[a] === 9)) a++
+      while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9)) b--
+      out.push({at: i, lower: id === F.Other ? buf.toString('latin1', i, colon).toLowerCase() : NAME_OF[id], next: le + 2, value: buf.toString('latin1', a, b)})
+      ids.push(id)
+    }
+
+    i = le + 2
+  }
 }
 
 function tokens(value: string): string[] {
@@ -164,25 +225,40 @@ interface Framing {
   teCodings: number
 }
 
-function framingOf(headers: Header[], status: number): Framing {
+function contentLength(value: string, status: number): number {
+  const n = value.length
+  if (n === 0 || n > 15) fail(status, 'Invalid Content-Length')
+  let v = 0
+  for (let i = 0; i < n; i++) {
+    const d = value.charCodeAt(i) - 48
+    if (d < 0 || d > 9) fail(status, 'Invalid Content-Length')
+    v = (v * 10) + d
+  }
+
+  return v
+}
+
+function framingOf(headers: Header[], ids: F[], status: number): Framing {
   let length = -1
   let te: string[] | undefined
-  const connection: string[] = []
-  for (const h of headers) {
-    switch (h.lower) {
-      case 'connection': {
-        for (const t of tokens(h.value)) connection.push(t)
+  let connection: string[] = []
+  // An index loop: this runs per request (no iterator and entry arrays).
+  // eslint-disable-next-line unicorn/no-for-loop
+  for (let k = 0; k < headers.length; k++) {
+    const h = headers[k]
+    switch (ids[k]) {
+      case F.Connection: {
+        connection = connection.length === 0 ? tokens(h.value) : [...connection, ...tokens(h.value)]
         break
       }
 
-      case 'content-length': {
-        if (length !== -1) throw new HttpParseError(status, 'Duplicate Content-Length')
-        if (!/^\d{1,15}$/.test(h.value)) throw new HttpParseError(status, 'Invalid Content-Length')
-        length = Number(h.value)
+      case F.ContentLength: {
+        if (length !== -1) fail(status, 'Duplicate Content-Length')
+        length = contentLength(h.value, status)
         break
       }
 
-      case 'transfer-encoding': {
+      case F.TransferEncoding: {
         te = [...(te ?? []), ...h.value.split(',').map(t => t.trim().toLowerCase())]
         break
       }
@@ -192,67 +268,199 @@ function framingOf(headers: Header[], status: number): Framing {
   }
 
   if (te === undefined) return {chunked: false, connection, length, otherEncoding: false, te: false, teCodings: 0}
-  if (te.includes('')) throw new HttpParseError(status, 'Invalid Transfer-Encoding')
+  if (te.includes('')) fail(status, 'Invalid Transfer-Encoding')
   const chunked = te.at(-1) === 'chunked'
-  if (te.indexOf('chunked') !== te.length - 1 && te.includes('chunked')) throw new HttpParseError(status, 'chunked must be the last transfer coding, once')
+  if (te.indexOf('chunked') !== te.length - 1 && te.includes('chunked')) fail(status, 'chunked must be the last transfer coding, once')
   return {chunked, connection, length, otherEncoding: !chunked, te: true, teCodings: te.length}
 }
 
+/** The request line `buf[start, le)`: method SP request-target SP HTTP/d.d. */
+function requestLine(buf: Buffer, start: number, le: number): {method: string; target: string; version: 0 | 1} {
+  let i = start
+  while (i < le && TOKEN_CHARS[buf[i]] === 1) i++
+  if (i === start || buf[i] !== 32) fail(400, 'Malformed request line')
+  const ms = i++
+  const ts = i
+  // The target: no whitespace (NBSP included), no control characters.
+  for (let c = buf[i]; i < le && c > 32 && c !== 127 && c !== 0xA0; c = buf[++i]);
+  if (i === ts || buf[i] !== 32 || le - i !== 9) fail(400, 'Malformed request line')
+  // ` HTTP/d.d`
+  if (buf[i + 1] !== 72 || buf[i + 2] !== 84 || buf[i + 3] !== 84 || buf[i + 4] !== 80 || buf[i + 5] !== 47 || buf[i + 7] !== 46) fail(400, 'Malformed request line')
+  const major = buf[i + 6] - 48
+  const minor = buf[i + 8] - 48
+  if (major < 0 || major > 9 || minor < 0 || minor > 9) fail(400, 'Malformed request line')
+  if (major !== 1 || minor > 1) fail(505, 'HTTP version not supported')
+  return {method: buf.toString('latin1', start, ms), target: buf.toString('latin1', ts, i), version: minor === 1 ? 1 : 0}
+}
+
+const CONNECTION_OPTIONS = new Set(['close', 'keep-alive', 'upgrade'])
+
 /** Parses a request head (`buf[start, end)` ends with CRLFCRLF, as found by findHeadEnd). */
 export function parseRequestHead(buf: Buffer, start: number, end: number): RequestHead {
-  const raw = buf.toString('latin1', start, end - 4)
-  const {first, headers} = splitHead(raw, 400)
-  const m = REQUEST_LINE_RE.exec(first)
-  if (!m) throw new HttpParseError(400, 'Malformed request line')
-  if (m[3] !== '1') throw new HttpParseError(505, 'HTTP version not supported')
-  if (m[4] !== '0' && m[4] !== '1') throw new HttpParseError(505, 'HTTP version not supported')
-  const version = m[4] === '1' ? 1 : 0
-  const f = framingOf(headers, 400)
+  const limit = end - 2
+  const le = lineEnd(buf, start, limit, 400)
+  const {method, target, version} = requestLine(buf, start, le)
+  let headers: Header[] = []
+  let ids: F[] = []
+  scanFields(buf, le + 2, limit, 400, false, headers, ids)
+  const f = framingOf(headers, ids, 400)
+  // Fields named in Connection are hop-by-hop too (RFC 9110 §7.6.1): collect every field then (rare).
+  if (f.connection.some(t => !CONNECTION_OPTIONS.has(t) && !headers.some(h => h.lower === t))) {
+    headers = []
+    ids = []
+    scanFields(buf, le + 2, limit, 400, true, headers, ids)
+  }
+
   let body: BodyKind = 'none'
   if (f.te) {
     // A request with both is the classic smuggling vector: never pick one of the two.
-    if (f.length !== -1) throw new HttpParseError(400, 'Both Transfer-Encoding and Content-Length')
-    if (version === 0) throw new HttpParseError(400, 'Transfer-Encoding in an HTTP/1.0 request')
+    if (f.length !== -1) fail(400, 'Both Transfer-Encoding and Content-Length')
+    if (version === 0) fail(400, 'Transfer-Encoding in an HTTP/1.0 request')
     // Only plain `chunked` is accepted: other codings in a request are rare and only add ambiguity.
-    if (!f.chunked || f.teCodings !== 1) throw new HttpParseError(501, 'Unsupported transfer coding')
+    if (!f.chunked || f.teCodings !== 1) fail(501, 'Unsupported transfer coding')
     body = 'chunked'
   } else if (f.length > 0) {
     body = 'length'
   }
 
   let host: string | undefined
-  for (const h of headers) {
-    if (h.lower !== 'host') continue
-    if (host !== undefined) throw new HttpParseError(400, 'Duplicate Host')
-    host = h.value
+  let requestId = ''
+  let upgrade = false
+  // eslint-disable-next-line unicorn/no-for-loop
+  for (let k = 0; k < headers.length; k++) {
+    const header = headers[k]
+    switch (ids[k]) {
+      case F.Host: {
+        if (host !== undefined) fail(400, 'Duplicate Host')
+        host = header.value
+        break
+      }
+
+      case F.Upgrade: {
+        upgrade = true
+        break
+      }
+
+      case F.XRequestId: {
+        if (requestId === '' && REQUEST_ID_RE.test(header.value)) requestId = header.value
+        break
+      }
+
+      default:
+    }
   }
 
   if (host === undefined) {
-    if (version === 1) throw new HttpParseError(400, 'Missing Host')
+    if (version === 1) fail(400, 'Missing Host')
     host = ''
   }
 
-  return {body, connection: f.connection, headers, host, length: Math.max(0, f.length), method: m[1], raw, target: m[2], version}
+  return {body, buf, connection: f.connection, end, headers, host, length: Math.max(0, f.length), method, requestId, start, target, upgrade, version}
 }
 
-/** Parses a response head (`buf[start, end)` ends with CRLFCRLF). Errors carry status 502. */
+const KEEP_ALIVE = ['keep-alive']
+const CLOSE = ['close']
+
+const KEEP_ALIVE_BYTES = Buffer.from('keep-alive')
+const CLOSE_BYTES = Buffer.from('close')
+
+/**
+ * Parses a response head (`buf[start, end)` ends with CRLFCRLF). Errors carry status 502. Works on the bytes:
+ * the fields a proxy needs (framing, Connection and the hop-by-hop lines) are read without a string per field.
+ */
 export function parseResponseHead(buf: Buffer, start: number, end: number): ResponseHead {
-  const raw = buf.toString('latin1', start, end - 4)
-  const {first, headers} = splitHead(raw, 502)
-  const m = STATUS_LINE_RE.exec(first)
-  if (!m) throw new HttpParseError(502, 'Malformed status line')
-  const f = framingOf(headers, 502)
+  const limit = end - 2
+  const le = lineEnd(buf, start, limit, 502)
+  // `HTTP/1.d ddd[ reason]`
+  const n = le - start
+  if (
+    n < 12 ||
+    buf[start] !== 72 || buf[start + 1] !== 84 || buf[start + 2] !== 84 || buf[start + 3] !== 80 || buf[start + 4] !== 47 ||
+    buf[start + 5] !== 49 || buf[start + 6] !== 46 || (buf[start + 7] !== 48 && buf[start + 7] !== 49) || buf[start + 8] !== 32 ||
+    (n > 12 && buf[start + 12] !== 32)
+  ) {
+    fail(502, 'Malformed status line')
+  }
+
+  let status = 0
+  for (let i = start + 9; i < start + 12; i++) {
+    const d = buf[i] - 48
+    if (d < 0 || d > 9) fail(502, 'Malformed status line')
+    status = (status * 10) + d
+  }
+
+  let length = -1
+  let connection: string[] = []
+  let te: string[] | undefined
+  const hop: number[] = []
+  let i = le + 2
+  while (i < limit) {
+    const e = lineEnd(buf, i, limit, 502)
+    const c0 = buf[i]
+    if (c0 === 32 || c0 === 9) fail(502, 'Obsolete line folding')
+    if (colon <= i) fail(502, 'Malformed header line')
+    for (let k = i; k < colon; k++) if (TOKEN_CHARS[buf[k]] === 0) fail(502, 'Invalid header name')
+    const id = classify(buf, i, colon)
+    if (id !== F.Other) {
+      let a = colon + 1
+      let b = e
+      while (a < b && (buf[a] === 32 || buf[a] === 9)) a++
+      while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9)) b--
+      switch (id) {
+        case F.Connection: {
+          const t = bytesEqual(buf, a, b, KEEP_ALIVE_BYTES) ? KEEP_ALIVE : bytesEqual(buf, a, b, CLOSE_BYTES) ? CLOSE : tokens(buf.toString('latin1', a, b))
+          connection = connection.length === 0 ? t : [...connection, ...t]
+          hop.push(i, e + 2)
+          break
+        }
+
+        case F.ContentLength: {
+          if (length !== -1) fail(502, 'Duplicate Content-Length')
+          if (b === a || b - a > 15) fail(502, 'Invalid Content-Length')
+          length = 0
+          for (let k = a; k < b; k++) {
+            const d = buf[k] - 48
+            if (d < 0 || d > 9) fail(502, 'Invalid Content-Length')
+            length = (length * 10) + d
+          }
+
+          break
+        }
+
+        case F.KeepAlive:
+        case F.ProxyConnection: {
+          hop.push(i, e + 2)
+          break
+        }
+
+        case F.TransferEncoding: {
+          te = [...(te ?? []), ...buf.toString('latin1', a, b).split(',').map(t => t.trim().toLowerCase())]
+          break
+        }
+
+        default:
+      }
+    }
+
+    i = e + 2
+  }
+
+  let chunked = false
+  if (te !== undefined) {
+    if (te.includes('')) fail(502, 'Invalid Transfer-Encoding')
+    chunked = te.at(-1) === 'chunked'
+    if (te.indexOf('chunked') !== te.length - 1 && te.includes('chunked')) fail(502, 'chunked must be the last transfer coding, once')
+  }
+
   return {
-    chunked: f.chunked,
-    connection: f.connection,
-    headers,
+    chunked,
+    connection,
+    hop,
     // With Transfer-Encoding, Content-Length is ignored (RFC 9112 §6.3); the connection is then not reused.
-    length: f.te ? -1 : f.length,
-    otherEncoding: f.otherEncoding,
-    raw,
-    status: Number(m[2]),
-    statusLine: first,
-    version: m[1] === '1' ? 1 : 0,
+    length: te === undefined ? length : -1,
+    otherEncoding: te !== undefined && !chunked,
+    status,
+    version: buf[start + 7] === 49 ? 1 : 0,
   }
 }
 

@@ -43,11 +43,10 @@ export interface RouterOptions {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'via', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-request-id'])
-const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'proxy-connection'])
 const IDEMPOTENT = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PUT', 'TRACE'])
-const REQUEST_ID_RE = /^[\w+./:=-]{20,200}$/
 const MAX_PIPELINE_BUFFER = 1024 * 1024
 const EMPTY = Buffer.alloc(0)
+const VIA_KEEP_ALIVE = Buffer.from('\r\nVia: 1.1 ferry\r\nConnection: keep-alive\r\n\r\n', 'latin1')
 const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n', 'latin1')
 const CONNECTION_KEEP_ALIVE = Buffer.from('Connection: keep-alive\r\n', 'latin1')
 /** Where every dyno socket reads into (one at a time: the callback runs synchronously after each read). */
@@ -134,6 +133,8 @@ class ClientConn {
   exchange: Exchange | undefined
   /** The X-Forwarded-* lines for a request without X-Forwarded-For (made once per connection). */
   readonly forwarded: string
+  /** `forwarded` then `\r\nX-Request-Id: `, as bytes (the usual upstream head tail up to the request id). */
+  readonly forwardedBytes: Buffer
   readonly fwd: string
   /** The router's coarse clock at the last activity (see HttpRouter.sweep). */
   last: number
@@ -150,6 +151,7 @@ class ClientConn {
   ) {
     this.fwd = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1'
     this.forwarded = `\r\nX-Forwarded-For: ${this.fwd}${router.forwardedRest}`
+    this.forwardedBytes = Buffer.from(`${this.forwarded}\r\nX-Request-Id: `, 'latin1')
     socket.setNoDelay(true)
     this.last = router.clock
     socket.on('data', chunk => this.onData(chunk))
@@ -183,7 +185,7 @@ class ClientConn {
         return
       }
 
-      this.buf = this.buf.subarray(end)
+      this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end)
       this.router.handle(this, head)
     }
 
@@ -266,7 +268,7 @@ class Exchange {
   private lastFailClear = 0
   private reqRemaining: number
   private reqTracker: ChunkedTracker | undefined
-  private upstreamHead = ''
+  private upstreamHead: Buffer | undefined
 
   constructor(
     readonly router: HttpRouter,
@@ -280,7 +282,7 @@ class Exchange {
     this.requestDone = req.body === 'none'
     this.reqRemaining = req.body === 'length' ? req.length : 0
     if (req.body === 'chunked') this.reqTracker = new ChunkedTracker(400)
-    this.upgrade = req.version === 1 && req.connection.includes('upgrade') && req.headers.some(h => h.lower === 'upgrade')
+    this.upgrade = req.version === 1 && req.upgrade && req.connection.includes('upgrade')
     this.keepAlive = req.version === 1 ? !req.connection.includes('close') : req.connection.includes('keep-alive')
   }
 
@@ -427,7 +429,7 @@ class Exchange {
       if (target) {
         this.target = target
         this.attempt++
-        if (this.upstreamHead === '') this.begin()
+        if (this.upstreamHead === undefined) this.begin()
         else this.connect(true)
         return
       }
@@ -466,7 +468,7 @@ class Exchange {
     this.upstream = up
     up.exchange = this
     if (up.connectedAt !== 0) this.connectMs = 0
-    up.socket.write(this.upstreamHead, 'latin1')
+    up.socket.write(this.upstreamHead!)
     this.pumpBody()
   }
 
@@ -576,7 +578,7 @@ class Exchange {
       }
 
       const src = this.resBuf
-      const rest = src.subarray(end)
+      const restLength = src.length - end
       this.resBuf = EMPTY
       this.resHead = head
       this.status = head.status
@@ -586,17 +588,17 @@ class Exchange {
       if (this.resKind === 'chunked') this.resTracker = new ChunkedTracker(502)
       // Response timeout becomes an inactivity limit once the head is there (long polls, SSE).
       const socket = this.client.socket
-      if (this.resKind === 'none' || rest.length === 0) {
+      if (this.resKind === 'none' || restLength === 0) {
         const out = this.router.clientHead(this, head, src, end, 0)
         this.bytes += out.length
         socket.write(out)
-        if (this.resKind === 'none') this.done(rest.length === 0)
+        if (this.resKind === 'none') this.done(restLength === 0)
         return
       }
 
-      if (this.resKind === 'length' && rest.length === this.resRemaining && rest.length <= 16_384) {
+      if (this.resKind === 'length' && restLength === this.resRemaining && restLength <= 16_384) {
         // The whole (small) response is here: head and body copied into one Buffer, one write.
-        const out = this.router.clientHead(this, head, src, end, rest.length)
+        const out = this.router.clientHead(this, head, src, end, restLength)
         socket.write(out)
         this.bytes += out.length
         this.resRemaining = 0
@@ -607,6 +609,7 @@ class Exchange {
       // Head and the body bytes that came with it leave in one write (one syscall, not two).
       const out = this.router.clientHead(this, head, src, end, 0)
       this.bytes += out.length
+      const rest = src.subarray(end)
       const owned = this.resShared ? Buffer.from(rest) : rest
       socket.cork()
       socket.write(out)
@@ -689,15 +692,15 @@ export class HttpRouter {
    */
   clientHead(ex: Exchange, head: ResponseHead, src: Buffer, end: number, bodyLength: number): Buffer {
     const extra = !ex.keepAlive || ex.client.closing ? CONNECTION_CLOSE : ex.req.version === 0 ? CONNECTION_KEEP_ALIVE : EMPTY
+    const {hop} = head
     let size = end + extra.length + bodyLength
-    for (const h of head.headers) if (RESPONSE_HOP.has(h.lower)) size -= h.next - h.at
+    for (let k = 0; k < hop.length; k += 2) size -= hop[k + 1] - hop[k]
     const out = Buffer.allocUnsafe(size)
     let pos = 0
     let from = 0
-    for (const h of head.headers) {
-      if (!RESPONSE_HOP.has(h.lower)) continue
-      pos += src.copy(out, pos, from, h.at)
-      from = h.next
+    for (let k = 0; k < hop.length; k += 2) {
+      pos += src.copy(out, pos, from, hop[k])
+      from = hop[k + 1]
     }
 
     // The head up to its last field line's CRLF, our line, the final CRLF, then the body bytes.
@@ -720,8 +723,7 @@ export class HttpRouter {
 
     const {appName, hostname} = client
     const app = appName === '' ? undefined : this.options.resolveApp(appName)
-    const incoming = req.headers.find(h => h.lower === 'x-request-id')?.value
-    const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID()
+    const requestId = req.requestId === '' ? randomUUID() : req.requestId
     if (!app) {
       // Answering without reading a body would desynchronise the connection: close when there is one.
       client.respond(404, page('No such app', `There is no app at <code>${hostname.replaceAll(/[<>&"]/g, '')}</code>. Run <code>ferry apps</code> to list apps.`), req.body !== 'none')
@@ -793,8 +795,15 @@ export class HttpRouter {
     if (exclude && exclude.size > 0) targets = targets.filter(t => !exclude.has(t.port))
     if (targets.length === 0) return undefined
     let newest = -1
-    for (const t of targets) if (t.release !== undefined && t.release > newest) newest = t.release
-    if (newest !== -1) targets = targets.filter(t => t.release === undefined || t.release === newest)
+    let mixed = false
+    for (const t of targets) {
+      if (t.release === undefined) continue
+      if (newest !== -1 && t.release !== newest) mixed = true
+      if (t.release > newest) newest = t.release
+    }
+
+    // Only while two releases' dynos are up together (preboot) does the list need filtering.
+    if (mixed) targets = targets.filter(t => t.release === undefined || t.release === newest)
     if (avoid && targets.length > 1) targets = targets.filter(t => t.port !== avoid.port)
     const n = (this.rr.get(appId) ?? 0) + 1
     this.rr.set(appId, n)
@@ -883,17 +892,20 @@ export class HttpRouter {
     c.resume()
   }
 
-  /** The request head sent to the dyno: hop-by-hop headers dropped, X-Forwarded-*, X-Request-Id and Via set. */
-  upstreamHead(ex: Exchange): string {
+  /**
+   * The request head sent to the dyno, as one Buffer: the client's own head bytes minus the hop-by-hop and
+   * replaced field lines (byte copies, not a re-serialisation), then X-Forwarded-*, X-Request-Id, Via and
+   * Connection.
+   */
+  upstreamHead(ex: Exchange): Buffer {
     const {req} = ex
-    // The client's own bytes minus the hop-by-hop and replaced field lines (slices, not a re-serialisation).
-    const {raw} = req
-    let out = ''
-    let from = 0
+    const {buf} = req
+    const headEnd = req.end - 4
     let xff = ''
     let via = ''
     let upgrade = ''
     const drop = req.connection.length > 0 ? req.connection : undefined
+    let dropped: Header[] | undefined
     for (const h of req.headers as Header[]) {
       if (!HOP_BY_HOP.has(h.lower) && !drop?.includes(h.lower)) continue
       switch (h.lower) {
@@ -915,15 +927,43 @@ export class HttpRouter {
         default:
       }
 
-      out += raw.slice(from, h.at)
-      from = h.next
+      (dropped ??= []).push(h)
     }
 
-    out = from === 0 ? raw : from >= raw.length ? out.slice(0, -2) : out + raw.slice(from)
-    out += xff ? `\r\nX-Forwarded-For: ${xff}, ${ex.client.fwd}${this.forwardedRest}` : ex.client.forwarded
-    out += `\r\nX-Request-Id: ${ex.requestId}\r\nVia: ${via ? `${via}, ` : ''}1.1 ferry\r\n`
-    if (ex.upgrade) out += `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n\r\n`
-    else out += req.version === 1 ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'
-    return out
+    const {client} = ex
+    const common = xff === '' && via === '' && !ex.upgrade && req.version === 1
+    // The usual case: prebuilt per-connection bytes around the request id. Otherwise a string tail.
+    const tail = common
+      ? undefined
+      : Buffer.from(
+          (xff ? `\r\nX-Forwarded-For: ${xff}, ${client.fwd}${this.forwardedRest}` : client.forwarded) +
+            `\r\nX-Request-Id: ${ex.requestId}\r\nVia: ${via ? `${via}, ` : ''}1.1 ferry\r\n` +
+            (ex.upgrade ? `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n\r\n` : req.version === 1 ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'),
+          'latin1',
+        )
+    const tailLength = tail ? tail.length : client.forwardedBytes.length + Buffer.byteLength(ex.requestId, 'latin1') + VIA_KEEP_ALIVE.length
+    const out = Buffer.allocUnsafe(headEnd - req.start + tailLength)
+    let pos = 0
+    let from = req.start
+    if (dropped) {
+      for (const h of dropped) {
+        pos += buf.copy(out, pos, from, h.at)
+        from = h.next
+      }
+
+      // The last field line went: drop the CRLF before it too (the tail starts with its own).
+      if (from > headEnd) pos -= 2
+    }
+
+    if (from < headEnd) pos += buf.copy(out, pos, from, headEnd)
+    if (tail) {
+      pos += tail.copy(out, pos)
+    } else {
+      pos += client.forwardedBytes.copy(out, pos)
+      pos += out.write(ex.requestId, pos, 'latin1')
+      pos += VIA_KEEP_ALIVE.copy(out, pos)
+    }
+
+    return pos === out.length ? out : out.subarray(0, pos)
   }
 }

@@ -39,9 +39,18 @@ function feedAll(tracker: ChunkedTracker, text: string, step = 0): number {
 describe('router http1', () => {
   describe('request heads', () => {
     it('parses a simple GET', () => {
-      const h = req('GET /a?b=1 HTTP/1.1\r\nHost: demo.localhost:5000\r\nX-A:  spaced value \t\r\n\r\n')
-      expect(h).toMatchObject({body: 'none', host: 'demo.localhost:5000', method: 'GET', target: '/a?b=1', version: 1})
-      expect(h.headers.find(x => x.lower === 'x-a')!.value).toBe('spaced value')
+      const h = req('GET /a?b=1 HTTP/1.1\r\nHost: demo.localhost:5000\r\nX-A:  spaced value \t\r\nVia:  1.0 x \t\r\n\r\n')
+      expect(h).toMatchObject({body: 'none', host: 'demo.localhost:5000', method: 'GET', target: '/a?b=1', upgrade: false, version: 1})
+      // Only the fields the router acts on are collected (Via here), trimmed; others are validated only.
+      expect(h.headers.map(x => [x.lower, x.value])).toEqual([['host', 'demo.localhost:5000'], ['via', '1.0 x']])
+    })
+
+    it('collects every field when Connection names one, and keeps a valid X-Request-Id', () => {
+      const h = req('GET / HTTP/1.1\r\nHost: a\r\nX-Secret: 1\r\nConnection: X-Secret\r\nUpgrade: websocket\r\nX-Request-ID: abcdefghijklmnopqrstuvwxyz\r\n\r\n')
+      expect(h.connection).toEqual(['x-secret'])
+      expect(h.headers.map(x => x.lower)).toEqual(['host', 'x-secret', 'connection', 'upgrade', 'x-request-id'])
+      expect(h).toMatchObject({requestId: 'abcdefghijklmnopqrstuvwxyz', upgrade: true})
+      expect(req('GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: short\r\n\r\n').requestId).toBe('')
     })
 
     it('knows the body framing', () => {
@@ -102,7 +111,7 @@ describe('router http1', () => {
       }
 
       const r = parse('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n')
-      expect(r).toMatchObject({connection: ['close'], length: 5, status: 200, statusLine: 'HTTP/1.1 200 OK'})
+      expect(r).toMatchObject({connection: ['close'], length: 5, status: 200, version: 1})
       expect(responseBodyKind('GET', r)).toBe('length')
       expect(responseBodyKind('HEAD', r)).toBe('none')
       expect(responseBodyKind('GET', parse('HTTP/1.1 204 No Content\r\n\r\n'))).toBe('none')
@@ -113,6 +122,10 @@ describe('router http1', () => {
       expect(responseBodyKind('GET', parse('HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n'))).toBe('none')
       expect(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')).toThrow(HttpParseError)
       expect(() => parse('HTTP/1.1 2000 OK\r\n\r\n')).toThrow(HttpParseError)
+      expect(() => parse('HTTP/1.2 200 OK\r\n\r\n')).toThrow(HttpParseError)
+      expect(() => parse('HTTP/1.1 2x0 OK\r\n\r\n')).toThrow(HttpParseError)
+      expect(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 1\nX: y\r\n\r\n')).toThrow(HttpParseError)
+      expect(parse('HTTP/1.0 404 \r\n\r\n')).toMatchObject({status: 404, version: 0})
     })
   })
 

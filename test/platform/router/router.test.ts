@@ -169,6 +169,16 @@ describe('router', () => {
     await request(port, {headers: {'x-request-id': passed}})
     expect(backends[0].seen[1].headers['x-request-id']).toBe(passed)
     expect(lines[1].message).toContain(`request_id=${passed}`)
+    // A dropped field as the last line, an HTTP/1.0 client, a Via and an X-Forwarded-For to extend: the dyno still gets a well-formed head.
+    const last = 'GET /last HTTP/1.1\r\nHost: demo.localhost\r\nVia: 1.0 corp\r\nConnection: keep-alive\r\n\r\n'
+    const out = await raw(port, `${last}GET /ten HTTP/1.0\r\nHost: demo.localhost\r\nKeep-Alive: 5\r\n\r\n`, {end: true})
+    expect(out.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2)
+    const [lastSeen, ten] = backends[0].seen.slice(2)
+    expect(lastSeen).toMatchObject({url: '/last'})
+    expect(lastSeen.headers).toMatchObject({connection: 'keep-alive', host: 'demo.localhost', via: '1.0 corp, 1.1 ferry', 'x-forwarded-for': '127.0.0.1'})
+    expect(ten).toMatchObject({url: '/ten'})
+    expect(ten.headers).toMatchObject({connection: 'close', via: '1.1 ferry'})
+    expect(ten.headers['keep-alive']).toBeUndefined()
   })
 
   it('streams request bodies (Content-Length and chunked) and chunked responses', async () => {
