@@ -8,7 +8,7 @@
 // stopped when the outer bwrap exits (it exits as soon as the app's main process does); the namespace's pid 1 may
 // linger as a zombie for a second or two (shared/MEASUREMENTS.md §3), which we ignore.
 import {type ChildProcess, spawn} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, readSync} from 'node:fs'
 import {connect, createServer} from 'node:net'
 import {constants} from 'node:os'
 import type {Readable} from 'node:stream'
@@ -241,28 +241,63 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-/** Ports in LISTEN state on this host (the dynos share its network namespace), from /proc/net/tcp{,6}; undefined when unreadable. */
-function listeningPorts(): Set<number> | undefined {
-  const ports = new Set<number>()
-  let readable = false
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string
-    try {
-      text = readFileSync(file, 'latin1')
-      readable = true
-    } catch {
-      continue
-    }
+const SCAN_CHUNK = Buffer.allocUnsafe(64 * 1024)
 
-    for (const line of text.split('\n')) {
-      // `  sl  local_address rem_address   st …`: state 0A = LISTEN
-      const fields = line.trim().split(/\s+/, 4)
-      if (fields[3] !== '0A') continue
-      const colon = fields[1].lastIndexOf(':')
-      ports.add(Number.parseInt(fields[1].slice(colon + 1), 16))
-    }
+/**
+ * Adds the ports in LISTEN state listed in one /proc/net/tcp{,6} file to `ports`; false when the file is unreadable.
+ * `listenersOnly`: stop at the first socket that is not listening. The kernel lists the listening hash before the
+ * established one (tcp_get_idx), and the rest of the file is what makes it expensive: every established and TIME_WAIT
+ * socket of the host (a router benchmark next to us leaves hundreds: ~4 ms of kernel time per full read on this VM,
+ * against ~0.1 ms for the listeners alone). Read in chunks, so the kernel formats little more than the listeners.
+ */
+function scanListening(file: string, ports: Set<number>, listenersOnly: boolean): boolean {
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch {
+    return false
   }
 
+  try {
+    let pending = ''
+    let header = true
+    for (;;) {
+      const n = readSync(fd, SCAN_CHUNK, 0, listenersOnly ? 1024 : SCAN_CHUNK.length, null)
+      if (n === 0) return true
+      const lines = (pending + SCAN_CHUNK.toString('latin1', 0, n)).split('\n')
+      pending = lines.pop() ?? ''
+      for (const line of lines) {
+        if (header) {
+          header = false
+          continue
+        }
+
+        // `  sl  local_address rem_address   st …`: state 0A = LISTEN
+        const fields = line.trim().split(/\s+/, 4)
+        if (fields.length < 4) continue
+        if (fields[3] === '0A') {
+          const colon = fields[1].lastIndexOf(':')
+          ports.add(Number.parseInt(fields[1].slice(colon + 1), 16))
+        } else if (listenersOnly) {
+          return true
+        }
+      }
+    }
+  } catch {
+    return true
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Ports in LISTEN state on this host (the dynos share its network namespace), from /proc/net/tcp{,6}; undefined when
+ * unreadable. `listenersOnly` reads just the listening sockets at the head of each file (see scanListening).
+ */
+export function listeningPorts(listenersOnly = false): Set<number> | undefined {
+  const ports = new Set<number>()
+  let readable = false
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) if (scanListening(file, ports, listenersOnly)) readable = true
   return readable ? ports : undefined
 }
 
@@ -272,6 +307,7 @@ function listeningPorts(): Set<number> | undefined {
  * from the very processes we are waiting for. Falls back to connect() probes without /proc.
  */
 export class ListenWatcher {
+  private ticks = 0
   private timer?: NodeJS.Timeout
   private readonly waiting = new Map<number, Set<(ok: boolean) => void>>()
 
@@ -308,7 +344,8 @@ export class ListenWatcher {
   }
 
   private async tick(): Promise<void> {
-    const ports = listeningPorts()
+    // Listeners only on most ticks; a full read now and then in case a kernel ever lists a listener further down.
+    const ports = listeningPorts(++this.ticks % 50 !== 0)
     const ready = (port: number) => {
       for (const resolve of this.waiting.get(port) ?? []) resolve(true)
       this.waiting.delete(port)
