@@ -2,7 +2,7 @@
 // keeps them running (crash restart with backoff), and stops them gracefully. Commands never start processes; they
 // change the store and call converge().
 import {createHash, randomInt, randomUUID} from 'node:crypto'
-import {mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
 
@@ -11,7 +11,7 @@ import type {DesiredApp, LogService, OneOffHandle, OneOffOptions, PlatformConfig
 
 import {type DynoProcess, freePort, ListenWatcher, readLines, spawnDyno} from './dyno.js'
 import {RunTable, stopLeftovers} from './runtable.js'
-import {APP_DIR, detectIsolation, dynoEnv, type IsolationInfo, launchPlan, memoryLimitBytes} from './sandbox.js'
+import {APP_DIR, detectIsolation, dynoEnv, fstabSafe, type IsolationInfo, launchPlan, memoryLimitBytes, overlayFstab} from './sandbox.js'
 import {SlugCache} from './slugs.js'
 
 export {type IsolationInfo, type IsolationMode} from './sandbox.js'
@@ -127,6 +127,9 @@ export class DynoSupervisor implements Supervisor {
   private readonly cgroupPrefix: string
   private readonly runTable: RunTable
   private readonly scratchMount: string
+  /** fstabs of the overlay launcher (`<dataDir>/run/fstab/<release id>`), and the release dirs written this run. */
+  private readonly fstabDir: string
+  private readonly fstabs = new Map<string, string>()
   private shuttingDown = false
   private started?: Promise<void>
 
@@ -141,6 +144,7 @@ export class DynoSupervisor implements Supervisor {
     this.slugs = new SlugCache(deps.config.dataDir)
     this.runTable = new RunTable(join(deps.config.dataDir, 'run'))
     this.scratchMount = join(deps.config.dataDir, 'run', 'sandbox')
+    this.fstabDir = join(deps.config.dataDir, 'run', 'fstab')
     this.cgroupPrefix = createHash('sha256').update(deps.config.dataDir).digest('hex').slice(0, 12) + '-'
   }
 
@@ -410,7 +414,8 @@ export class DynoSupervisor implements Supervisor {
       port: rec.port,
     })
     rec.cgroup = sandboxed && isolation.memoryLimits ? this.makeCgroup(rec) : undefined
-    const plan = launchPlan(isolation.mode, {cgroupDir: rec.cgroup, command: rec.command, dyno: rec.name, releaseDir, scratchMount: this.scratchMount}, env)
+    const fstab = isolation.overlayFstab ? this.fstabFor(rec.release.id, releaseDir) : undefined
+    const plan = launchPlan(isolation.mode, {cgroupDir: rec.cgroup, command: rec.command, dyno: rec.name, fstab, releaseDir, scratchMount: this.scratchMount}, env)
     this.setState(rec, 'starting')
     this.log(rec.appId, rec.name, `Starting process with command \`${rec.command}\``)
     let proc: DynoProcess
@@ -619,6 +624,8 @@ export class DynoSupervisor implements Supervisor {
   }
 
   private async recover(): Promise<void> {
+    // fstabs of releases a previous run used (rewritten on demand).
+    rmSync(this.fstabDir, {force: true, recursive: true})
     // Empty cgroups of a previous run of this daemon (non-empty ones hold leftovers: rmdir refuses them).
     if (this.isolation.memoryLimits) {
       try {
@@ -638,6 +645,23 @@ export class DynoSupervisor implements Supervisor {
     clearTimeout(this.gcTimer)
     this.gcTimer = setTimeout(() => void this.gcReleases().catch(() => {}), delayMs)
     this.gcTimer.unref()
+  }
+
+  /** The overlay launcher's fstab for a release (written once per daemon run), or undefined to mount the classic way. */
+  private fstabFor(releaseId: string, releaseDir: string): string | undefined {
+    const known = this.fstabs.get(releaseDir)
+    if (known) return known
+    if (!fstabSafe(this.scratchMount, releaseDir) || !/^[\w.-]+$/.test(releaseId)) return undefined
+    const path = join(this.fstabDir, releaseId)
+    try {
+      mkdirSync(this.fstabDir, {recursive: true})
+      writeFileSync(path, overlayFstab(this.scratchMount, releaseDir, '1g'))
+    } catch {
+      return undefined
+    }
+
+    this.fstabs.set(releaseDir, path)
+    return path
   }
 
   private makeCgroup(rec: DynoRecord): string | undefined {

@@ -1,10 +1,12 @@
 // Sandbox isolation: run real dynos under bwrap and probe from inside (skipped when bwrap is not usable here).
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync, readdirSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {spawnDyno} from '../../../src/platform/supervisor/dyno.js'
+import {dynoEnv, fstabSafe, launchPlan, overlayFstab} from '../../../src/platform/supervisor/sandbox.js'
 import {get, harness, type Harness, pidsMatching, waitFor} from './helpers.js'
 
 const hasBwrap = (() => {
@@ -81,6 +83,42 @@ describe.skipIf(!hasBwrap)('sandbox (bwrap)', () => {
     const env = JSON.parse((await get(port, '/env')).body)
     expect(Object.keys(env).filter(k => k.startsWith('FERRY') || k === 'NODE_EXTRA_CA_CERTS')).toEqual([])
     expect(env.HOME).toBe('/app')
+  })
+
+  it('runs the Procfile command in the boot shell itself: node is the sandbox\'s pid 2, no bash left above it', async () => {
+    // pid 1 = bwrap's init; the boot bash sources .profile.d and execs the (simple) command in place.
+    expect((await get(port, `/sh?p=${encodeURIComponent('echo $PPID; cat /proc/$PPID/comm')}`)).body.split('\n')).toEqual(['2', 'node', ''])
+    expect(JSON.parse((await get(port, '/env')).body).FROM_PROFILE_D).toBe('yes')
+  })
+
+  it('both overlay launchers (one `mount -a` from an fstab, or mount + mkdir + mount) give a writable, pristine /app', async () => {
+    if (h.supervisor.isolation.mode !== 'bwrap-overlay') return
+    const releaseDir = h.supervisor.slugs.dirFor(h.app.release!.id)
+    const scratchMount = join(h.dataDir, 'run', 'sandbox')
+    const fstab = join(h.root, 'test.fstab')
+    expect(fstabSafe(scratchMount, releaseDir)).toBe(true)
+    expect(fstabSafe('/a b', '/x')).toBe(false)
+    writeFileSync(fstab, overlayFstab(scratchMount, releaseDir, '16m'))
+    const outputs: string[] = []
+    for (const variant of [fstab, undefined]) {
+      const command = 'echo y > /app/new.txt && cat /app/new.txt && ls -A /app | tr "\\n" " " && (touch /usr/x 2>/dev/null || echo usr-ro)'
+      const env = dynoEnv({config: {}, dyno: 'run.1', home: '/app', port: 0})
+      const proc = spawnDyno(launchPlan('bwrap-overlay', {command, dyno: 'run.1', fstab: variant, releaseDir, scratchMount}, env))
+      let out = ''
+      proc.child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString()
+      })
+      proc.child.stderr!.on('data', (d: Buffer) => {
+        out += d.toString()
+      })
+      expect((await proc.exited).status, out).toBe(0)
+      outputs.push(out)
+    }
+
+    expect(outputs[0]).toBe(`y\n${[...readdirSync(releaseDir), 'new.txt'].sort().join(' ')} usr-ro\n`)
+    expect(outputs[1]).toBe(outputs[0])
+    expect(readdirSync(releaseDir)).not.toContain('new.txt')
+    expect(readdirSync(scratchMount)).toEqual([])
   })
 
   it('writes under /app are ephemeral: gone after a restart, the shared release is never modified', async () => {
