@@ -11,7 +11,7 @@ import type {DesiredApp, LogService, OneOffHandle, OneOffOptions, PlatformConfig
 
 import {type DynoProcess, freePort, ListenWatcher, readLines, spawnDyno} from './dyno.js'
 import {RunTable, stopLeftovers} from './runtable.js'
-import {APP_DIR, detectIsolation, dynoEnv, fstabSafe, type IsolationInfo, launchPlan, memoryLimitBytes, overlayFstab} from './sandbox.js'
+import {APP_DIR, detectIsolation, dynoEnv, fstabSafe, type IsolationInfo, launchPlan, MEMORY_CGROUP_ROOT, memoryLimitBytes, overlayFstab} from './sandbox.js'
 import {SlugCache} from './slugs.js'
 
 export {type IsolationInfo, type IsolationMode} from './sandbox.js'
@@ -92,7 +92,7 @@ function servesWeb(rec: DynoRecord): boolean {
   return rec.type === 'web' && rec.state === 'up' && !rec.oneOff
 }
 
-const CGROUP_ROOT = '/sys/fs/cgroup/memory/ferry'
+const CGROUP_ROOT = MEMORY_CGROUP_ROOT
 
 /** OOM kills recorded by a cgroup v1 memory controller. */
 function oomKills(cgroup: string): number {
@@ -414,8 +414,10 @@ export class DynoSupervisor implements Supervisor {
       port: rec.port,
     })
     rec.cgroup = sandboxed && isolation.memoryLimits ? this.makeCgroup(rec) : undefined
-    const fstab = isolation.overlayFstab ? this.fstabFor(rec.release.id, releaseDir) : undefined
-    const plan = launchPlan(isolation.mode, {cgroupDir: rec.cgroup, command: rec.command, dyno: rec.name, fstab, releaseDir, scratchMount: this.scratchMount}, env)
+    const {overlayLauncher} = isolation
+    const fstab = overlayLauncher === 'fstab' ? this.fstabFor(rec.release.id, releaseDir) : undefined
+    const spec = {cgroupDir: rec.cgroup, command: rec.command, dyno: rec.name, fstab, overlayLauncher, releaseDir, scratchMount: this.scratchMount}
+    const plan = launchPlan(isolation.mode, spec, env)
     this.setState(rec, 'starting')
     this.log(rec.appId, rec.name, `Starting process with command \`${rec.command}\``)
     let proc: DynoProcess

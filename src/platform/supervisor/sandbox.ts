@@ -19,7 +19,7 @@
 import {execFile} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {existsSync, lstatSync, readlinkSync, realpathSync} from 'node:fs'
-import {mkdir, readdir, rm, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, rm, rmdir, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 export type IsolationMode = 'bwrap' | 'bwrap-overlay' | 'none'
@@ -30,11 +30,23 @@ export interface IsolationInfo {
   /** Memory limits per dyno size via cgroup v1 `memory` controller (root only). */
   memoryLimits: boolean
   mode: IsolationMode
-  /** 'bwrap-overlay' only: the tmpfs + overlay are mounted by one `mount -a --fstab` (no mkdir); see OVERLAY_FSTAB_LAUNCHER. */
-  overlayFstab?: boolean
+  /** 'bwrap-overlay' only: how the per-dyno tmpfs + overlay get mounted (see OverlayLauncher); default 'sh'. */
+  overlayLauncher?: OverlayLauncher
 }
 
+/**
+ * The process that sets up a dyno's private mount namespace (tmpfs + overlay), joins its cgroup and execs bwrap:
+ * - 'perl': one perl process does it all with syscalls (unshare, mount, mkdir, open): 1 exec instead of 4 execs
+ *   and a fork (x86_64/arm64 Linux with perl, which Debian-likes always have: perl-base is essential);
+ * - 'fstab': `unshare` → `sh` → one `mount -a` from a per-release fstab (util-linux >= 2.35);
+ * - 'sh': `unshare` → `sh` → `mount`, `mkdir`, `mount`.
+ * detectIsolation() picks the first one that works here; all three make the same mounts.
+ */
+export type OverlayLauncher = 'fstab' | 'perl' | 'sh'
+
 export const BASH = '/usr/bin/bash'
+/** Parent of the dynos' cgroup v1 memory cgroups. */
+export const MEMORY_CGROUP_ROOT = '/sys/fs/cgroup/memory/ferry'
 export const APP_DIR = '/app'
 const ENV_FILE = '/run/ferry/env'
 const ETC_FILES = ['passwd', 'group', 'hosts', 'nsswitch.conf', 'resolv.conf', 'localtime', 'ssl', 'ca-certificates', 'alternatives', 'mime.types']
@@ -148,6 +160,8 @@ export interface SandboxSpec {
   cgroupDir?: string
   /** 'bwrap-overlay': an fstab written by overlayFstab() for this release dir (one `mount` instead of mount+mkdir+mount). */
   fstab?: string
+  /** 'bwrap-overlay': which launcher (default 'fstab' when `fstab` is given, else 'sh'). */
+  overlayLauncher?: OverlayLauncher
 }
 
 /** bwrap flags for one dyno; `appSource` is what becomes /app. fd 3 = info (child pid), fd 4 = env. */
@@ -227,6 +241,37 @@ const OVERLAY_FSTAB_LAUNCHER = [
   'exec "$@"',
 ].join('\n')
 
+/** unshare(2) and mount(2) numbers for perl's syscall(), per Node arch (the only arches the perl launcher runs on). */
+const SYSCALLS: Partial<Record<string, [unshare: number, mount: number]>> = {arm64: [97, 40], x64: [272, 165]}
+
+/**
+ * The 'perl' launcher: what `unshare -m --propagation private` + OVERLAY_LAUNCHER do, in one process.
+ * CLONE_NEWNS = 0x20000; MS_REC|MS_PRIVATE = 0x44000. Strings are copied into variables (syscall() needs writable
+ * buffers); a 0 is a NULL pointer. ARGV: unshare nr, mount nr, cgroup dir or '', scratch, lower, size, argv to exec.
+ */
+const OVERLAY_PERL_LAUNCHER = [
+  'my ($unshare, $mount, $cgroup, $scratch, $lower, $size, @argv) = @ARGV;',
+  '# syscall() takes numbers as integers (0 = NULL) and strings as pointers to writable buffers: pass copies.',
+  'sub sys { my ($what, @args) = @_; my @copy = map { my $c = $_; $c } @args; syscall($copy[0], @copy[1 .. $#copy]) == 0 or die "ferry-launch: $what: $!\\n" }',
+  'sys("unshare", $unshare + 0, 0x20000);',
+  'sys("make / private", $mount + 0, 0, "/", 0, 0x44000, 0);',
+  'if ($cgroup ne "") { my $f; open($f, ">", "$cgroup/cgroup.procs") && print($f "$$\\n") && close($f) or die "ferry-launch: join $cgroup: $!\\n" }',
+  'sys("mount tmpfs", $mount + 0, "ferry-dyno", $scratch, "tmpfs", 0, "size=$size,mode=0755");',
+  'mkdir("$scratch/$_", 0755) or die "ferry-launch: mkdir $_: $!\\n" for qw(upper work app);',
+  'sys("mount overlay", $mount + 0, "overlay", "$scratch/app", "overlay", 0, "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work");',
+  'exec { $argv[0] } @argv or die "ferry-launch: exec $argv[0]: $!\\n";',
+].join('\n')
+
+/** true when this host's Node arch has syscall numbers for the perl launcher. */
+export function perlLauncherArch(): boolean {
+  return SYSCALLS[process.arch] !== undefined
+}
+
+function perlLauncherArgs(cgroupDir: string, scratch: string, lower: string, size: string, argv: string[]): string[] {
+  const [unshare, mount] = SYSCALLS[process.arch] ?? [0, 0]
+  return ['-e', OVERLAY_PERL_LAUNCHER, '--', String(unshare), String(mount), cgroupDir, scratch, lower, size, ...argv]
+}
+
 /** fstab text for OVERLAY_FSTAB_LAUNCHER: a tmpfs on `scratch`, then the overlay of `lower` on `scratch`/app. */
 export function overlayFstab(scratch: string, lower: string, size: string): string {
   return [
@@ -272,7 +317,18 @@ export function launchPlan(mode: IsolationMode, spec: SandboxSpec, env: Record<s
   const envPayload = encodeEnv(env)
   if (mode === 'bwrap-overlay') {
     const bwrap = bwrapArgs(spec, join(spec.scratchMount, 'app'), true)
-    if (spec.fstab) {
+    if (spec.overlayLauncher === 'perl') {
+      return {
+        args: perlLauncherArgs(spec.cgroupDir ?? '', spec.scratchMount, spec.releaseDir, spec.scratchSize ?? '1g', ['bwrap', ...bwrap]),
+        cwd: '/',
+        env: LAUNCHER_ENV,
+        envPayload,
+        file: 'perl',
+        infoFd: true,
+      }
+    }
+
+    if (spec.fstab && spec.overlayLauncher !== 'sh') {
       return {
         args: ['-m', '--propagation', 'private', '/bin/sh', '-c', OVERLAY_FSTAB_LAUNCHER, 'ferry-launch', spec.cgroupDir ?? '', spec.fstab, 'bwrap', ...bwrap],
         cwd: '/',
@@ -347,23 +403,35 @@ export async function detectIsolation(scratchMount: string, override?: string): 
   const lower = join(dirname(scratchMount), `.probe-${randomBytes(3).toString('hex')}`)
   await mkdir(lower, {recursive: true})
   await writeFile(join(lower, 'f'), 'x')
-  const check = 'echo y > "$scratch/app/f" && test "$(cat "$scratch/app/f")" = y && test "$(cat "$lower/f")" = x && test -z "$(ls -A "$lower" | grep -v "^f$")"'
+  // Run in place of bwrap by each launcher: /app writable on the tmpfs, the lower dir untouched.
+  const check = 'scratch=$1; lower=$2; echo y > "$scratch/app/f" && test "$(cat "$scratch/app/f")" = y && test "$(cat "$lower/f")" = x && test -z "$(ls -A "$lower" | grep -v "^f$")"'
+  const info = (overlayLauncher: OverlayLauncher): IsolationInfo => ({detail: 'bwrap + overlayfs (writable ephemeral /app)', memoryLimits, mode: 'bwrap-overlay', overlayLauncher})
+  // Everything a launcher created must have been on the private tmpfs: nothing left in the scratch dir afterwards.
+  const clean = async () => (await readdir(scratchMount)).length === 0
+  // The launchers join the dyno's memory cgroup: probe that too, with a cgroup of our own.
+  const cgroup = memoryLimits ? join(MEMORY_CGROUP_ROOT, `.probe-${randomBytes(3).toString('hex')}`) : ''
   try {
+    if (cgroup) await mkdir(cgroup, {recursive: true})
+    if (perlLauncherArch()) {
+      const perl = await run('perl', perlLauncherArgs(cgroup, scratchMount, lower, '16m', ['/bin/sh', '-c', check, 'probe', scratchMount, lower]))
+      if (perl.code === 0 && (await clean())) return info('perl')
+    }
+
     if (fstabSafe(scratchMount, lower)) {
       const fstab = `${lower}.fstab`
       await writeFile(fstab, overlayFstab(scratchMount, lower, '16m'))
-      const script = OVERLAY_FSTAB_LAUNCHER.replace('exec "$@"', `scratch=$1; lower=$2; ${check}`)
-      const fast = await run('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script, 'probe', '', fstab, scratchMount, lower])
+      const script = OVERLAY_FSTAB_LAUNCHER.replace('exec "$@"', check)
+      const fast = await run('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script, 'probe', cgroup, fstab, scratchMount, lower])
       await rm(fstab, {force: true})
-      // Everything it created must have been on the private tmpfs: nothing left in the scratch dir or the lower dir.
-      if (fast.code === 0 && (await readdir(scratchMount)).length === 0) return {detail: 'bwrap + overlayfs (writable ephemeral /app)', memoryLimits, mode: 'bwrap-overlay', overlayFstab: true}
+      if (fast.code === 0 && (await clean())) return info('fstab')
     }
 
-    const script = OVERLAY_LAUNCHER.replace('exec "$@"', check)
-    const overlay = await run('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script, 'probe', scratchMount, lower, '16m', ''])
-    if (overlay.code === 0) return {detail: 'bwrap + overlayfs (writable ephemeral /app)', memoryLimits, mode: 'bwrap-overlay'}
+    const script = OVERLAY_LAUNCHER.replace('exec "$@"', 'set -- "$scratch" "$lower"; ' + check)
+    const overlay = await run('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script, 'probe', scratchMount, lower, '16m', cgroup])
+    if (overlay.code === 0) return info('sh')
     return {detail: `bwrap (read-only /app, writable /tmp; overlay unavailable: ${overlay.output.split('\n')[0]})`, memoryLimits, mode: 'bwrap'}
   } finally {
     await rm(lower, {force: true, recursive: true})
+    if (cgroup) await rmdir(cgroup).catch(() => {})
   }
 }

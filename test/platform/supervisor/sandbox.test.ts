@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {spawnDyno} from '../../../src/platform/supervisor/dyno.js'
-import {dynoEnv, fstabSafe, launchPlan, overlayFstab} from '../../../src/platform/supervisor/sandbox.js'
+import {dynoEnv, fstabSafe, launchPlan, overlayFstab, perlLauncherArch} from '../../../src/platform/supervisor/sandbox.js'
 import {get, harness, type Harness, pidsMatching, waitFor} from './helpers.js'
 
 const hasBwrap = (() => {
@@ -91,7 +91,7 @@ describe.skipIf(!hasBwrap)('sandbox (bwrap)', () => {
     expect(JSON.parse((await get(port, '/env')).body).FROM_PROFILE_D).toBe('yes')
   })
 
-  it('both overlay launchers (one `mount -a` from an fstab, or mount + mkdir + mount) give a writable, pristine /app', async () => {
+  it('every overlay launcher (perl syscalls, one `mount -a` from an fstab, mount + mkdir + mount) gives the same writable, pristine /app', async () => {
     if (h.supervisor.isolation.mode !== 'bwrap-overlay') return
     const releaseDir = h.supervisor.slugs.dirFor(h.app.release!.id)
     const scratchMount = join(h.dataDir, 'run', 'sandbox')
@@ -100,10 +100,13 @@ describe.skipIf(!hasBwrap)('sandbox (bwrap)', () => {
     expect(fstabSafe('/a b', '/x')).toBe(false)
     writeFileSync(fstab, overlayFstab(scratchMount, releaseDir, '16m'))
     const outputs: string[] = []
-    for (const variant of [fstab, undefined]) {
+    const variants = [{fstab, overlayLauncher: 'fstab' as const}, {overlayLauncher: 'sh' as const}, ...(perlLauncherArch() ? [{overlayLauncher: 'perl' as const}] : [])]
+    for (const variant of variants) {
       const command = 'echo y > /app/new.txt && cat /app/new.txt && ls -A /app | tr "\\n" " " && (touch /usr/x 2>/dev/null || echo usr-ro)'
       const env = dynoEnv({config: {}, dyno: 'run.1', home: '/app', port: 0})
-      const proc = spawnDyno(launchPlan('bwrap-overlay', {command, dyno: 'run.1', fstab: variant, releaseDir, scratchMount}, env))
+      const plan = launchPlan('bwrap-overlay', {command, dyno: 'run.1', releaseDir, scratchMount, ...variant}, env)
+      expect(plan.file).toBe(variant.overlayLauncher === 'perl' ? 'perl' : 'unshare')
+      const proc = spawnDyno(plan)
       let out = ''
       proc.child.stdout!.on('data', (d: Buffer) => {
         out += d.toString()
@@ -116,7 +119,7 @@ describe.skipIf(!hasBwrap)('sandbox (bwrap)', () => {
     }
 
     expect(outputs[0]).toBe(`y\n${[...readdirSync(releaseDir), 'new.txt'].sort().join(' ')} usr-ro\n`)
-    expect(outputs[1]).toBe(outputs[0])
+    for (const out of outputs.slice(1)) expect(out).toBe(outputs[0])
     expect(readdirSync(releaseDir)).not.toContain('new.txt')
     expect(readdirSync(scratchMount)).toEqual([])
   })
