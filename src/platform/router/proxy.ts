@@ -51,6 +51,8 @@ const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n', 'latin1')
 const CONNECTION_KEEP_ALIVE = Buffer.from('Connection: keep-alive\r\n', 'latin1')
 /** Where every dyno socket reads into (one at a time: the callback runs synchronously after each read). */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+/** Where every client socket reads into (see HttpRouter.accept). */
+const CLIENT_READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -126,6 +128,10 @@ class Upstream {
 
 class ClientConn {
   buf: Buffer = EMPTY
+  /** buf is a view of CLIENT_READ_BUFFER: valid only until the read callback returns (see own()). */
+  shared = false
+  /** After a 101: the dyno socket that everything read from the client goes to (sockets reading through onread). */
+  tunnelTo: net.Socket | undefined
   /** We answer the current request, then close. */
   closing = false
   /** The client half-closed its side (FIN): finish buffered requests, then end. */
@@ -148,13 +154,15 @@ class ClientConn {
   constructor(
     readonly router: HttpRouter,
     readonly socket: net.Socket,
+    /** The socket reads through onread into CLIENT_READ_BUFFER (no 'data' events). */
+    readonly userBuffer: boolean,
   ) {
     this.fwd = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1'
     this.forwarded = `\r\nX-Forwarded-For: ${this.fwd}${router.forwardedRest}`
     this.forwardedBytes = Buffer.from(`${this.forwarded}\r\nX-Request-Id: `, 'latin1')
     socket.setNoDelay(true)
     this.last = router.clock
-    socket.on('data', chunk => this.onData(chunk))
+    if (!userBuffer) socket.on('data', chunk => this.onData(chunk, false))
     socket.on('end', () => {
       this.ended = true
       if (!this.exchange) this.next()
@@ -219,17 +227,39 @@ class ClientConn {
     return Buffer.byteLength(text)
   }
 
-  private onData(chunk: Buffer): void {
+  /** The onread callback: `n` bytes are in CLIENT_READ_BUFFER. false pauses the socket. */
+  onRead(n: number): boolean {
+    if (this.tunnelTo) return this.tunnelTo.write(Buffer.from(CLIENT_READ_BUFFER.subarray(0, n)))
+    this.onData(CLIENT_READ_BUFFER.subarray(0, n), true)
+    return true
+  }
+
+  /** Copies buf out of the shared read buffer (it is kept past the read callback). */
+  own(): void {
+    if (!this.shared) return
+    this.buf = this.buf.length === 0 ? EMPTY : Buffer.from(this.buf)
+    this.shared = false
+  }
+
+  private onData(chunk: Buffer, shared: boolean): void {
     this.last = this.router.clock
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
+    if (this.buf.length === 0) {
+      this.buf = chunk
+      this.shared = shared
+    } else {
+      this.buf = Buffer.concat([this.buf, chunk])
+      this.shared = false
+    }
+
     const ex = this.exchange
     if (ex) {
       if (!ex.requestDone) ex.pumpBody()
       if (this.buf.length > MAX_PIPELINE_BUFFER) this.socket.pause()
-      return
+    } else {
+      this.next()
     }
 
-    this.next()
+    this.own()
   }
 
   private reject(status: number, message: string): void {
@@ -288,8 +318,13 @@ class Exchange {
 
   /** Sends the request head (and whatever body is buffered) to the chosen dyno. */
   begin(): void {
-    this.upstreamHead = this.router.upstreamHead(this)
+    this.prepare()
     this.connect()
+  }
+
+  /** Builds the upstream head now, while the request's bytes are at hand (they may be a view of a read buffer). */
+  prepare(): void {
+    this.upstreamHead ??= this.router.upstreamHead(this)
   }
 
   onClientClose(): void {
@@ -413,7 +448,8 @@ class Exchange {
     }
 
     client.buf = n === buf.length ? EMPTY : buf.subarray(n)
-    if (!up.socket.write(n === buf.length ? buf : buf.subarray(0, n))) client.socket.pause()
+    const body = n === buf.length ? buf : buf.subarray(0, n)
+    if (!up.socket.write(client.shared ? Buffer.from(body) : body)) client.socket.pause()
   }
 
   /**
@@ -643,11 +679,43 @@ export class HttpRouter {
     // Timeouts fire between limit and limit + period after the last activity.
     this.period = Math.max(10, Math.min(1000, this.timeoutMs / 8, this.idleClientMs / 8, this.idleUpstreamMs / 4))
     this.clock = performance.now()
-    this.server = net.createServer({allowHalfOpen: true, noDelay: true}, socket => {
-      const client = new ClientConn(this, socket)
-      this.clients.add(client)
-      socket.on('close', () => this.clients.delete(client))
-    })
+    this.server = net.createServer({allowHalfOpen: true, noDelay: true, pauseOnConnect: true}, socket => this.accept(socket))
+  }
+
+  /**
+   * A new client connection. Its handle moves to a socket that reads into one shared buffer through `onread`
+   * (net.Server has no onread option): no Buffer allocation and no stream 'data' event per read, which is a
+   * good part of a per-request proxy's cost. The accepted socket, now without a handle, is destroyed at once
+   * (that also keeps the server's connection count right). If Node's internals differ, the accepted socket is
+   * used as it is.
+   */
+  private accept(accepted: net.Socket): void {
+    const husk = accepted as unknown as {_handle?: null | object}
+    let socket = accepted
+    let userBuffer = false
+    if (husk._handle && typeof (husk._handle as {useUserBuffer?: unknown}).useUserBuffer === 'function') {
+      const handle = husk._handle
+      husk._handle = null
+      accepted.destroy()
+      let client: ClientConn | undefined
+      socket = new net.Socket({
+        allowHalfOpen: true,
+        handle,
+        onread: {buffer: CLIENT_READ_BUFFER, callback: (n: number) => client?.onRead(n) ?? true},
+      } as net.SocketConstructorOpts)
+      userBuffer = true
+      client = new ClientConn(this, socket, true)
+      this.track(client)
+      return
+    }
+
+    accepted.resume()
+    this.track(new ClientConn(this, socket, userBuffer))
+  }
+
+  private track(client: ClientConn): void {
+    this.clients.add(client)
+    client.socket.on('close', () => this.clients.delete(client))
   }
 
   get port(): number {
@@ -733,6 +801,7 @@ export class HttpRouter {
     const target = this.pickTarget(app.id)
     const ex = new Exchange(this, client, req, app, hostname, requestId, target ?? {dyno: '', port: 0})
     if (!target && this.isPending(app.id)) {
+      ex.prepare()
       ex.waitForTarget('H20', 'App boot timeout')
       return
     }
@@ -880,9 +949,18 @@ export class HttpRouter {
     }
 
     c.write(responseBytes)
-    if (client.buf.length > 0) u.write(client.buf)
+    if (client.buf.length > 0) u.write(client.shared ? Buffer.from(client.buf) : client.buf)
     client.buf = EMPTY
-    c.pipe(u)
+    client.shared = false
+    if (client.userBuffer) {
+      // The client socket reads through onread too: forward by hand, with backpressure.
+      client.tunnelTo = u
+      u.on('drain', () => c.resume())
+      c.on('end', () => u.end())
+    } else {
+      c.pipe(u)
+    }
+
     // The dyno socket reads through onread (no 'data' events): forward by hand, with backpressure.
     up.tunnelTo = c
     c.on('drain', () => u.resume())

@@ -325,9 +325,15 @@ describe('router', () => {
       targets = allUp().slice(1, 2)
       pending = false
     }, 200)
-    const r = await request(port, {path: '/held'})
+    const held = request(port, {headers: {'x-held': 'yes'}, path: '/held'})
+    const heldPost = request(port, {body: 'held body', method: 'POST', path: '/held-post'})
+    // Other connections' reads meanwhile (the router reads every connection into one buffer).
+    expect((await request(port, {host: 'nope.localhost', path: `/${'x'.repeat(2000)}`})).status).toBe(404)
+    const r = await held
     expect(r.status).toBe(200)
-    expect(JSON.parse(r.body).dyno).toBe('web.2')
+    expect(JSON.parse(r.body)).toMatchObject({dyno: 'web.2', url: '/held'})
+    expect(JSON.parse((await heldPost).body)).toMatchObject({body: 'held body', url: '/held-post'})
+    expect(backends[1].seen.find(x => x.url === '/held')!.headers['x-held']).toBe('yes')
   })
 
   it('sends a refused request (never delivered) to another dyno, whatever the method', async () => {
