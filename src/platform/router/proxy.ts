@@ -691,26 +691,23 @@ export class HttpRouter {
    */
   private accept(accepted: net.Socket): void {
     const husk = accepted as unknown as {_handle?: null | object}
-    let socket = accepted
-    let userBuffer = false
-    if (husk._handle && typeof (husk._handle as {useUserBuffer?: unknown}).useUserBuffer === 'function') {
-      const handle = husk._handle
-      husk._handle = null
-      accepted.destroy()
-      let client: ClientConn | undefined
-      socket = new net.Socket({
-        allowHalfOpen: true,
-        handle,
-        onread: {buffer: CLIENT_READ_BUFFER, callback: (n: number) => client?.onRead(n) ?? true},
-      } as net.SocketConstructorOpts)
-      userBuffer = true
-      client = new ClientConn(this, socket, true)
-      this.track(client)
+    const handle = husk._handle
+    if (!handle || typeof (handle as {useUserBuffer?: unknown}).useUserBuffer !== 'function') {
+      accepted.resume()
+      this.track(new ClientConn(this, accepted, false))
       return
     }
 
-    accepted.resume()
-    this.track(new ClientConn(this, socket, userBuffer))
+    husk._handle = null
+    accepted.destroy()
+    const reader = {client: undefined as ClientConn | undefined}
+    const socket = new net.Socket({
+      allowHalfOpen: true,
+      handle,
+      onread: {buffer: CLIENT_READ_BUFFER, callback: (n: number) => reader.client?.onRead(n) ?? true},
+    } as net.SocketConstructorOpts)
+    reader.client = new ClientConn(this, socket, true)
+    this.track(reader.client)
   }
 
   private track(client: ClientConn): void {
