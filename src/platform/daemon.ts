@@ -19,6 +19,7 @@ import {startRouter as startHttpRouter} from './router/index.js'
 import {buildServer} from './server/index.js'
 import {Store} from './store/index.js'
 import {createSupervisor as createDynoSupervisor} from './supervisor/index.js'
+import {isoTimestamp} from './time.js'
 
 // ---- Wiring of the other parts: each is ONE function here; D and E swap the import/body. ----------------------
 
@@ -280,7 +281,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
     ctx.supervisor = createSupervisor(ctx)
     cleanups.push(() => ctx.supervisor.shutdown())
 
-    const startedAt = new Date().toISOString()
+    const startedAt = isoTimestamp()
     const {server} = buildServer(ctx, {startedAt})
     config.port = await listen(server, await choosePort(explicitPort, paths.portFile), config.host)
     cleanups.push(() =>

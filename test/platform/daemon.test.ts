@@ -158,6 +158,35 @@ describe('platform daemon', () => {
     expect(existsSync(paths.lock)).toBe(false)
   })
 
+  it('starts without loading what only builds and attached one-offs need (node:tls, zlib for tar)', async () => {
+    const home = tempHome()
+    const script = [
+      `const {startPlatform} = await import(${JSON.stringify(join(repoRoot, 'src/platform/daemon.ts'))})`,
+      'const platform = await startPlatform({port: 0, routerPort: 0})',
+      'console.log(JSON.stringify(process.moduleLoadList))',
+      'await platform.close()',
+    ].join('\n')
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: repoRoot,
+      env: {...process.env, FERRY_HOME: home, FERRY_ISOLATION: 'none'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.push(child.pid!)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', chunk => {
+      stdout += chunk
+    })
+    child.stderr.on('data', chunk => {
+      stderr += chunk
+    })
+    const code = await new Promise<null | number>(resolve => child.once('exit', resolve))
+    expect(code, stderr).toBe(0)
+    const loaded = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[]
+    expect(loaded).toContain('NativeModule http')
+    expect(loaded.filter(m => /^NativeModule (tls|_tls_wrap|zlib)$/.test(m))).toEqual([])
+  })
+
   it('detects isolation by really running bwrap (or reports none), and honours FERRY_ISOLATION=none', () => {
     expect(['bwrap', 'none']).toContain(detectIsolation({}))
     expect(detectIsolation({FERRY_ISOLATION: 'none'})).toBe('none')

@@ -8,15 +8,14 @@ import {join} from 'node:path'
 import type {PlatformContext} from '../context.js'
 import type {BuildRecord, ReleaseRecord} from '../store/index.js'
 
-import {buildSlug, BuildError, MB} from '../builder/index.js'
-import {lineSplitter} from '../builder/run.js'
+import {BuildError, lineSplitter} from '../builder/run.js'
 import {apiUrl, webUrl} from '../server/present.js'
 import {apiLog, logRelease} from '../server/support.js'
 import {OutputRegistry} from './output.js'
-import {extractCommit, extractTarball, SourceError} from './source.js'
 
 export {BuildOutput, OutputRegistry} from './output.js'
-export {extractTarball, SourceError, validateTarball} from './source.js'
+
+const MB = 1024 * 1024
 
 export type DeploySource =
   | {gitEnv?: Record<string, string>; kind: 'git'; repoDir: string; sha: string}
@@ -177,6 +176,8 @@ export class DeployService {
     }
 
     try {
+      // The builder and the source extraction (tar) load on the first build: an idle daemon does not carry them.
+      const [{buildSlug}, {extractCommit, extractTarball, SourceError}] = await Promise.all([import('../builder/index.js'), import('./source.js')])
       try {
         if (request.source.kind === 'git') await extractCommit(request.source.repoDir, request.source.sha, appDir, request.source.gitEnv)
         else await extractTarball(request.source.path, appDir, {maxUnpackedBytes: 4 * this.sourceMaxBytes})

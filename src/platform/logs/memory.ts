@@ -1,9 +1,11 @@
 // A minimal in-memory LogService (history per app + live followers). Placeholder until the real log service (E).
 import type {LogFilter, LogLine, LogService, StoredLogLine} from '../context.js'
 
+import {isoTimestamp} from '../time.js'
+
 /** `2026-11-25T14:03:11.123456+00:00` (RFC 5424 with microseconds, like logplex). */
 export function logplexTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00')
+  return isoTimestamp(date).replace(/\.(\d{3})Z$/, '.$1000+00:00')
 }
 
 function matches(line: StoredLogLine, filter: LogFilter): boolean {

@@ -10,6 +10,7 @@ import type {LogFilter, LogService, PlatformContext, StoredLogLine} from '../con
 import type {Router} from '../server/http.js'
 
 import {invalidParams, notFound} from '../server/http.js'
+import {isoTimestamp} from '../time.js'
 
 /** Most history lines one session may ask for (Heroku clips at 1500; we keep more). */
 export const MAX_SESSION_LINES = 100_000
@@ -72,7 +73,7 @@ export class LogSessions {
 
     this.sweep()
     const secret = randomBytes(24).toString('base64url')
-    const now = new Date().toISOString()
+    const now = isoTimestamp()
     const filter: LogFilter = {}
     if (dyno) filter.dyno = dyno
     if (b.source) filter.source = b.source as 'app' | 'heroku'

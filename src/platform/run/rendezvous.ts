@@ -7,7 +7,6 @@
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
 import {Duplex} from 'node:stream'
-import tls from 'node:tls'
 
 import type {OneOffHandle} from '../context.js'
 
@@ -73,6 +72,8 @@ export class Rendezvous {
   private readonly sockets = new Set<net.Socket>()
   private boundPort = 0
   private tlsMaterial: undefined | {cert: Buffer; key: Buffer}
+  /** node:tls, loaded at first listen when there is TLS material (an idle daemon does not carry it). */
+  private tlsModule: typeof import('node:tls') | undefined
 
   constructor(private readonly options: RendezvousOptions = {}) {
     this.host = options.host ?? '127.0.0.1'
@@ -83,7 +84,8 @@ export class Rendezvous {
       socket.on('close', () => this.sockets.delete(socket))
       socket.on('error', () => {})
       const tlsOptions = this.tlsMaterial
-      if (!tlsOptions) {
+      const tls = this.tlsModule
+      if (!tlsOptions || !tls) {
         this.accept(socket)
         return
       }
@@ -118,7 +120,9 @@ export class Rendezvous {
 
   async listen(): Promise<number> {
     if (this.server.listening) return this.boundPort
-    this.tlsMaterial = await this.options.tls
+    const material = await this.options.tls
+    if (material) this.tlsModule ??= await import('node:tls')
+    this.tlsMaterial = material
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(this.options.port ?? 0, this.host, () => {

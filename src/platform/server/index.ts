@@ -7,6 +7,7 @@ import type {PlatformContext} from '../context.js'
 
 import {logSessionRoutes} from '../logs/sessions.js'
 import {registerRunRoutes} from '../run/routes.js'
+import {isoTimestamp} from '../time.js'
 import {dispatch, Router} from './http.js'
 import {registerAccountRoutes} from './routes/account.js'
 import {registerAppRoutes} from './routes/apps.js'
@@ -65,7 +66,7 @@ export function tokenAuthenticator(token: string): (req: IncomingMessage) => boo
 
 export function buildServer(ctx: PlatformContext, options: BuildServerOptions = {}): BuiltServer {
   const router = new Router()
-  const startedAt = options.startedAt ?? new Date().toISOString()
+  const startedAt = options.startedAt ?? isoTimestamp()
 
   registerAccountRoutes(router, ctx)
   registerAppRoutes(router, ctx)

@@ -1,6 +1,8 @@
 // Versioned schema migrations: append new entries, never edit applied ones.
 import type Database from 'better-sqlite3'
 
+import {isoTimestamp} from '../time.js'
+
 export interface Migration {
   name: string
   sql: string
@@ -126,7 +128,7 @@ export function migrate(db: Database.Database, migrations: Migration[] = MIGRATI
     if (applied.has(m.version)) continue
     db.transaction(() => {
       db.exec(m.sql)
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString())
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, isoTimestamp())
     }).immediate()
     done.push(m.version)
   }
