@@ -306,8 +306,13 @@ export function listeningPorts(listenersOnly = false): Set<number> | undefined {
  * dynos) instead of a connect() per dyno per tick: with 50 dynos booting on 2 cores, probing connections steals CPU
  * from the very processes we are waiting for. Falls back to connect() probes without /proc.
  */
+/** A port still not seen after this long also gets a full read of /proc/net/tcp{,6} (at most once per this period). */
+const FULL_SCAN_AFTER_MS = 1000
+
 export class ListenWatcher {
-  private ticks = 0
+  private lastFullScan = -Infinity
+  /** performance.now() when each port started waiting. */
+  private readonly since = new Map<number, number>()
   private timer?: NodeJS.Timeout
   private readonly waiting = new Map<number, Set<(ok: boolean) => void>>()
 
@@ -322,6 +327,7 @@ export class ListenWatcher {
     const set = this.waiting.get(port) ?? new Set()
     set.add(resolver)
     this.waiting.set(port, set)
+    if (!this.since.has(port)) this.since.set(port, performance.now())
     this.schedule()
     return {
       cancel: () => {
@@ -335,7 +341,10 @@ export class ListenWatcher {
   private remove(port: number, resolver: (ok: boolean) => void): void {
     const set = this.waiting.get(port)
     set?.delete(resolver)
-    if (set?.size === 0) this.waiting.delete(port)
+    if (set?.size === 0) {
+      this.waiting.delete(port)
+      this.since.delete(port)
+    }
   }
 
   private schedule(): void {
@@ -344,11 +353,25 @@ export class ListenWatcher {
   }
 
   private async tick(): Promise<void> {
-    // Listeners only on most ticks; a full read now and then in case a kernel ever lists a listener further down.
-    const ports = listeningPorts(++this.ticks % 50 !== 0)
+    // Listeners only, normally. A full read (all of the host's sockets: costly with many of them) only when a port
+    // has waited over a second, at most once a second: in case a kernel ever lists a listener further down.
+    const now = performance.now()
+    let full = false
+    if (now - this.lastFullScan >= FULL_SCAN_AFTER_MS) {
+      for (const since of this.since.values()) {
+        if (now - since >= FULL_SCAN_AFTER_MS) {
+          full = true
+          this.lastFullScan = now
+          break
+        }
+      }
+    }
+
+    const ports = listeningPorts(!full)
     const ready = (port: number) => {
       for (const resolve of this.waiting.get(port) ?? []) resolve(true)
       this.waiting.delete(port)
+      this.since.delete(port)
     }
 
     if (ports) {

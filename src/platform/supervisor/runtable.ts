@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {processStartTime} from './dyno.js'
 
 /** Minimum time between two writes of the table (a daemon crash within it can leave up to that much unrecorded). */
-const FLUSH_INTERVAL_MS = 50
+const FLUSH_INTERVAL_MS = 100
 
 export interface RunEntry {
   app: string
