@@ -209,7 +209,8 @@ class ClientConn {
       return
     }
 
-    this.socket.resume()
+    // Only after backpressure paused it (resume() on a flowing socket still costs a state check and a tick).
+    if (this.socket.isPaused()) this.socket.resume()
   }
 
   /** Answers from the router itself (errors, 404). */
