@@ -1,7 +1,7 @@
 // The deploy pipeline: source → build (buildpacks) → slug → release (release phase) → converge.
 // One build per app at a time; output goes to a file and to live readers (git push, output_stream_url).
 import {createHmac, randomUUID} from 'node:crypto'
-import {appendFileSync, mkdirSync, rmSync} from 'node:fs'
+import {mkdirSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -12,6 +12,7 @@ import {BuildError, lineSplitter} from '../builder/run.js'
 import {apiUrl, webUrl} from '../server/present.js'
 import {apiLog, logRelease} from '../server/support.js'
 import {OutputRegistry} from './output.js'
+import {recoverInterruptedBuilds} from './recover.js'
 
 export {BuildOutput, OutputRegistry} from './output.js'
 
@@ -126,27 +127,7 @@ export class DeployService {
    * (the previous release stays current) and remove their work dirs.
    */
   recoverInterrupted(): number {
-    const {store} = this.ctx
-    let count = 0
-    for (const app of store.listApps()) {
-      if (this.busy.has(app.id)) continue
-      for (const build of store.listBuilds(app.id)) {
-        if (build.status !== 'pending') continue
-        store.updateBuild(build.id, {status: 'failed'})
-        try {
-          appendFileSync(build.outputPath, ' !     The build was interrupted by a platform restart.\n')
-        } catch {}
-
-        rmSync(join(this.ctx.paths.builds, build.id), {force: true, recursive: true})
-        count++
-      }
-
-      for (const release of store.listReleases(app.id)) {
-        if (release.status === 'pending') store.setReleaseStatus(release.id, 'failed')
-      }
-    }
-
-    return count
+    return recoverInterruptedBuilds(this.ctx, appId => this.busy.has(appId))
   }
 
   /** Cancels a running build (its compile step is killed; the build fails). false when it is not running. */

@@ -7,7 +7,7 @@ import {FileLogService} from './service.js'
 
 export {formatLine, formatTimestamp, isSingleLine, matchesFilter, MAX_LINE_BYTES, nowMicros, parseLine, splitMessage} from './format.js'
 export {FileLogService, type FileLogServiceOptions} from './service.js'
-export {LOG_STREAM_PREFIX, logSessionRoutes, LogSessions, type LogSessionsOptions, MAX_SESSION_LINES, registerLogRoutes} from './sessions.js'
+// Log sessions (SSE) live in ./sessions.js, loaded by the API server on the first log session.
 
 /** The daemon's log service: `<dataDir>/logs/<appId>/`, retention from the config (FERRY_LOG_RETENTION_LINES). */
 export function createFileLogService(config: Pick<PlatformConfig, 'dataDir' | 'logRetentionLines'>): FileLogService {

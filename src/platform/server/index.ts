@@ -5,22 +5,20 @@ import {createServer, type IncomingMessage, type Server} from 'node:http'
 
 import type {PlatformContext} from '../context.js'
 
-import {logSessionRoutes} from '../logs/sessions.js'
+import {recoverInterruptedBuilds} from '../deploy/recover.js'
 import {registerRunRoutes} from '../run/routes.js'
 import {isoTimestamp} from '../time.js'
 import {dispatch, Router} from './http.js'
+import {type LazyRoute, lazyRoutes} from './lazy.js'
 import {registerAccountRoutes} from './routes/account.js'
 import {registerAppRoutes} from './routes/apps.js'
 import {registerBuildpackRoutes} from './routes/buildpacks.js'
-import {registerBuildRoutes} from './routes/builds.js'
 import {registerConfigRoutes} from './routes/config.js'
 import {registerDynoActionRoutes} from './routes/dyno-actions.js'
 import {registerDynoRoutes} from './routes/dynos.js'
 import {registerFormationRoutes} from './routes/formation.js'
-import {registerGitRoutes} from './routes/git.js'
 import {registerReleaseRoutes} from './routes/releases.js'
 import {registerSlugRoutes} from './routes/slugs.js'
-import {registerSourceRoutes} from './routes/sources.js'
 import {registerStubRoutes} from './routes/stubs.js'
 
 export {type Ctx, type Handler, type Reply, Router} from './http.js'
@@ -29,6 +27,48 @@ export {apiLog, appParam, converge, logRelease} from './support.js'
 
 /** A route module: registers its routes on the router (C, D, E add theirs below). */
 export type RouteModule = (router: Router, ctx: PlatformContext) => void
+
+/**
+ * Route modules loaded on the first request to one of their routes (see lazy.ts): the routes as each module
+ * registers them, in order. test/platform/server/lazy-routes.test.ts keeps these tables honest.
+ */
+export const LAZY_ROUTES = {
+  builds: {
+    load: async () => (await import('./routes/builds.js')).registerBuildRoutes,
+    routes: [
+      {method: 'POST', path: '/apps/:app/builds'},
+      {method: 'GET', path: '/apps/:app/builds'},
+      {method: 'GET', path: '/apps/:app/builds/:build'},
+      {method: 'DELETE', path: '/apps/:app/builds/:build'},
+      {method: 'DELETE', path: '/apps/:app/build-cache'},
+      {method: 'GET', options: {auth: false}, path: '/ferry/build-output/:build/:secret'},
+    ],
+  },
+  git: {
+    load: async () => (await import('./routes/git.js')).registerGitRoutes,
+    routes: [
+      {method: 'GET', options: {auth: false, body: 'raw'}, path: '/:repo/info/refs'},
+      {method: 'POST', options: {auth: false, body: 'raw'}, path: '/:repo/git-receive-pack'},
+      {method: 'POST', options: {auth: false, body: 'raw'}, path: '/:repo/git-upload-pack'},
+      {method: 'POST', options: {auth: false}, path: '/ferry/git-hook/pre-receive'},
+    ],
+  },
+  logSessions: {
+    load: async () => (await import('../logs/sessions.js')).logSessionRoutes,
+    routes: [
+      {method: 'POST', path: '/apps/:app/log-sessions'},
+      {method: 'GET', options: {auth: false}, path: '/log-streams/:secret'},
+    ],
+  },
+  sources: {
+    load: async () => (await import('./routes/sources.js')).registerSourceRoutes,
+    routes: [
+      {method: 'POST', path: '/sources'},
+      {method: 'PUT', options: {auth: false, body: 'raw'}, path: '/ferry/sources/:id/:secret'},
+      {method: 'GET', options: {auth: false}, path: '/ferry/sources/:id/:secret'},
+    ],
+  },
+} satisfies Record<string, {load: () => Promise<RouteModule>; routes: LazyRoute[]}>
 
 export interface BuiltServer {
   router: Router
@@ -79,14 +119,17 @@ export function buildServer(ctx: PlatformContext, options: BuildServerOptions = 
 
   // ---- Route modules of the other parts: register them HERE, one line each. --------------------------------
   // C (deploy): builds, sources, buildpack-installations, git smart-HTTP    e.g. registerBuildRoutes(router, ctx)
-  registerBuildRoutes(router, ctx)
-  registerSourceRoutes(router, ctx)
+  // Builds, sources and git load the deploy pipeline on first use; builds interrupted by a restart fail now.
+  const interrupted = recoverInterruptedBuilds(ctx)
+  if (interrupted > 0) console.error(`[ferry] marked ${interrupted} interrupted build(s) as failed`)
+  lazyRoutes(router, ctx, LAZY_ROUTES.builds.routes, LAZY_ROUTES.builds.load)
+  lazyRoutes(router, ctx, LAZY_ROUTES.sources.routes, LAZY_ROUTES.sources.load)
   registerBuildpackRoutes(router, ctx)
-  registerGitRoutes(router, ctx)
+  lazyRoutes(router, ctx, LAZY_ROUTES.git.routes, LAZY_ROUTES.git.load)
   // D (supervisor): DELETE /apps/:app/dynos[/:dyno], /formations/:type, actions/stop
   registerDynoActionRoutes(router, ctx)
   // E (logs/run): log-sessions, log stream capability URLs, POST /apps/:app/dynos
-  logSessionRoutes(router, ctx)
+  lazyRoutes(router, ctx, LAZY_ROUTES.logSessions.routes, LAZY_ROUTES.logSessions.load)
   registerRunRoutes(router, ctx)
   // ------------------------------------------------------------------------------------------------------------
 

@@ -71,8 +71,7 @@ async function download(url: string, path: string, limit: number): Promise<void>
 export function registerBuildRoutes(router: Router, ctx: PlatformContext): void {
   const {store} = ctx
   const service = () => deployServiceFor(ctx)
-  const interrupted = service().recoverInterrupted()
-  if (interrupted > 0) console.error(`[ferry] marked ${interrupted} interrupted build(s) as failed`)
+  // Builds interrupted by a restart are failed by buildServer at start (deploy/recover.ts), before this module loads.
 
   router.post('/apps/:app/builds', async c => {
     const app = appParam(ctx, c.params.app)
