@@ -505,6 +505,7 @@ class Exchange {
     this.upstream = up
     up.exchange = this
     if (up.connectedAt !== 0) this.connectMs = 0
+    this.router.batch(up.socket)
     up.socket.write(this.upstreamHead!)
     this.pumpBody()
   }
@@ -625,6 +626,7 @@ class Exchange {
       if (this.resKind === 'chunked') this.resTracker = new ChunkedTracker(502)
       // Response timeout becomes an inactivity limit once the head is there (long polls, SSE).
       const socket = this.client.socket
+      this.router.batch(socket)
       if (this.resKind === 'none' || restLength === 0) {
         const out = this.router.clientHead(this, head, src, end, 0)
         this.bytes += out.length
@@ -664,6 +666,9 @@ export class HttpRouter {
   readonly period: number
   readonly timeoutMs: number
   private readonly clients = new Set<ClientConn>()
+  /** Sockets corked by batch() until the end of this event-loop turn. */
+  private readonly corked = new Set<net.Socket>()
+  private flushScheduled = false
   private readonly host: string
   private readonly idle = new Map<number, Upstream[]>()
   private readonly idleUpstreamMs: number
@@ -718,6 +723,29 @@ export class HttpRouter {
 
   get port(): number {
     return this.boundPort
+  }
+
+  /**
+   * Holds what is written to `socket` until the end of this event-loop turn (cork, then uncork from setImmediate,
+   * which runs right after the poll phase that read the requests or responses). The requests and responses of
+   * one turn then reach the dynos and clients together: each of those processes wakes up once for the lot instead
+   * of once per message, and the router is not preempted by each one it wakes. Order per socket is kept (later
+   * writes queue behind the corked ones; end() flushes them).
+   */
+  batch(socket: net.Socket): void {
+    if (this.corked.has(socket)) return
+    socket.cork()
+    this.corked.add(socket)
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      setImmediate(this.flushCorked)
+    }
+  }
+
+  private readonly flushCorked = (): void => {
+    this.flushScheduled = false
+    for (const socket of this.corked) socket.uncork()
+    this.corked.clear()
   }
 
   /** A pooled idle socket to the target, or a new one. */
