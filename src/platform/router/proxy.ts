@@ -669,6 +669,9 @@ export class HttpRouter {
   /** Sockets corked by batch() until the end of this event-loop turn. */
   private readonly corked = new Set<net.Socket>()
   private flushScheduled = false
+  /** Messages batch() saw in this turn and in the previous one. */
+  private turnWrites = 0
+  private lastTurnWrites = 0
   private readonly host: string
   private readonly idle = new Map<number, Upstream[]>()
   private readonly idleUpstreamMs: number
@@ -730,20 +733,25 @@ export class HttpRouter {
    * which runs right after the poll phase that read the requests or responses). The requests and responses of
    * one turn then reach the dynos and clients together: each of those processes wakes up once for the lot instead
    * of once per message, and the router is not preempted by each one it wakes. Order per socket is kept (later
-   * writes queue behind the corked ones; end() flushes them).
+   * writes queue behind the corked ones; end() flushes them). Only while the previous turn had more than one
+   * message: a lone request (no concurrency) is not held back at all.
    */
   batch(socket: net.Socket): void {
-    if (this.corked.has(socket)) return
-    socket.cork()
-    this.corked.add(socket)
+    this.turnWrites++
     if (!this.flushScheduled) {
       this.flushScheduled = true
       setImmediate(this.flushCorked)
     }
+
+    if (this.lastTurnWrites < 2 || this.corked.has(socket)) return
+    socket.cork()
+    this.corked.add(socket)
   }
 
   private readonly flushCorked = (): void => {
     this.flushScheduled = false
+    this.lastTurnWrites = this.turnWrites
+    this.turnWrites = 0
     for (const socket of this.corked) socket.uncork()
     this.corked.clear()
   }
