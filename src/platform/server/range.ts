@@ -17,6 +17,9 @@ export interface RangeOptions {
   fields: string[]
 }
 
+/** `<value>/<id>` in an exclusive first bound (see applyRange). */
+const TIE_RE = /^(.*)\/([\w-]+)$/
+
 export const DEFAULT_MAX = 200
 export const MAX_MAX = 1000
 
@@ -80,11 +83,19 @@ export function applyRange<T extends object>(items: T[], spec: RangeSpec | undef
   const position = new Map(items.map((item, i) => [item, i]))
   let sorted = [...items].sort((a, b) => dir * (compareValues(get(a), get(b)) || position.get(a)! - position.get(b)!))
   if (spec?.first !== undefined) {
-    const first = spec.first
-    sorted = sorted.filter(item => {
-      const c = dir * compareBound(get(item), first)
-      return spec.exclusive ? c > 0 : c >= 0
-    })
+    let first = spec.first
+    // `]<value>/<id>..` (a Next-Range of ours whose page ended inside a run of equal values): resume right after
+    // that item. Without it (or when the item is gone), `]<value>` skips every item equal to value.
+    const tie = spec.exclusive ? TIE_RE.exec(first) : null
+    const at = tie ? sorted.findIndex(item => (item as {id?: unknown}).id === tie[2] && compareBound(get(item), tie[1]) === 0) : -1
+    if (tie) first = tie[1]
+    sorted =
+      at === -1
+        ? sorted.filter(item => {
+            const c = dir * compareBound(get(item), first)
+            return spec.exclusive ? c > 0 : c >= 0
+          })
+        : sorted.slice(at + 1)
   }
 
   if (spec?.last !== undefined) {
@@ -99,7 +110,12 @@ export function applyRange<T extends object>(items: T[], spec: RangeSpec | undef
   }
 
   if (sorted.length > max) {
-    page.nextRange = `${field} ]${String(get(pageItems.at(-1)!))}..; max=${max}${order === 'desc' ? ', order=desc' : ''}`
+    const lastItem = pageItems.at(-1)!
+    const id = (lastItem as {id?: unknown}).id
+    // The next page starts inside a run of equal values (e.g. builds created in the same second): name the item
+    // too, or `]<value>` would skip the rest of the run. Clients send Next-Range back as it is.
+    const tied = compareValues(get(sorted[max]), get(lastItem)) === 0 && typeof id === 'string' && /^[\w-]+$/.test(id)
+    page.nextRange = `${field} ]${String(get(lastItem))}${tied ? `/${id}` : ''}..; max=${max}${order === 'desc' ? ', order=desc' : ''}`
   }
 
   return page

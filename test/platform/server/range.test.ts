@@ -15,4 +15,24 @@ describe('applyRange', () => {
     expect(applyRange(items, parseRange('created_at ..; order=desc'), {fields}).items.map(i => i.id)).toEqual(['c', 'b', 'a'])
     expect(applyRange(items, parseRange('created_at ..'), {fields}).items.map(i => i.id)).toEqual(['a', 'b', 'c'])
   })
+
+  it('pages through a run of equal values without skipping or repeating an item', () => {
+    const items = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id, i) => ({created_at: i < 1 || i > 5 ? `2026-11-25T18:30:0${i}Z` : '2026-11-25T18:30:05Z', id}))
+    const fields = ['id', 'created_at']
+    for (const order of ['asc', 'desc']) {
+      const seen: string[] = []
+      let range: string | undefined = `created_at ..; max=2, order=${order}`
+      for (let pages = 0; range && pages < 10; pages++) {
+        const page: {items: Array<{id: string}>; nextRange?: string} = applyRange(items, parseRange(range), {fields})
+        seen.push(...page.items.map(i => i.id))
+        range = page.nextRange
+      }
+
+      expect(seen).toEqual(order === 'asc' ? ['a', 'b', 'c', 'd', 'e', 'f', 'g'] : ['g', 'f', 'e', 'd', 'c', 'b', 'a'])
+    }
+
+    // A Next-Range inside the run names the last item; its value alone (a client's own Range) still skips the run.
+    expect(applyRange(items, parseRange('created_at ..; max=2'), {fields}).nextRange).toBe('created_at ]2026-11-25T18:30:05Z/b..; max=2')
+    expect(applyRange(items, parseRange('created_at ]2026-11-25T18:30:05Z..'), {fields}).items.map(i => i.id)).toEqual(['g'])
+  })
 })
