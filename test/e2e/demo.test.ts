@@ -3,11 +3,10 @@
 // and prints the URL, `ferry ps` and the next steps; a second run recreates the app cleanly. The platform it
 // started is stopped by pid afterwards. Needs `npm run build` and the npm registry (the build installs `ms`).
 import fs from 'node:fs'
-import {request} from 'node:http'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {ferryEnv, makeFerryHome, readDaemonJson, removeFerryHome, ROOT, runCommand, runFerry} from '../helpers/index.js'
+import {ferryEnv, makeFerryHome, readDaemonJson, removeFerryHome, ROOT, routerGet, runCommand, runFerry} from '../helpers/index.js'
 
 const home = makeFerryHome('ferry-demo-')
 
@@ -16,17 +15,7 @@ function npmRunDemo(): Promise<{code: null | number; stderr: string; stdout: str
 }
 
 function viaRouter(port: number): Promise<{body: string; status: number}> {
-  return new Promise(resolve => {
-    const req = request({headers: {Host: 'demo-hello.localhost'}, host: '127.0.0.1', path: '/', port}, res => {
-      let body = ''
-      res.setEncoding('utf8').on('data', d => {
-        body += d
-      })
-      res.on('end', () => resolve({body, status: res.statusCode ?? 0}))
-    })
-    req.on('error', error => resolve({body: error.message, status: 0}))
-    req.end()
-  })
+  return routerGet(port, 'demo-hello.localhost').catch(error => ({body: (error as Error).message, status: 0}))
 }
 
 describe('npm run demo', () => {

@@ -3,12 +3,11 @@
 // Push-to-release times are printed (no timing assertions; see the report / bench for figures).
 import {execFileSync, spawn} from 'node:child_process'
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {request} from 'node:http'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, runFerry} from '../helpers/index.js'
+import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
 
 const FIXTURE_BUILDPACK = join(ROOT, 'test', 'fixtures', 'buildpacks', 'hello-classic')
 const timings: Record<string, number> = {}
@@ -91,17 +90,7 @@ describe.skipIf(!existsSync(join(ROOT, 'dist', 'commands', 'builds', 'create.js'
     const deadline = Date.now() + timeoutMs
     let last = ''
     while (Date.now() < deadline) {
-      const got = await new Promise<{body: string; status: number}>(resolve => {
-        const req = request({headers: {Host: `${app}.localhost`}, host: '127.0.0.1', path: '/', port: routerPort}, res => {
-          let body = ''
-          res.setEncoding('utf8').on('data', d => {
-            body += d
-          })
-          res.on('end', () => resolve({body, status: res.statusCode ?? 0}))
-        })
-        req.on('error', error => resolve({body: error.message, status: 0}))
-        req.end()
-      })
+      const got = await routerGet(routerPort, `${app}.localhost`).catch(error => ({body: (error as Error).message, status: 0}))
       if (got.status === 200) return got.body
       last = `${got.status} ${got.body}`
       await new Promise(r => setTimeout(r, 500))

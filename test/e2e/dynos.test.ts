@@ -2,29 +2,20 @@
 // ps:restart / ps:stop, kill -9 of the daemon → `ferry ps` autostarts it and the formation comes back.
 // Needs `npm run build`.
 import {copyFileSync, existsSync, mkdtempSync, rmSync} from 'node:fs'
-import {request} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
+import {BIN, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, routerGet, runFerry} from '../helpers/index.js'
 import {makeSlug, pidsMatching, waitFor} from '../platform/supervisor/helpers.js'
 
 const APP = 'dyno-e2e'
 const marker = `ferry-e2e-${process.pid}`
 
-function viaRouter(routerPort: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({headers: {Host: `${APP}.localhost`}, host: '127.0.0.1', path, port: routerPort}, res => {
-      let body = ''
-      res.setEncoding('utf8').on('data', d => {
-        body += d
-      })
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${res.statusCode} ${body}`))))
-    })
-    req.on('error', reject)
-    req.end()
-  })
+async function viaRouter(routerPort: number, path: string): Promise<string> {
+  const {body, status} = await routerGet(routerPort, `${APP}.localhost`, path)
+  if (status !== 200) throw new Error(`${status} ${body}`)
+  return body
 }
 
 describe.skipIf(!existsSync(join(BIN, '..', '..', 'dist', 'commands', 'ps', 'restart.js')))('e2e: dynos', () => {

@@ -6,7 +6,7 @@ import http from 'node:http'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, runFerry} from '../helpers/index.js'
+import {BIN, ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
 
 const APP = 'logsdemo'
 
@@ -23,17 +23,7 @@ async function api(home: string, method: string, url: string, body?: unknown): P
 }
 
 function get(routerPort: number, pathname = '/', host = `${APP}.localhost`): Promise<{body: string; status: number}> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({agent: false, headers: {host}, host: '127.0.0.1', path: pathname, port: routerPort}, res => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', d => {
-        body += d
-      })
-      res.on('end', () => resolve({body, status: res.statusCode!}))
-    })
-    req.on('error', reject)
-  })
+  return routerGet(routerPort, host, pathname)
 }
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {

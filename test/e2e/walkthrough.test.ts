@@ -6,13 +6,12 @@
 // Needs `npm run build` and network access to the npm registry (the build installs `ms`, so does step 9).
 import {spawn} from 'node:child_process'
 import fs from 'node:fs'
-import {request} from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {BIN, ferryEnv, makeFerryHome, removeFerryHome, ROOT, runFerry} from '../helpers/index.js'
+import {BIN, ferryEnv, makeFerryHome, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
 
 /** The ```sh walkthrough blocks of README.md's "## Walkthrough" section. */
 export function walkthroughBlocks(readme: string): string[] {
@@ -146,18 +145,8 @@ describe('README walkthrough', () => {
     expect(dynos.map(d => `${d.name} ${d.state} v${d.release.version}`).sort()).toEqual(['web.1 up v5', 'web.2 up v5', 'worker.1 up v5'])
     // …and the rolled-back code and config (v3: no GREETING) answer through the router.
     const url = /^(http:\/\/hello\.localhost:\d+\/)$/m.exec(open)![1]
-    const answer = await new Promise<string>((resolve, reject) => {
-      const {hostname, port} = new URL(url)
-      const req = request({headers: {Host: hostname}, host: '127.0.0.1', path: '/', port: Number(port)}, res => {
-        let body = ''
-        res.setEncoding('utf8').on('data', d => {
-          body += d
-        })
-        res.on('end', () => resolve(body))
-      })
-      req.on('error', reject)
-      req.end()
-    })
+    const {hostname, port} = new URL(url)
+    const answer = (await routerGet(Number(port), hostname)).body
     expect(JSON.parse(answer)).toMatchObject({greeting: null, message: expect.stringMatching(/^Hello from web\.[12]$/)})
   }, 180_000)
 })

@@ -6,6 +6,7 @@
 //   afterAll(() => stopPlatform(home))
 import {spawn} from 'node:child_process'
 import fs from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -98,6 +99,21 @@ export function runFerry(args: string[], options: RunOptions = {}): Promise<RunR
 }
 
 /** The daemon's discovery file of a FERRY_HOME, if any. */
+/** GET `path` through the router with `Host: host` (a fresh connection); rejects only when the request itself fails. */
+export function routerGet(routerPort: number, host: string, pathname = '/'): Promise<{body: string; status: number}> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({agent: false, headers: {host}, host: '127.0.0.1', path: pathname, port: routerPort}, res => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', d => {
+        body += d
+      })
+      res.on('end', () => resolve({body, status: res.statusCode ?? 0}))
+    })
+    req.on('error', reject)
+  })
+}
+
 export function readDaemonJson(home: string): undefined | {pid: number; port: number; routerPort: number; url: string} {
   try {
     return JSON.parse(fs.readFileSync(path.join(home, 'data', 'run', 'daemon.json'), 'utf8'))
