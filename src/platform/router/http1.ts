@@ -182,30 +182,52 @@ function lineEnd(buf: Buffer, i: number, limit: number, status: number): number 
   return i
 }
 
+/** The field value of the line fieldLine() read last, without surrounding whitespace: `buf[valueStart, valueEnd)`. */
+let valueStart = 0
+let valueEnd = 0
+
 /**
- * Walks the field lines of a head (`buf[i, limit)`, `limit` = the index of the final CRLFCRLF + 2), validating
- * each: no obsolete line folding, a token name followed directly by `:`. Calls `onField` for the known fields,
- * or for every field when `all`.
+ * Reads and validates the field line starting at `i`: no obsolete line folding, a token name followed directly by
+ * `:`. Returns the line's end (the index of its CR); sets `colon`, `valueStart` and `valueEnd`.
+ */
+function fieldLine(buf: Buffer, i: number, limit: number, status: number): number {
+  const le = lineEnd(buf, i, limit, status)
+  const c0 = buf[i]
+  if (c0 === 32 || c0 === 9) fail(status, 'Obsolete line folding')
+  if (colon <= i) fail(status, 'Malformed header line')
+  for (let k = i; k < colon; k++) if (TOKEN_CHARS[buf[k]] === 0) fail(status, 'Invalid header name')
+  let a = colon + 1
+  let b = le
+  while (a < b && (buf[a] === 32 || buf[a] === 9)) a++
+  while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9)) b--
+  valueStart = a
+  valueEnd = b
+  return le
+}
+
+/**
+ * Walks the field lines of a request head (`buf[i, limit)`, `limit` = the index of the final CRLFCRLF + 2),
+ * validating each, and collects the known fields (every field when `all`) into `out`, their ids into `ids`.
  */
 function scanFields(buf: Buffer, i: number, limit: number, status: number, all: boolean, out: Header[], ids: F[]): void {
   while (i < limit) {
-    const le = lineEnd(buf, i, limit, status)
-    const c0 = buf[i]
-    if (c0 === 32 || c0 === 9) fail(400, 'Obsolete line folding')
-    if (colon <= i) fail(400, 'Malformed header line')
-    for (let k = i; k < colon; k++) if (TOKEN_CHARS[buf[k]] === 0) fail(400, 'Invalid header name')
+    const le = fieldLine(buf, i, limit, status)
     const id = classify(buf, i, colon)
     if (id !== F.Other || all) {
-      let a = colon + 1
-      let b = le
-      while (a < b && (buf[a] === 32 || buf[a] === 9)) a++
-      while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9)) b--
-      out.push({at: i, lower: id === F.Other ? buf.toString('latin1', i, colon).toLowerCase() : NAME_OF[id], next: le + 2, value: buf.toString('latin1', a, b)})
+      out.push({at: i, lower: id === F.Other ? buf.toString('latin1', i, colon).toLowerCase() : NAME_OF[id], next: le + 2, value: buf.toString('latin1', valueStart, valueEnd)})
       ids.push(id)
     }
 
     i = le + 2
   }
+}
+
+/** Validates a Transfer-Encoding list (all field lines, in order): true when chunked is the last coding. */
+function transferChunked(te: string[], status: number): boolean {
+  if (te.includes('')) fail(status, 'Invalid Transfer-Encoding')
+  const chunked = te.at(-1) === 'chunked'
+  if (te.indexOf('chunked') !== te.length - 1 && te.includes('chunked')) fail(status, 'chunked must be the last transfer coding, once')
+  return chunked
 }
 
 function tokens(value: string): string[] {
@@ -268,9 +290,7 @@ function framingOf(headers: Header[], ids: F[], status: number): Framing {
   }
 
   if (te === undefined) return {chunked: false, connection, length, otherEncoding: false, te: false, teCodings: 0}
-  if (te.includes('')) fail(status, 'Invalid Transfer-Encoding')
-  const chunked = te.at(-1) === 'chunked'
-  if (te.indexOf('chunked') !== te.length - 1 && te.includes('chunked')) fail(status, 'chunked must be the last transfer coding, once')
+  const chunked = transferChunked(te, status)
   return {chunked, connection, length, otherEncoding: !chunked, te: true, teCodings: te.length}
 }
 
@@ -395,17 +415,11 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
   const hop: number[] = []
   let i = le + 2
   while (i < limit) {
-    const e = lineEnd(buf, i, limit, 502)
-    const c0 = buf[i]
-    if (c0 === 32 || c0 === 9) fail(502, 'Obsolete line folding')
-    if (colon <= i) fail(502, 'Malformed header line')
-    for (let k = i; k < colon; k++) if (TOKEN_CHARS[buf[k]] === 0) fail(502, 'Invalid header name')
+    const e = fieldLine(buf, i, limit, 502)
     const id = classify(buf, i, colon)
     if (id !== F.Other) {
-      let a = colon + 1
-      let b = e
-      while (a < b && (buf[a] === 32 || buf[a] === 9)) a++
-      while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9)) b--
+      const a = valueStart
+      const b = valueEnd
       switch (id) {
         case F.Connection: {
           const t = bytesEqual(buf, a, b, KEEP_ALIVE_BYTES) ? KEEP_ALIVE : bytesEqual(buf, a, b, CLOSE_BYTES) ? CLOSE : tokens(buf.toString('latin1', a, b))
@@ -445,12 +459,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
     i = e + 2
   }
 
-  let chunked = false
-  if (te !== undefined) {
-    if (te.includes('')) fail(502, 'Invalid Transfer-Encoding')
-    chunked = te.at(-1) === 'chunked'
-    if (te.indexOf('chunked') !== te.length - 1 && te.includes('chunked')) fail(502, 'chunked must be the last transfer coding, once')
-  }
+  const chunked = te !== undefined && transferChunked(te, 502)
 
   return {
     chunked,

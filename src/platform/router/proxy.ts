@@ -71,6 +71,11 @@ function page(title: string, detail: string): string {
   )
 }
 
+/** A copy of bytes that are a view of a shared read buffer (they must outlive the read callback). */
+function ownBytes(buf: Buffer): Buffer {
+  return buf.length === 0 ? EMPTY : Buffer.from(buf)
+}
+
 function quote(s: string): string {
   return s.includes('"') ? s.replaceAll('"', '%22') : s
 }
@@ -238,7 +243,7 @@ class ClientConn {
   /** Copies buf out of the shared read buffer (it is kept past the read callback). */
   own(): void {
     if (!this.shared) return
-    this.buf = this.buf.length === 0 ? EMPTY : Buffer.from(this.buf)
+    this.buf = ownBytes(this.buf)
     this.shared = false
   }
 
@@ -411,10 +416,9 @@ class Exchange {
 
   /** Copies resBuf out of the shared read buffer (before it is kept past this read or written as a Buffer). */
   private ownResBuf(): void {
-    if (this.resShared) {
-      this.resBuf = this.resBuf.length === 0 ? EMPTY : Buffer.from(this.resBuf)
-      this.resShared = false
-    }
+    if (!this.resShared) return
+    this.resBuf = ownBytes(this.resBuf)
+    this.resShared = false
   }
 
   onUpstreamEnd(): void {
