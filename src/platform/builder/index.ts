@@ -9,14 +9,12 @@ import {type Buildpack, resolveBuildpack, sourceExport, type StepContext} from '
 import {BUILTINS, DETECTION_ORDER} from './buildpacks/builtin.js'
 import {parseProcfile, ProcfileError} from './procfile.js'
 import {applySlugignore} from './slugignore.js'
-import {buildEnv, BuildError, type Sandbox} from './run.js'
+import {buildEnv, BuildError, MB, type Sandbox} from './run.js'
 import {humanSize, packSlug} from './slug.js'
 
 export {BUILTINS} from './buildpacks/builtin.js'
 export {parseProcfile, ProcfileError} from './procfile.js'
-export {BuildError} from './run.js'
-
-export const MB = 1024 * 1024
+export {BuildError, MB} from './run.js'
 
 export interface BuildOptions {
   /** The app's buildpack installation URLs in order; empty → detection (Node.js, static, Procfile-only). */

@@ -3,6 +3,8 @@
 import {spawn} from 'node:child_process'
 import {StringDecoder} from 'node:string_decoder'
 
+export const MB = 1024 * 1024
+
 export class BuildError extends Error {
   constructor(message: string) {
     super(message)

@@ -8,15 +8,13 @@ import {join} from 'node:path'
 import type {PlatformContext} from '../context.js'
 import type {BuildRecord, ReleaseRecord} from '../store/index.js'
 
-import {BuildError, lineSplitter} from '../builder/run.js'
+import {BuildError, lineSplitter, MB} from '../builder/run.js'
 import {apiUrl, webUrl} from '../server/present.js'
 import {apiLog, logRelease} from '../server/support.js'
 import {OutputRegistry} from './output.js'
 import {recoverInterruptedBuilds} from './recover.js'
 
 export {BuildOutput, OutputRegistry} from './output.js'
-
-const MB = 1024 * 1024
 
 export type DeploySource =
   | {gitEnv?: Record<string, string>; kind: 'git'; repoDir: string; sha: string}

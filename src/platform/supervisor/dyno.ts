@@ -301,14 +301,14 @@ export function listeningPorts(listenersOnly = false): Set<number> | undefined {
   return readable ? ports : undefined
 }
 
+/** A port still not seen after this long also gets a full read of /proc/net/tcp{,6} (at most once per this period). */
+const FULL_SCAN_AFTER_MS = 1000
+
 /**
  * Waits for web dynos to listen on their $PORT. One shared poll (one read of /proc/net/tcp per tick for all starting
  * dynos) instead of a connect() per dyno per tick: with 50 dynos booting on 2 cores, probing connections steals CPU
  * from the very processes we are waiting for. Falls back to connect() probes without /proc.
  */
-/** A port still not seen after this long also gets a full read of /proc/net/tcp{,6} (at most once per this period). */
-const FULL_SCAN_AFTER_MS = 1000
-
 export class ListenWatcher {
   private lastFullScan = -Infinity
   /** performance.now() when each port started waiting. */
