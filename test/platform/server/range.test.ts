@@ -34,5 +34,8 @@ describe('applyRange', () => {
     // A Next-Range inside the run names the last item; its value alone (a client's own Range) still skips the run.
     expect(applyRange(items, parseRange('created_at ..; max=2'), {fields}).nextRange).toBe('created_at ]2026-11-25T18:30:05Z/b..; max=2')
     expect(applyRange(items, parseRange('created_at ]2026-11-25T18:30:05Z..'), {fields}).items.map(i => i.id)).toEqual(['g'])
+    // An id that is not (or no longer) in the run: the value alone decides, as without one.
+    expect(applyRange(items, parseRange('created_at ]2026-11-25T18:30:05Z/gone..'), {fields}).items.map(i => i.id)).toEqual(['g'])
+    expect(() => parseRange('created_at ]2026-11-25T18:30:05Z/b..; max=0')).toThrow(/max must be a positive integer/)
   })
 })
