@@ -22,6 +22,8 @@ import {
 } from './http1.js'
 
 export interface RouterOptions {
+  /** X-Forwarded-Port sent to dynos (default: the bound port; the native router's fallback sets the public port). */
+  forwardedPort?: number
   /** Default 127.0.0.1. */
   host?: string
   /** Keep-alive sockets to dynos are closed after this idle time (default 4 s, below Node's 5 s server default). */
@@ -663,9 +665,31 @@ class Exchange {
   }
 }
 
+/**
+ * The targets a request may go to: all of them, except while two releases' dynos are up together (preboot),
+ * when only the newest release's (and any without a version). Shared by HttpRouter.pickTarget and the native
+ * router's target lines (native.ts).
+ */
+export function routableTargets<T extends {release?: number}>(targets: T[]): T[] {
+  let newest = -1
+  let mixed = false
+  for (const t of targets) {
+    if (t.release === undefined) continue
+    if (newest !== -1 && t.release !== newest) mixed = true
+    if (t.release > newest) newest = t.release
+  }
+
+  return mixed ? targets.filter(t => t.release === undefined || t.release === newest) : targets
+}
+
 export class HttpRouter {
   /** A coarse clock (ms, advanced by the sweep): activity stamps without a timer re-arm per read or write. */
   clock = 0
+  /**
+   * X-Forwarded-Port for dynos when it is not the bound port (see RouterOptions.forwardedPort). Read when a client
+   * connection is accepted: set it before connections arrive.
+   */
+  forwardedPort: number | undefined
   readonly idleClientMs: number
   readonly period: number
   readonly timeoutMs: number
@@ -686,6 +710,7 @@ export class HttpRouter {
 
   constructor(private readonly options: RouterOptions) {
     this.host = options.host ?? '127.0.0.1'
+    this.forwardedPort = options.forwardedPort
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.idleUpstreamMs = options.idleUpstreamMs ?? 4000
     this.idleClientMs = options.idleClientMs ?? 60_000
@@ -856,6 +881,9 @@ export class HttpRouter {
     ex.begin()
   }
 
+  /** Nothing to sync: every request reads the current targets (the native router's refresh() waits for its child). */
+  async refresh(): Promise<void> {}
+
   async listen(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
@@ -880,7 +908,7 @@ export class HttpRouter {
 
   /** `\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: PORT` once the port is known. */
   get forwardedRest(): string {
-    return `\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: ${this.boundPort}`
+    return `\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: ${this.forwardedPort ?? this.boundPort}`
   }
 
   logInfo(ex: Exchange): void {
@@ -901,16 +929,7 @@ export class HttpRouter {
     let targets = this.options.targets(appId)
     if (exclude && exclude.size > 0) targets = targets.filter(t => !exclude.has(t.port))
     if (targets.length === 0) return undefined
-    let newest = -1
-    let mixed = false
-    for (const t of targets) {
-      if (t.release === undefined) continue
-      if (newest !== -1 && t.release !== newest) mixed = true
-      if (t.release > newest) newest = t.release
-    }
-
-    // Only while two releases' dynos are up together (preboot) does the list need filtering.
-    if (mixed) targets = targets.filter(t => t.release === undefined || t.release === newest)
+    targets = routableTargets(targets)
     if (avoid && targets.length > 1) targets = targets.filter(t => t.port !== avoid.port)
     const n = (this.rr.get(appId) ?? 0) + 1
     this.rr.set(appId, n)
