@@ -156,7 +156,7 @@ static entry_t *entry_add(const char *name, size_t n) {
 /* ---------- connections ---------- */
 
 enum { K_LISTEN = 1, K_STDIN, K_STDOUT, K_CLIENT, K_UP, K_FALLBACK };
-enum { CS_IDLE, CS_EXCH, CS_SPLICE, CS_CLOSING };
+enum { CS_IDLE, CS_EXCH, CS_SPLICE, CS_CLOSING, CS_WAIT };
 enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE };
 
 typedef struct {
@@ -217,6 +217,7 @@ struct conn {
   char lasthost[256];
   size_t lasthostlen;
   entry_t *lastentry;
+  entry_t *waiting; /* CS_WAIT: the app entry asked for (W) and not answered yet */
   char hostname[256];
   exch_t ex;
   /* upstream */
@@ -741,6 +742,7 @@ static void exchange_done(conn_t *c, int reusable) {
     finish_client(c);
     return;
   }
+  if (c->in.off == c->in.len) c->in.off = c->in.len = 0;
   c->state = CS_IDLE;
   process_requests(c);
 }
@@ -923,8 +925,16 @@ static int parse_request(conn_t *c) {
     e = entry_find(name, nl);
     if (!e) {
       e = entry_add(name, nl);
-      if (e) emit("W %.*s\n", (int)nl, name);
-      goto handoff;
+      if (!e) goto handoff;
+      emit("W %.*s\n", (int)nl, name);
+    }
+    if (e->state == E_ASKED) {
+      /* First request for this app: wait for the daemon's answer (about a millisecond; see sweep) instead of handing
+         the connection off, so a keep-alive connection opened before the entry arrived still takes this path. */
+      c->state = CS_WAIT;
+      c->waiting = e;
+      c->last = now_us;
+      return -1;
     }
     memcpy(c->lasthost, hv, hl);
     c->lasthostlen = hl;
@@ -1258,7 +1268,7 @@ check:
     }
     return;
   }
-  if (x->have_head && buf_avail(&c->out) == 0 && x->scanned == 0) {
+  if (u && x->have_head && buf_avail(&c->out) == 0 && x->scanned == 0) {
     if (x->complete) {
       exchange_done(c, buf_avail(&u->in) == 0);
     } else if (x->res_kind == BODY_CLOSE && u->rd_eof) {
@@ -1364,6 +1374,8 @@ static void client_readable(conn_t *c) {
     case CS_SPLICE:
       splice_pump(c, c->peer);
       break;
+    case CS_WAIT:
+      break; /* buffered until the app's entry arrives */
     case CS_CLOSING:
       c->in.off = c->in.len = 0;
       if (c->rd_eof && buf_avail(&c->out) == 0) close_conn(c);
@@ -1412,7 +1424,7 @@ static void on_event(conn_t *c, uint32_t ev) {
     case K_CLIENT:
       if (ev & EPOLLOUT) {
         if (c->state == CS_SPLICE) splice_pump(c->peer, c);
-        else if (c->state != CS_IDLE || buf_avail(&c->out)) pump_response(c);
+        else if (c->state == CS_EXCH || c->state == CS_CLOSING) pump_response(c);
         if (c->dead) return;
       }
       if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) client_readable(c);
@@ -1464,6 +1476,17 @@ static void on_event(conn_t *c, uint32_t ev) {
 
 static buf_t ctl;
 
+/* The entry for e arrived: route the requests that waited for it. */
+static void wake(entry_t *e) {
+  for (conn_t *c = clients, *next; c; c = next) {
+    next = c->cnext;
+    if (c->state != CS_WAIT || c->waiting != e) continue;
+    c->state = CS_IDLE;
+    c->waiting = NULL;
+    process_requests(c);
+  }
+}
+
 static void control_line(char *s, size_t n) {
   s[n] = 0;
   if (n >= 2 && s[0] == 'S' && s[1] == ' ') {
@@ -1480,6 +1503,7 @@ static void control_line(char *s, size_t n) {
   if (s[0] == 'N') {
     e->state = E_NONE;
     e->ntargets = 0;
+    wake(e);
     return;
   }
   if (s[0] != 'A' || !sp) return;
@@ -1510,6 +1534,7 @@ static void control_line(char *s, size_t n) {
   e->targets = t;
   e->ntargets = nt;
   e->state = E_APP;
+  wake(e);
 }
 
 static void control_readable(void) {
@@ -1561,6 +1586,10 @@ static void sweep(void) {
           close_conn(c);
         }
       }
+    } else if (c->state == CS_WAIT && now_us - c->last > 1000000) {
+      /* No answer from the daemon within a second: the Node router decides. */
+      c->ex.req_start = c->in.off;
+      handoff(c);
     } else if ((c->state == CS_IDLE || c->state == CS_CLOSING) && now_us - c->last > ic) {
       close_conn(c);
     }
