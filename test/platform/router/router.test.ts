@@ -1,10 +1,28 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import type {WebTarget} from '../../../src/platform/context.js'
 
-import {HttpRouter} from '../../../src/platform/router/proxy.js'
+import {NativeRouter, nativeRouterBinary} from '../../../src/platform/router/native.js'
+import {HttpRouter, type RouterOptions} from '../../../src/platform/router/proxy.js'
+
+/** The built C data plane; without it the native cases are skipped, except in CI (where they must run). */
+const binary = nativeRouterBinary()
+
+interface Engine {
+  make(options: RouterOptions): HttpRouter | NativeRouter
+  name: string
+  skip: boolean
+}
+
+const engines: Engine[] = [
+  {make: options => new HttpRouter(options), name: 'node', skip: false},
+  {make: options => new NativeRouter({...options, binary}), name: 'native', skip: !binary && !process.env.CI},
+]
 
 interface Backend {
   port: number
@@ -101,17 +119,29 @@ function raw(port: number, data: string, options: {end?: boolean; waitMs?: numbe
   })
 }
 
-describe('router', () => {
-  const backends: Backend[] = []
+// The backends, shared by both engines' suites.
+const backends: Backend[] = []
+beforeAll(async () => {
+  for (const name of ['web.1', 'web.2', 'web.3']) backends.push(await backend(name))
+})
+afterAll(() => {
+  for (const b of backends) {
+    b.server.closeAllConnections()
+    b.server.close()
+  }
+})
+
+for (const {make, name, skip} of engines) describe.skipIf(skip)(`router (${name})`, () => {
   let targets: Array<WebTarget & {release?: number}> = []
   let pending = false
-  let router: HttpRouter
+  let router: HttpRouter | NativeRouter
   let port: number
   const lines: Array<{appId: string; message: string}> = []
+  /** Target changes applied, and every log line written so far delivered (the native router's child runs apart). */
+  const sync = () => router.refresh()
 
   beforeAll(async () => {
-    for (const name of ['web.1', 'web.2', 'web.3']) backends.push(await backend(name))
-    router = new HttpRouter({
+    router = make({
       log: (appId, message) => lines.push({appId, message}),
       port: 0,
       pending: appId => appId === 'app-demo' && pending,
@@ -120,16 +150,19 @@ describe('router', () => {
       timeoutMs: 500,
     })
     port = await router.listen()
+    // The native engine learns an app on its first request (handing that connection to its fallback): learn both
+    // now, so that every test's requests take the engine's own path.
+    await request(port, {host: 'demo.localhost'})
+    await request(port, {host: 'empty.localhost'})
+    await sync()
+    lines.length = 0
   })
   afterAll(async () => {
-    await router.close()
-    for (const b of backends) {
-      b.server.closeAllConnections()
-      b.server.close()
-    }
+    await router?.close()
   })
 
-  afterEach(() => {
+  afterEach(async () => {
+    await router?.refresh()
     pending = false
     lines.length = 0
     for (const b of backends) b.seen.length = 0
@@ -139,11 +172,13 @@ describe('router', () => {
 
   it('round-robins 30 requests over three dynos, one router log line per request', async () => {
     targets = allUp()
+    await sync()
     const agent = new http.Agent({keepAlive: true, maxSockets: 4})
     const replies = await Promise.all(Array.from({length: 30}, (_, i) => request(port, {agent, path: `/r${i}`})))
     agent.destroy()
     const dynos = new Set(replies.map(r => JSON.parse(r.body).dyno))
     expect(dynos).toEqual(new Set(['web.1', 'web.2', 'web.3']))
+    await sync()
     expect(lines.length).toBe(30)
     for (const l of lines) {
       expect(l.appId).toBe('app-demo')
@@ -156,6 +191,7 @@ describe('router', () => {
 
   it('adds X-Forwarded-*, X-Request-Id, Via and drops hop-by-hop headers', async () => {
     targets = allUp().slice(0, 1)
+    await sync()
     await request(port, {headers: {connection: 'keep-alive, x-secret', 'x-secret': 'hop', 'x-forwarded-for': '10.0.0.1'}})
     const h = backends[0].seen[0].headers
     expect(h['x-forwarded-for']).toBe('10.0.0.1, 127.0.0.1')
@@ -168,6 +204,7 @@ describe('router', () => {
     const passed = 'client-supplied-request-id-12345'
     await request(port, {headers: {'x-request-id': passed}})
     expect(backends[0].seen[1].headers['x-request-id']).toBe(passed)
+    await sync()
     expect(lines[1].message).toContain(`request_id=${passed}`)
     // A dropped field as the last line, an HTTP/1.0 client, a Via and an X-Forwarded-For to extend: the dyno still gets a well-formed head.
     const last = 'GET /last HTTP/1.1\r\nHost: demo.localhost\r\nVia: 1.0 corp\r\nConnection: keep-alive\r\n\r\n'
@@ -183,6 +220,7 @@ describe('router', () => {
 
   it('streams request bodies (Content-Length and chunked) and chunked responses', async () => {
     targets = allUp().slice(0, 1)
+    await sync()
     const a = await request(port, {body: 'hello body', method: 'POST'})
     expect(JSON.parse(a.body).body).toBe('hello body')
     const b = await request(port, {body: 'chunky body', chunked: true, method: 'POST'})
@@ -194,18 +232,21 @@ describe('router', () => {
 
   it('answers 404 for unknown apps and 503 (H14) when no web dyno is up', async () => {
     targets = allUp()
+    await sync()
     const unknown = await request(port, {host: 'nope.localhost'})
     expect(unknown.status).toBe(404)
     expect(unknown.body).toContain('No such app')
     expect((await request(port, {host: '127.0.0.1'})).status).toBe(404)
     const none = await request(port, {host: 'empty.localhost:1234'})
     expect(none.status).toBe(503)
+    await sync()
     expect(lines.at(-1)!.message).toMatch(/^at=error code=H14 desc="No web processes running" method=GET path="\/" host=empty\.localhost .*status=503/)
     expect(lines.at(-1)!.appId).toBe('app-empty')
   })
 
   it('handles pipelined requests in order, each routed and logged', async () => {
     targets = allUp()
+    await sync()
     const out = await raw(
       port,
       'GET /p1 HTTP/1.1\r\nHost: demo.localhost\r\n\r\n' +
@@ -217,12 +258,15 @@ describe('router', () => {
     expect(urls).toEqual(['/p1', '/p2', '/p3', '/p4'])
     expect(out).toContain('"body":"body"')
     expect(out).toContain('"body":"abc"')
-    expect(lines.map(l => /path="([^"]+)"/.exec(l.message)![1])).toEqual(['/p1', '/p2', '/p3', '/p4'])
+    await sync()
+    // Sorted: with the native engine, lines logged by its child and by the fallback arrive by different paths.
+    expect(lines.map(l => /path="([^"]+)"/.exec(l.message)![1]).sort()).toEqual(['/p1', '/p2', '/p3', '/p4'])
     expect(new Set(lines.map(l => /dyno=(\S+)/.exec(l.message)![1])).size).toBeGreaterThan(1)
   })
 
   it('rejects smuggling attempts with 400 and closes, forwarding nothing', async () => {
     targets = allUp()
+    await sync()
     const attempts = [
       'POST / HTTP/1.1\r\nHost: demo.localhost\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: demo.localhost\r\n\r\n',
       'POST / HTTP/1.1\r\nHost: demo.localhost\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabcGET /smuggled HTTP/1.1\r\n\r\n',
@@ -242,6 +286,7 @@ describe('router', () => {
 
   it('answers a request followed by a half-close, then closes', async () => {
     targets = allUp().slice(0, 1)
+    await sync()
     const out = await raw(port, 'GET /half HTTP/1.1\r\nHost: demo.localhost\r\n\r\n', {end: true})
     expect(out).toMatch(/^HTTP\/1\.1 200 OK/)
     expect(out).toContain('"url":"/half"')
@@ -255,6 +300,7 @@ describe('router', () => {
   it('retries an idempotent request on another dyno when one refuses; POST gets 502', async () => {
     const dead = await closedPort()
     targets = [{dyno: 'web.1', port: dead}, {dyno: 'web.2', port: backends[1].port}]
+    await sync()
     for (let i = 0; i < 4; i++) {
       const r = await request(port)
       expect(r.status).toBe(200)
@@ -262,16 +308,20 @@ describe('router', () => {
     }
 
     targets = [{dyno: 'web.1', port: dead}]
+    await sync()
     const post = await request(port, {body: 'x', method: 'POST'})
     expect(post.status).toBe(502)
+    await sync()
     expect(lines.at(-1)!.message).toMatch(/^at=error code=H10 desc="App crashed" method=POST .*status=502/)
   })
 
   it('answers 503 H12 when a dyno does not respond in time', async () => {
     const slow = await backend('slow', () => {})
     targets = [{dyno: 'web.9', port: slow.port}]
+    await sync()
     const r = await request(port)
     expect(r.status).toBe(503)
+    await sync()
     expect(lines.at(-1)!.message).toMatch(/^at=error code=H12 desc="Request timeout" .*dyno=web\.9 .*status=503/)
     slow.server.closeAllConnections()
     slow.server.close()
@@ -279,6 +329,7 @@ describe('router', () => {
 
   it('passes WebSocket-style upgrades through', async () => {
     targets = allUp().slice(0, 1)
+    await sync()
     const out = await new Promise<string>(resolve => {
       const socket = net.connect(port, '127.0.0.1')
       let data = ''
@@ -294,6 +345,7 @@ describe('router', () => {
     })
     expect(out).toMatch(/^HTTP\/1\.1 101 Switching Protocols/)
     expect(out).toContain('echo:ping')
+    await sync()
     expect(lines.at(-1)!.message).toContain('status=101')
   })
 
@@ -303,6 +355,7 @@ describe('router', () => {
       {dyno: 'web.1', port: backends[1].port, release: 4},
       {dyno: 'web.2', port: backends[2].port, release: 4},
     ]
+    await sync()
     const replies = await Promise.all(Array.from({length: 8}, () => request(port)))
     expect(backends[0].seen.length).toBe(0)
     expect(new Set(replies.map(r => JSON.parse(r.body).dyno))).toEqual(new Set(['web.2', 'web.3']))
@@ -310,6 +363,7 @@ describe('router', () => {
 
   it('keeps HEAD and 204 responses framed on a kept-alive connection', async () => {
     targets = allUp().slice(0, 1)
+    await sync()
     const out = await raw(
       port,
       'HEAD /h HTTP/1.1\r\nHost: demo.localhost\r\n\r\nGET /after HTTP/1.1\r\nHost: demo.localhost\r\nConnection: close\r\n\r\n',
@@ -320,6 +374,7 @@ describe('router', () => {
 
   it('holds requests while web dynos are starting, then routes them (restart / deploy without H14)', async () => {
     targets = []
+    await sync()
     pending = true
     setTimeout(() => {
       targets = allUp().slice(1, 2)
@@ -339,6 +394,7 @@ describe('router', () => {
   it('sends a refused request (never delivered) to another dyno, whatever the method', async () => {
     const dead = await closedPort()
     targets = [{dyno: 'web.1', port: dead}]
+    await sync()
     setTimeout(() => {
       targets = [{dyno: 'web.1', port: dead}, {dyno: 'web.3', port: backends[2].port}]
     }, 100)
@@ -349,9 +405,11 @@ describe('router', () => {
 
   it('gives up with H20 when starting dynos never come up in time', async () => {
     targets = []
+    await sync()
     pending = true
     const r = await request(port)
     expect(r.status).toBe(503)
+    await sync()
     expect(lines.at(-1)!.message).toMatch(/^at=error code=H20 desc="App boot timeout"/)
   })
 
@@ -391,13 +449,186 @@ describe('router', () => {
       })
     })
     targets = [{dyno: 'web.7', port: big.port}]
+    await sync()
     const upload = 'u'.repeat(6 * 1024 * 1024)
     const up = await request(port, {body: upload, method: 'POST', path: '/upload'})
     expect(up.body).toBe(String(upload.length))
     const down = await request(port, {path: '/download'})
     expect(down.body.length).toBe(80 * 64 * 1024)
+    await sync()
     expect(lines.at(-1)!.message).toMatch(/status=200 bytes=\d+/)
     big.server.closeAllConnections()
     big.server.close()
+  })
+})
+
+describe.skipIf(!binary && !process.env.CI)('NativeRouter (ferry-router)', () => {
+  const options = {log() {}, resolveApp: () => undefined, targets: () => []}
+
+  it('rejects listen() with the child\'s E message when the port is taken', async () => {
+    const busy = net.createServer()
+    await new Promise<void>(r => busy.listen(0, '127.0.0.1', r))
+    const router = new NativeRouter({...options, binary, port: (busy.address() as net.AddressInfo).port})
+    try {
+      await expect(router.listen()).rejects.toThrow(/in use/i)
+      expect(router.pid).toBeUndefined()
+    } finally {
+      await router.close()
+      busy.close()
+    }
+  })
+
+  it('routes the common case in the child (not through its fallback), logging each request', async () => {
+    const lines: string[] = []
+    const router = new NativeRouter({
+      binary,
+      log: (_, message) => lines.push(message),
+      port: 0,
+      resolveApp: name => (name === 'demo' ? {id: 'app-demo', name: 'demo'} : undefined),
+      targets: () => [{dyno: 'web.1', port: backends[0].port}],
+    })
+    try {
+      const port = await router.listen()
+      // The first request names an app the child does not know yet: it asks, and hands that one over.
+      expect((await request(port)).status).toBe(200)
+      await router.refresh()
+      const fallback = vi.spyOn(router.fallback, 'logInfo')
+      for (let i = 0; i < 5; i++) expect(JSON.parse((await request(port, {path: `/c${i}`})).body)).toMatchObject({dyno: 'web.1', url: `/c${i}`})
+      expect(backends[0].seen.at(-1)!.headers['x-forwarded-port']).toBe(String(port))
+      await router.refresh()
+      expect(fallback).not.toHaveBeenCalled()
+      expect(lines.slice(1).map(l => /path="([^"]+)"/.exec(l)![1])).toEqual(['/c0', '/c1', '/c2', '/c3', '/c4'])
+    } finally {
+      await router.close()
+    }
+  })
+
+  it('close() ends the child process and frees the port', async () => {
+    const router = new NativeRouter({...options, binary, port: 0})
+    const port = await router.listen()
+    const {pid} = router
+    expect(pid).toBeGreaterThan(0)
+    expect(() => process.kill(pid!, 0)).not.toThrow()
+    await router.close()
+    expect(() => process.kill(pid!, 0)).toThrow()
+    const refused = await new Promise<boolean>(resolve => {
+      const s = net.connect(port, '127.0.0.1')
+      s.on('connect', () => resolve(s.destroy() && false))
+      s.on('error', () => resolve(true))
+    })
+    expect(refused).toBe(true)
+  })
+})
+
+// The Node half of the protocol against a stand-in child (a small Node script): runs without the C binary.
+describe('NativeRouter protocol (stand-in child)', () => {
+  let dir: string
+  const fake = `#!/usr/bin/env node
+// Prints its start-up lines in pieces (lines split across reads), echoes every stdin line back as \`L echo <line>\`,
+// answers \`S n\`, and exits on stdin EOF; all writes in order, 5 ms apart. FAKE_MODE=error: an E line, then exit 1.
+if (process.env.FAKE_MODE === 'error') {
+  process.stdout.write('E listen 127.0.0.1:1: Address already in use\\n')
+  process.exitCode = 1
+} else {
+  const queue = ['L args ' + process.argv.slice(2).join(' ') + '\\n', 'P 4', '242\\nL app-x hello ', 'wor', 'ld\\nW demo\\nW ghost\\nW bad name\\n']
+  let busy = false
+  const pump = () => {
+    if (busy || queue.length === 0) return
+    busy = true
+    process.stdout.write(queue.shift(), () => setTimeout(() => {
+      busy = false
+      pump()
+    }, 5))
+  }
+  pump()
+  let buf = ''
+  process.stdin.setEncoding('latin1')
+  process.stdin.on('data', d => {
+    buf += d
+    for (let nl = buf.indexOf('\\n'); nl !== -1; nl = buf.indexOf('\\n')) {
+      const line = buf.slice(0, nl)
+      buf = buf.slice(nl + 1)
+      queue.push(line.startsWith('S ') ? line + '\\n' : 'L echo ' + line + '\\n')
+    }
+    pump()
+  })
+  process.stdin.on('end', () => process.exit(0))
+}
+`
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ferry-router-fake-'))
+    writeFileSync(join(dir, 'fake-router'), fake, {mode: 0o755})
+  })
+  afterAll(() => rmSync(dir, {force: true, recursive: true}))
+
+  it('reads P/L/W across chunk boundaries, answers A/N with filtered targets, resends only changes, syncs with S', async () => {
+    const lines: Array<{appId: string; message: string}> = []
+    let targets: Array<WebTarget & {release?: number}> = [
+      {dyno: 'web.1', port: 5001, release: 3},
+      {dyno: 'web.1', port: 5002, release: 4},
+      {dyno: 'web.2', port: 5003, release: 4},
+    ]
+    const router = new NativeRouter({
+      binary: join(dir, 'fake-router'),
+      log: (appId, message) => lines.push({appId, message}),
+      port: 0,
+      resolveApp: name => (name === 'demo' ? {id: 'app-demo', name: 'demo'} : undefined),
+      targets: () => targets,
+      timeoutMs: 700,
+    })
+    try {
+      expect(await router.listen()).toBe(4242)
+      expect(router.port).toBe(4242)
+      const echoed = () => lines.filter(l => l.appId === 'echo').map(l => l.message)
+      // Until the stand-in has asked about both names (its lines come in pieces, 5 ms apart).
+      while (echoed().length < 2) await router.refresh()
+      expect(lines[0].message).toBe(`--fallback-port ${router.fallback.port} --host 127.0.0.1 --idle-client-ms 60000 --idle-upstream-ms 4000 --port 0 --timeout-ms 700`)
+      expect(lines).toContainEqual({appId: 'app-x', message: 'hello world'})
+      expect(echoed()).toEqual(['A demo app-demo 5002/web.1,5003/web.2', 'N ghost'])
+      await router.refresh()
+      expect(echoed()).toHaveLength(2)
+      targets = []
+      await router.refresh()
+      expect(echoed()).toEqual(['A demo app-demo 5002/web.1,5003/web.2', 'N ghost', 'A demo app-demo -'])
+      targets = [{dyno: 'web.3', port: 5004}]
+      // The poll (every 50 ms) sends it without a refresh().
+      while (echoed().length < 4) await new Promise(r => setTimeout(r, 20))
+      expect(echoed()[3]).toBe('A demo app-demo 5004/web.3')
+      const {pid} = router
+      await router.close()
+      expect(() => process.kill(pid!, 0)).toThrow()
+    } finally {
+      await router.close()
+    }
+  })
+
+  it('rejects listen() with the E message, and survives the child dying later', async () => {
+    const base = {binary: join(dir, 'fake-router'), log() {}, port: 0, resolveApp: () => undefined, targets: () => []}
+    process.env.FAKE_MODE = 'error'
+    const failed = new NativeRouter(base)
+    try {
+      await expect(failed.listen()).rejects.toThrow('router: listen 127.0.0.1:1: Address already in use')
+    } finally {
+      delete process.env.FAKE_MODE
+      await failed.close()
+    }
+
+    const router = new NativeRouter(base)
+    const errors: unknown[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args) => errors.push(args.join(' ')))
+    try {
+      await router.listen()
+      const exited = new Promise(resolve => {
+        const timer = setInterval(() => router.pid === undefined && resolve(clearInterval(timer)), 10)
+      })
+      process.kill(router.pid!, 'SIGKILL')
+      await exited
+      expect(errors.join('\n')).toMatch(/ferry-router exited unexpectedly \(signal SIGKILL\)/)
+      await router.refresh()
+    } finally {
+      spy.mockRestore()
+      await router.close()
+    }
   })
 })

@@ -1,0 +1,319 @@
+// The native router: a small C epoll process (native/router.c, built to dist/native/ferry-router) owns the public
+// listener and takes the common path; everything unusual it hands to an internal HttpRouter (the fallback) on
+// 127.0.0.1:0, which keeps all of HttpRouter's behaviour. This side feeds the child app entries and takes its log
+// lines. Protocol: /work/native-router-spec.md (one message per line on the child's stdin and stdout).
+import {type ChildProcess, spawn} from 'node:child_process'
+import {accessSync, constants, existsSync, statSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {HttpRouter, routableTargets, type RouterOptions} from './proxy.js'
+
+/** Asked-about names tracked for updates; past this, names with no app stop being tracked (see ask()). */
+const MAX_NAMES = 10_000
+/** How often every asked-about name is re-checked (a safety net: the daemon calls refresh() on changes). */
+const POLL_MS = 50
+/** close(): SIGKILL when the child has not exited this long after SIGTERM. */
+const KILL_AFTER_MS = 1000
+/** listen(): the child must print `P <port>` (or `E …`) within this time. */
+const START_TIMEOUT_MS = 10_000
+/** A name the line protocol can carry (the child only asks about `NAME.localhost` hosts). */
+const SAFE_NAME = /^[\u0021-\u007E]{1,255}$/
+
+/**
+ * The built ferry-router binary: `dist/native/ferry-router` under the package root (the first directory up from
+ * this module with a package.json); undefined when it is missing or not executable.
+ */
+export function nativeRouterBinary(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir)
+    if (up === dir) return undefined
+    dir = up
+  }
+
+  const file = join(dir, 'dist', 'native', 'ferry-router')
+  try {
+    accessSync(file, constants.X_OK)
+    return statSync(file).isFile() ? file : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export interface NativeRouterOptions extends RouterOptions {
+  /** The ferry-router executable (default nativeRouterBinary()). */
+  binary?: string
+}
+
+interface Waiter {
+  reject(error: Error): void
+  resolve(port: number): void
+}
+
+export class NativeRouter {
+  /** The internal HttpRouter the child hands unusual requests to. */
+  readonly fallback: HttpRouter
+  private boundPort = 0
+  private buf = ''
+  private child: ChildProcess | undefined
+  private closing = false
+  private exited: Promise<void> | undefined
+  /** Names the child asked about → the line last sent for each. */
+  private readonly names = new Map<string, string>()
+  private poller: NodeJS.Timeout | undefined
+  private starting: undefined | Waiter
+  private syncSeq = 0
+  private readonly syncs = new Map<number, () => void>()
+
+  constructor(private readonly options: NativeRouterOptions) {
+    // A fixed public port is known now: connections handed off before listen() returns carry it too.
+    this.fallback = new HttpRouter({...options, forwardedPort: options.port || undefined, host: '127.0.0.1', port: 0})
+  }
+
+  /** The child's pid while it runs. */
+  get pid(): number | undefined {
+    return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined
+  }
+
+  get port(): number {
+    return this.boundPort
+  }
+
+  async close(): Promise<void> {
+    this.closing = true
+    this.stopPolling()
+    const {child} = this
+    if (child && child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.stdin?.end()
+      child.kill('SIGTERM')
+      const killer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS)
+      await this.exited
+      clearTimeout(killer)
+    }
+
+    this.settleSyncs()
+    await this.fallback.close()
+  }
+
+  /** Starts the fallback, then the child on options.port; resolves with the public port once the child listens. */
+  async listen(): Promise<number> {
+    const binary = this.options.binary ?? nativeRouterBinary()
+    if (!binary) throw new Error('ferry-router is not built (dist/native/ferry-router): run `npm run build`, or set FERRY_ROUTER_ENGINE=node')
+    const fallbackPort = await this.fallback.listen()
+    const flags = {
+      'fallback-port': fallbackPort,
+      host: this.options.host ?? '127.0.0.1',
+      'idle-client-ms': this.fallback.idleClientMs,
+      'idle-upstream-ms': this.options.idleUpstreamMs ?? 4000,
+      port: this.options.port,
+      'timeout-ms': this.fallback.timeoutMs,
+    }
+    const args = Object.entries(flags).flatMap(([name, value]) => [`--${name}`, String(value)])
+    const child = spawn(binary, args, {stdio: ['pipe', 'pipe', 'inherit']})
+    this.child = child
+    this.exited = new Promise(resolve => {
+      child.once('exit', (code, signal) => {
+        this.onExit(code, signal)
+        resolve()
+      })
+      // Spawn failures (ENOENT, EACCES) come without an 'exit'.
+      child.on('error', error => {
+        if (child.pid !== undefined) return
+        this.starting?.reject(new Error(`could not start ferry-router (${binary}): ${error.message}`))
+        this.starting = undefined
+        resolve()
+      })
+    })
+    child.stdin!.on('error', () => {})
+    child.stdout!.setEncoding('latin1')
+    child.stdout!.on('data', (chunk: string) => this.onData(chunk))
+    let timer: NodeJS.Timeout | undefined
+    try {
+      this.boundPort = await new Promise<number>((resolve, reject) => {
+        this.starting = {reject, resolve}
+        timer = setTimeout(() => reject(new Error(`ferry-router did not start listening within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS)
+      })
+    } catch (error) {
+      this.starting = undefined
+      await this.close()
+      throw error
+    } finally {
+      clearTimeout(timer)
+    }
+
+    this.fallback.forwardedPort = this.boundPort
+    return this.boundPort
+  }
+
+  /**
+   * Re-checks every name the child asked about, sends what changed, and resolves once the child has applied it
+   * (`S n` round trip). Also a barrier for log lines: every `L` the child wrote before has been delivered.
+   */
+  async refresh(): Promise<void> {
+    const stdin = this.child?.stdin
+    if (!stdin || this.pid === undefined || this.closing) return
+    const n = ++this.syncSeq
+    const done = new Promise<void>(resolve => {
+      this.syncs.set(n, resolve)
+    })
+    this.send(this.changes() + `S ${n}\n`)
+    return done
+  }
+
+  /** A name the child has no entry for: answer now, and keep it up to date while it is tracked. */
+  private ask(name: string): void {
+    if (!SAFE_NAME.test(name)) return
+    let line: string
+    try {
+      line = this.entry(name)
+    } catch {
+      line = `N ${name}\n`
+    }
+
+    if (!this.names.has(name) && this.names.size >= MAX_NAMES) {
+      // Names with no app (typos, scans) stop being tracked: the child keeps their `N` and hands them to the
+      // fallback, which always answers right. Names of real apps stay tracked (their targets change).
+      for (const [k, v] of this.names) if (v.charCodeAt(0) === 78) this.names.delete(k)
+    }
+
+    if (this.names.size < MAX_NAMES) this.names.set(name, line)
+    this.send(line)
+    if (!this.poller && this.names.size > 0) this.poller = setInterval(() => this.poll(), POLL_MS).unref()
+  }
+
+  /** The changed entry lines (and remembers them as sent). */
+  private changes(): string {
+    let out = ''
+    for (const [name, sent] of this.names) {
+      let line: string
+      try {
+        line = this.entry(name)
+      } catch {
+        continue
+      }
+
+      if (line !== sent) {
+        this.names.set(name, line)
+        out += line
+      }
+    }
+
+    return out
+  }
+
+  /** `A <name> <appId> <port>/<dyno>,…` (`-` when none) or `N <name>`, with its newline. */
+  private entry(name: string): string {
+    const app = this.options.resolveApp(name)
+    if (!app) return `N ${name}\n`
+    const targets = routableTargets(this.options.targets(app.id))
+    let list = ''
+    for (const t of targets) list += list === '' ? `${t.port}/${t.dyno}` : `,${t.port}/${t.dyno}`
+    return `A ${name} ${app.id} ${list === '' ? '-' : list}\n`
+  }
+
+  private onData(chunk: string): void {
+    const buf = this.buf === '' ? chunk : this.buf + chunk
+    let start = 0
+    for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', start)) {
+      if (nl > start) this.onLine(buf, start, nl)
+      start = nl + 1
+    }
+
+    this.buf = start === buf.length ? '' : buf.slice(start)
+  }
+
+  private onExit(code: null | number, signal: NodeJS.Signals | null): void {
+    this.stopPolling()
+    this.settleSyncs()
+    const how = signal ? `signal ${signal}` : `code ${code}`
+    if (this.starting) {
+      this.starting.reject(new Error(`ferry-router exited (${how}) before listening`))
+      this.starting = undefined
+      return
+    }
+
+    if (!this.closing) console.error(`[ferry] router: ferry-router exited unexpectedly (${how}); apps are unreachable on port ${this.boundPort} until the daemon restarts`)
+  }
+
+  /** One message from the child: buf[start, end) without the newline. */
+  private onLine(buf: string, start: number, end: number): void {
+    switch (buf[start]) {
+      case 'E': {
+        // E <message>: a fatal start-up error; the child exits next.
+        const message = buf.slice(start + 2, end)
+        if (this.starting) {
+          this.starting.reject(new Error(`router: ${message}`))
+          this.starting = undefined
+        } else {
+          console.error(`[ferry] router: ${message}`)
+        }
+
+        return
+      }
+
+      case 'L': {
+        // L <appId> <message>
+        const sp = buf.indexOf(' ', start + 2)
+        if (sp === -1 || sp > end) return
+        try {
+          this.options.log(buf.slice(start + 2, sp), buf.slice(sp + 1, end))
+        } catch {}
+
+        return
+      }
+
+      case 'P': {
+        // P <port>
+        const port = Number(buf.slice(start + 2, end))
+        this.starting?.resolve(port)
+        this.starting = undefined
+        return
+      }
+
+      case 'S': {
+        // S <n>: every line sent before `S n` is applied (and every L written before it delivered).
+        const n = Number(buf.slice(start + 2, end))
+        for (const [k, resolve] of this.syncs) {
+          if (k > n) continue
+          this.syncs.delete(k)
+          resolve()
+        }
+
+        return
+      }
+
+      case 'W': {
+        // W <name>
+        this.ask(buf.slice(start + 2, end))
+        break
+      }
+    }
+  }
+
+  private poll(): void {
+    if (this.names.size === 0) {
+      this.stopPolling()
+      return
+    }
+
+    const out = this.changes()
+    if (out !== '') this.send(out)
+  }
+
+  private send(text: string): void {
+    const stdin = this.child?.stdin
+    if (stdin && stdin.writable) stdin.write(text)
+  }
+
+  /** Resolves every waiting refresh() (the child is gone: there is nothing to wait for). */
+  private settleSyncs(): void {
+    for (const resolve of this.syncs.values()) resolve()
+    this.syncs.clear()
+  }
+
+  private stopPolling(): void {
+    if (this.poller) clearInterval(this.poller)
+    this.poller = undefined
+  }
+}
