@@ -150,8 +150,8 @@ for (const {make, name, skip} of engines) describe.skipIf(skip)(`router (${name}
       timeoutMs: 500,
     })
     port = await router.listen()
-    // The native engine learns an app on its first request (handing that connection to its fallback): learn both
-    // now, so that every test's requests take the engine's own path.
+    // The native engine asks about an app on its first request for it (and may hand that connection to its
+    // fallback): both apps are known before the tests, so their requests take the engine's own path.
     await request(port, {host: 'demo.localhost'})
     await request(port, {host: 'empty.localhost'})
     await sync()
@@ -489,7 +489,7 @@ describe.skipIf(!binary && !process.env.CI)('NativeRouter (ferry-router)', () =>
     })
     try {
       const port = await router.listen()
-      // The first request names an app the child does not know yet: it asks, and hands that one over.
+      // The first request names an app the child does not know yet: it asks (and may hand that request over).
       expect((await request(port)).status).toBe(200)
       await router.refresh()
       const fallback = vi.spyOn(router.fallback, 'logInfo')
