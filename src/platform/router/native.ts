@@ -110,10 +110,13 @@ export class NativeRouter {
       'timeout-ms': this.fallback.timeoutMs,
     }
     const args = Object.entries(flags).flatMap(([name, value]) => [`--${name}`, String(value)])
-    const child = spawn(binary, args, {stdio: ['pipe', 'pipe', 'inherit']})
+    // Its own process group: a terminal's Ctrl-C reaches the daemon, which stops the child in close(). It still dies
+    // with the daemon (PR_SET_PDEATHSIG, and stdin EOF).
+    const child = spawn(binary, args, {detached: true, stdio: ['pipe', 'pipe', 'inherit']})
     this.child = child
     this.exited = new Promise(resolve => {
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': every line it wrote (an E before exit 1) has been read by then.
+      child.once('close', (code, signal) => {
         this.onExit(code, signal)
         resolve()
       })
