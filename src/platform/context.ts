@@ -125,6 +125,8 @@ export interface Supervisor {
   shutdown(): Promise<void>
   /** Stops one dyno (a formation dyno is then replaced) or all dynos of a type. */
   stop(appId: string, target: {name?: string; type?: string}): Promise<void>
+  /** Calls `listener` whenever webTargets() may answer differently (the native router pushes changes); returns the unsubscribe. */
+  onWebChange?(listener: () => void): () => void
   /** `up` web dynos of an app, for the router. */
   webTargets(appId: string): WebTarget[]
 }

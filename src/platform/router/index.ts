@@ -56,5 +56,26 @@ export async function startRouter(ctx: PlatformContext): Promise<Router> {
     targets: appId => ctx.supervisor.webTargets(appId),
   })
   ctx.config.routerPort = await router.listen()
-  return router
+  if (!(router instanceof NativeRouter)) return router
+  // Dyno changes reach the native engine's child at once (coalesced per event-loop turn), not at its next 50 ms check.
+  let queued = false
+  const unsubscribe = ctx.supervisor.onWebChange?.(() => {
+    if (queued) return
+    queued = true
+    setImmediate(() => {
+      queued = false
+      router.refresh().catch(() => {})
+    })
+  })
+  return {
+    async close() {
+      unsubscribe?.()
+      await router.close()
+    },
+    listen: () => router.listen(),
+    get port() {
+      return router.port
+    },
+    refresh: () => router.refresh(),
+  }
 }

@@ -112,8 +112,23 @@ export class DynoSupervisor implements Supervisor {
   isolation: IsolationInfo = {detail: 'not started', memoryLimits: false, mode: 'none'}
   readonly slugs: SlugCache
   private readonly apps = new Map<string, AppRuntime>()
+  private epoch = 0
+  /** onWebChange() listeners (the router). */
+  private readonly webListeners = new Set<() => void>()
   /** Bumped on every change webTargets() depends on (dyno states, ports, dynos and retiring sets): invalidates its caches. */
-  private webEpoch = 0
+  private get webEpoch(): number {
+    return this.epoch
+  }
+
+  /** Every bump also tells the onWebChange() listeners. */
+  private set webEpoch(value: number) {
+    this.epoch = value
+    for (const listener of this.webListeners) {
+      try {
+        listener()
+      } catch {}
+    }
+  }
   private readonly backoffBaseMs: number
   private readonly backoffMaxMs: number
   /** Old dynos being stopped after they were replaced (shutdown waits for them). */
@@ -254,6 +269,12 @@ export class DynoSupervisor implements Supervisor {
   stop(appId: string, target: {name?: string; type?: string}): Promise<void> {
     // A stopped formation dyno is replaced by the dyno manager (formation unchanged): for those, stop = restart.
     return this.restart(appId, target)
+  }
+
+  /** Calls `listener` (synchronously) whenever webTargets() may answer differently; returns the unsubscribe. */
+  onWebChange(listener: () => void): () => void {
+    this.webListeners.add(listener)
+    return () => this.webListeners.delete(listener)
   }
 
   /**
