@@ -246,7 +246,10 @@ export class NativeRouter {
         // E <message>: a fatal start-up error; the child exits next.
         const message = buf.slice(start + 2, end)
         if (this.starting) {
-          this.starting.reject(new Error(`router: ${message}`))
+          // Like Node's listen errors (callers may check the code): EADDRINUSE when the port is taken.
+          const error: NodeJS.ErrnoException = new Error(`router: ${message}`)
+          if (/address already in use/i.test(message)) error.code = 'EADDRINUSE'
+          this.starting.reject(error)
           this.starting = undefined
         } else {
           console.error(`[ferry] router: ${message}`)

@@ -470,7 +470,9 @@ describe.skipIf(!binary && !process.env.CI)('NativeRouter (ferry-router)', () =>
     await new Promise<void>(r => busy.listen(0, '127.0.0.1', r))
     const router = new NativeRouter({...options, binary, port: (busy.address() as net.AddressInfo).port})
     try {
-      await expect(router.listen()).rejects.toThrow(/in use/i)
+      const error = await router.listen().then(() => undefined, (error: NodeJS.ErrnoException) => error)
+      expect(error?.message).toMatch(/^router: .*address already in use/i)
+      expect(error?.code).toBe('EADDRINUSE')
       expect(router.pid).toBeUndefined()
     } finally {
       await router.close()
