@@ -15,6 +15,8 @@ const MAX_NAMES = 10_000
 const POLL_MS = 50
 /** close(): SIGKILL when the child has not exited this long after SIGTERM. */
 const KILL_AFTER_MS = 1000
+/** The longest wait before starting a crashed child again (the first waits are 50, 100, 200 ms …). */
+const RESTART_MAX_MS = 5000
 /** listen(): the child must print `P <port>` (or `E …`) within this time. */
 const START_TIMEOUT_MS = 10_000
 /** A name the line protocol can carry (the child only asks about `NAME.localhost` hosts). */
@@ -62,6 +64,11 @@ export class NativeRouter {
   /** Names the child asked about → the line last sent for each. */
   private readonly names = new Map<string, string>()
   private poller: NodeJS.Timeout | undefined
+  /** listen() succeeded: a child that exits is started again. */
+  private listening = false
+  private restarts = 0
+  private restartTimer: NodeJS.Timeout | undefined
+  private startedAt = 0
   private starting: undefined | Waiter
   private syncSeq = 0
   private readonly syncs = new Map<number, () => void>()
@@ -83,6 +90,7 @@ export class NativeRouter {
   async close(): Promise<void> {
     this.closing = true
     this.stopPolling()
+    if (this.restartTimer) clearTimeout(this.restartTimer)
     const {child} = this
     if (child && child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       child.stdin?.end()
@@ -101,12 +109,26 @@ export class NativeRouter {
     const binary = this.options.binary ?? nativeRouterBinary()
     if (!binary) throw new Error('ferry-router is not built (dist/native/ferry-router): run `npm run build`, or set FERRY_ROUTER_ENGINE=node')
     const fallbackPort = await this.fallback.listen()
+    try {
+      this.boundPort = await this.start(binary, fallbackPort, this.options.port)
+    } catch (error) {
+      await this.close()
+      throw error
+    }
+
+    this.fallback.forwardedPort = this.boundPort
+    this.listening = true
+    return this.boundPort
+  }
+
+  /** Spawns the child on `port`; resolves with the port it listens on. */
+  private async start(binary: string, fallbackPort: number, port: number): Promise<number> {
     const flags = {
       'fallback-port': fallbackPort,
       host: this.options.host ?? '127.0.0.1',
       'idle-client-ms': this.fallback.idleClientMs,
       'idle-upstream-ms': this.options.idleUpstreamMs ?? 4000,
-      port: this.options.port,
+      port,
       'timeout-ms': this.fallback.timeoutMs,
     }
     const args = Object.entries(flags).flatMap(([name, value]) => [`--${name}`, String(value)])
@@ -114,10 +136,12 @@ export class NativeRouter {
     // with the daemon (PR_SET_PDEATHSIG, and stdin EOF).
     const child = spawn(binary, args, {detached: true, stdio: ['pipe', 'pipe', 'inherit']})
     this.child = child
+    this.buf = ''
+    this.startedAt = Date.now()
     this.exited = new Promise(resolve => {
       // 'close', not 'exit': every line it wrote (an E before exit 1) has been read by then.
       child.once('close', (code, signal) => {
-        this.onExit(code, signal)
+        this.onExit(code, signal, binary, fallbackPort)
         resolve()
       })
       // Spawn failures (ENOENT, EACCES) come without an 'exit'.
@@ -133,20 +157,14 @@ export class NativeRouter {
     child.stdout!.on('data', (chunk: string) => this.onData(chunk))
     let timer: NodeJS.Timeout | undefined
     try {
-      this.boundPort = await new Promise<number>((resolve, reject) => {
+      return await new Promise<number>((resolve, reject) => {
         this.starting = {reject, resolve}
         timer = setTimeout(() => reject(new Error(`ferry-router did not start listening within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS)
       })
-    } catch (error) {
-      this.starting = undefined
-      await this.close()
-      throw error
     } finally {
+      this.starting = undefined
       clearTimeout(timer)
     }
-
-    this.fallback.forwardedPort = this.boundPort
-    return this.boundPort
   }
 
   /**
@@ -226,17 +244,33 @@ export class NativeRouter {
     this.buf = start === buf.length ? '' : buf.slice(start)
   }
 
-  private onExit(code: null | number, signal: NodeJS.Signals | null): void {
+  private onExit(code: null | number, signal: NodeJS.Signals | null, binary: string, fallbackPort: number): void {
     this.stopPolling()
     this.settleSyncs()
     const how = signal ? `signal ${signal}` : `code ${code}`
     if (this.starting) {
       this.starting.reject(new Error(`ferry-router exited (${how}) before listening`))
       this.starting = undefined
-      return
+      if (!this.listening) return
     }
 
-    if (!this.closing) console.error(`[ferry] router: ferry-router exited unexpectedly (${how}); apps are unreachable on port ${this.boundPort} until the daemon restarts`)
+    if (this.closing) return
+    // Started again on the same port (the new child asks for every app afresh); quickly at first, backing off
+    // while it keeps failing soon after starting.
+    this.names.clear()
+    this.restarts = Date.now() - this.startedAt > 10_000 ? 0 : this.restarts + 1
+    const delay = Math.min(RESTART_MAX_MS, 50 * 2 ** this.restarts)
+    console.error(`[ferry] router: ferry-router exited unexpectedly (${how}); starting it again on port ${this.boundPort} in ${delay} ms`)
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined
+      if (this.closing) return
+      // A child that fails again exits again (onExit schedules the next try); one that hangs is killed.
+      this.start(binary, fallbackPort, this.boundPort).catch((error: Error) => {
+        console.error(`[ferry] router: ${error.message}`)
+        if (!this.closing && this.child?.exitCode === null) this.child.kill('SIGKILL')
+      })
+    }, delay)
+    this.restartTimer.unref()
   }
 
   /** One message from the child: buf[start, end) without the newline. */

@@ -505,6 +505,35 @@ describe.skipIf(!binary && !process.env.CI)('NativeRouter (ferry-router)', () =>
     }
   })
 
+  it('starts a child that died again on the same port, which then routes as before', async () => {
+    const router = new NativeRouter({
+      binary,
+      log() {},
+      port: 0,
+      resolveApp: name => (name === 'demo' ? {id: 'app-demo', name: 'demo'} : undefined),
+      targets: () => [{dyno: 'web.1', port: backends[0].port}],
+    })
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const port = await router.listen()
+      expect((await request(port)).status).toBe(200)
+      const first = router.pid!
+      process.kill(first, 'SIGKILL')
+      let reply: Reply | undefined
+      for (let i = 0; i < 100 && !reply; i++) {
+        await new Promise(r => setTimeout(r, 20))
+        reply = await request(port).catch(() => undefined)
+      }
+
+      expect(reply?.status).toBe(200)
+      expect(router.pid).not.toBe(first)
+      expect(spy.mock.calls.join('\n')).toMatch(/exited unexpectedly \(signal SIGKILL\); starting it again/)
+    } finally {
+      spy.mockRestore()
+      await router.close()
+    }
+  })
+
   it('close() ends the child process and frees the port', async () => {
     const router = new NativeRouter({...options, binary, port: 0})
     const port = await router.listen()
@@ -605,7 +634,7 @@ if (process.env.FAKE_MODE === 'error') {
     }
   })
 
-  it('rejects listen() with the E message, and survives the child dying later', async () => {
+  it('rejects listen() with the E message, and starts the child again when it dies later', async () => {
     const base = {binary: join(dir, 'fake-router'), log() {}, port: 0, resolveApp: () => undefined, targets: () => []}
     process.env.FAKE_MODE = 'error'
     const failed = new NativeRouter(base)
@@ -621,12 +650,13 @@ if (process.env.FAKE_MODE === 'error') {
     const spy = vi.spyOn(console, 'error').mockImplementation((...args) => errors.push(args.join(' ')))
     try {
       await router.listen()
-      const exited = new Promise(resolve => {
-        const timer = setInterval(() => router.pid === undefined && resolve(clearInterval(timer)), 10)
+      const first = router.pid!
+      const restarted = new Promise(resolve => {
+        const timer = setInterval(() => router.pid !== undefined && router.pid !== first && resolve(clearInterval(timer)), 10)
       })
-      process.kill(router.pid!, 'SIGKILL')
-      await exited
-      expect(errors.join('\n')).toMatch(/ferry-router exited unexpectedly \(signal SIGKILL\)/)
+      process.kill(first, 'SIGKILL')
+      await restarted
+      expect(errors.join('\n')).toMatch(/ferry-router exited unexpectedly \(signal SIGKILL\); starting it again on port 4242/)
       await router.refresh()
     } finally {
       spy.mockRestore()
