@@ -259,7 +259,7 @@ export class NativeRouter {
     // while it keeps failing soon after starting.
     this.names.clear()
     this.restarts = Date.now() - this.startedAt > 10_000 ? 0 : this.restarts + 1
-    const delay = Math.min(RESTART_MAX_MS, 50 * 2 ** this.restarts)
+    const delay = Math.min(RESTART_MAX_MS, 50 * (2 ** this.restarts))
     console.error(`[ferry] router: ferry-router exited unexpectedly (${how}); starting it again on port ${this.boundPort} in ${delay} ms`)
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined
