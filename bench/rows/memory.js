@@ -1,6 +1,7 @@
 // Platform daemon memory: idle (fresh daemon), and with 10 apps × 3 web dynos. RSS and PSS from /proc.
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
+import fs from 'node:fs'
 import path from 'node:path'
 
 import {metric} from '../lib/report.js'
@@ -8,6 +9,17 @@ import {gitPush, gitWorkTree, Platform, platformMissing} from '../lib/platform.j
 import {FIXTURES, httpGet, log, mappingsOf, memoryOf, pidsWithEnv, ROOT, sleep, stats} from '../lib/util.js'
 
 const toMB = kib => (kib === null ? null : (kib * 1024) / 1e6)
+
+/** The pid of a child of `pid` whose command name is `name` (undefined when there is none). */
+function childNamed(pid, name) {
+  try {
+    for (const child of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)) {
+      if (child && fs.readFileSync(`/proc/${child}/comm`, 'utf8').trim() === name) return Number(child)
+    }
+  } catch {}
+
+  return undefined
+}
 
 async function sample(pid, count, everyMs = 500) {
   const rss = []
@@ -65,6 +77,10 @@ export default {
     }
 
     const idleBreakdown = idleBreakdownOf('daemon, idle', platform.pid)
+    // The native router (dist/native/ferry-router) is a child process of the daemon: reported next to it.
+    const routerPid = childNamed(platform.pid, 'ferry-router')
+    const routerMem = routerPid ? memoryOf(routerPid) : undefined
+    const routerBreakdown = routerPid ? idleBreakdownOf('router child (ferry-router), idle', routerPid) : undefined
     const refBreakdown = idleBreakdownOf('idle `node -e setInterval` (reference)', ref.pid)
     ref.kill('SIGKILL')
     log(`idle daemon: RSS ${idle.rss.median?.toFixed(1)} MB, PSS ${idle.pss.median?.toFixed(1)} MB`)
@@ -108,6 +124,7 @@ export default {
       '| process | RSS MB | RssAnon MB | RssFile MB | PSS MB |',
       '|---|---:|---:|---:|---:|',
       idleBreakdown,
+      ...(routerBreakdown ? [routerBreakdown] : []),
       refBreakdown,
       breakdown(`daemon, ${apps} apps × 3 dynos`, platform.pid),
       ...maps,
@@ -117,6 +134,7 @@ export default {
       metrics: [
         metric({baseline: u(nodeRef.rss, 'idle node -e setInterval'), label: 'daemon RSS, idle', pass: idle.rss.median !== null && idle.rss.median < 60, ratio: idle.rss.median / nodeRef.rss.median, target: '< 60 MB', unit: 'MB', value: idle.rss}),
         metric({baseline: u(nodeRef.pss, 'idle node -e setInterval'), label: '  daemon PSS, idle', unit: 'MB', value: idle.pss}),
+        ...(routerMem ? [metric({label: '  router child (ferry-router) RSS / PSS, idle', unit: 'MB', value: `${toMB(routerMem.rssKiB)?.toFixed(1)} MB / ${toMB(routerMem.pssKiB)?.toFixed(1)} MB`})] : []),
         metric({label: `daemon RSS, ${apps} apps × 3 dynos`, unit: 'MB', value: loaded.rss}),
         metric({label: `  daemon PSS, ${apps} apps × 3 dynos`, unit: 'MB', value: loaded.pss}),
         metric({label: `  dynos: PSS sum of ${dynoPids.length} node processes (per dyno)`, unit: 'MB', value: `${dynoSum.toFixed(1)} MB (${(dynoSum / Math.max(1, dynoPids.length)).toFixed(1)} MB each)`}),
