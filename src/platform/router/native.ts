@@ -1,7 +1,20 @@
 // The native router: a small C epoll process (native/router.c, built to dist/native/ferry-router) owns the public
 // listener and takes the common path; everything unusual it hands to an internal HttpRouter (the fallback) on
 // 127.0.0.1:0, which keeps all of HttpRouter's behaviour. This side feeds the child app entries and takes its log
-// lines. Protocol: /work/native-router-spec.md (one message per line on the child's stdin and stdout).
+// lines.
+//
+// The protocol, one message per line:
+//   child argv   --host H --port P (0 = free) --fallback-port F --timeout-ms T --idle-client-ms C --idle-upstream-ms U
+//   child stdout `P <port>`            listening (first line)
+//                `E <message>`         fatal start-up error (e.g. address in use); exit code 1 follows
+//                `L <appId> <message>` one heroku[router] log line (the text after `heroku[router]: `)
+//                `W <name>`            the child saw Host <name>.localhost and has no entry for it
+//                `S <n>`               answer to `S <n>`: every line sent before it has been applied
+//   child stdin  `A <name> <appId> <port>/<dyno>,…` the app's routable targets (`-` when none: the child hands
+//                                      its requests to the fallback, which holds them or answers H14)
+//                `N <name>`            no such app (requests go to the fallback, which answers 404)
+//                `S <n>`               sync (see above)
+// The child exits when its stdin closes, and dies with this process (PR_SET_PDEATHSIG).
 import {type ChildProcess, spawn} from 'node:child_process'
 import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import {dirname, join} from 'node:path'
