@@ -242,5 +242,7 @@ export interface DaemonInfo {
 export interface PlatformStatus extends DaemonInfo {
   apps: number
   dynos: number
+  /** `native` (the ferry-router data plane, with the Node router for the rest) or `node`. */
+  routerEngine?: string
   routerUrl: string
 }

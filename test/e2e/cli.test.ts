@@ -7,6 +7,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Api, createApi} from '../../src/api/client.js'
+import {nativeRouterBinary} from '../../src/platform/router/native.js'
 import {isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry, type RunResult} from '../helpers/index.js'
 
 const home = makeFerryHome()
@@ -255,13 +256,29 @@ describe('ferry CLI against the local platform', () => {
     expect(status).toMatchObject({dataDir: path.join(home, 'data'), pid: info.pid, running: true, url: info.url})
     expect(status.routerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(['bwrap', 'none']).toContain(status.isolation)
+    const native = Boolean(nativeRouterBinary()) && process.env.FERRY_ROUTER_ENGINE !== 'node'
+    expect(status.routerEngine).toBe(native ? 'native' : 'node')
     const text = await ferry(['platform:status'])
     expect(text.stdout).toMatch(/^Isolation: +(bwrap|none \(install bubblewrap\))$/m)
+    expect(text.stdout).toMatch(native ? /^Router engine: +native \(ferry-router\)$/m : /^Router engine: +node /m)
+    // The native router runs as the daemon's child: it goes when the daemon stops.
+    const children = fs.readFileSync(`/proc/${info.pid}/task/${info.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+    const comm = (pid: number) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
+      } catch {
+        return '' // exited meanwhile
+      }
+    }
+
+    const routerPid = children.find(pid => comm(pid) === 'ferry-router')
+    expect(routerPid !== undefined).toBe(native)
     await api.close()
     const stop = await ferry(['platform:stop'])
     expect(stop.code, stop.stderr).toBe(0)
     expect(stop.stderr).toMatch(/Stopping local platform \(pid \d+\)\.\.\. done/)
     expect(isAlive(info.pid)).toBe(false)
+    if (routerPid !== undefined) expect(isAlive(routerPid)).toBe(false)
     const after = JSON.parse((await ferry(['platform:status', '--json'])).stdout)
     expect(after.running).toBe(false)
   })

@@ -29,6 +29,7 @@ export default class PlatformStatus extends FerryCommand {
       PID: s.pid,
       URL: s.url,
       'Router URL': s.routerUrl,
+      'Router engine': s.routerEngine === 'native' ? 'native (ferry-router)' : s.routerEngine === 'node' ? 'node (FERRY_ROUTER_ENGINE=node, or ferry-router not built)' : s.routerEngine,
       'Data dir': s.dataDir,
       Isolation: s.isolation === 'none' ? 'none (install bubblewrap)' : s.isolation,
       Version: s.version,

@@ -56,6 +56,7 @@ export async function startRouter(ctx: PlatformContext): Promise<Router> {
     targets: appId => ctx.supervisor.webTargets(appId),
   })
   ctx.config.routerPort = await router.listen()
+  ctx.config.routerEngine = router instanceof NativeRouter ? 'native' : 'node'
   if (!(router instanceof NativeRouter)) return router
   // Dyno changes reach the native engine's child at once (coalesced per event-loop turn), not at its next 50 ms check.
   let queued = false

@@ -43,6 +43,7 @@ export function registerStubRoutes(router: Router, ctx: PlatformContext, started
       isolation: ctx.config.isolation,
       pid: process.pid,
       port: ctx.config.port,
+      routerEngine: ctx.config.routerEngine,
       routerPort: ctx.config.routerPort,
       routerUrl: `http://${ctx.config.host}:${ctx.config.routerPort}`,
       startedAt,
