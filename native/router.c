@@ -179,6 +179,8 @@ typedef struct {
   int request_done;
   size_t req_start; /* offset of the request head in the client's buffer (for a hand-off) */
   int replayable;   /* the request may still be handed off (nothing of it reached a dyno, or body-less) */
+  size_t head_len;  /* the client's head is c->in.p[req_start, req_start + head_len) */
+  int fallback;     /* this exchange goes to the Node router (which answers and logs it), not to a dyno */
   int attempt;
   char reqid[208];
   entry_t *app;
@@ -218,6 +220,7 @@ struct conn {
   size_t lasthostlen;
   entry_t *lastentry;
   entry_t *waiting; /* CS_WAIT: the app entry asked for (W) and not answered yet */
+  int to_node;      /* the next request goes to the Node router (no answer about its app in time) */
   char hostname[256];
   exch_t ex;
   /* upstream */
@@ -564,6 +567,7 @@ static void pump_response(conn_t *c);
 static void splice_pump(conn_t *from, conn_t *to);
 static void upstream_gone(conn_t *c, conn_t *u);
 static void handoff(conn_t *c);
+static void to_fallback(conn_t *c);
 
 /* ---------- socket I/O ---------- */
 
@@ -768,7 +772,7 @@ static void begin_exchange(conn_t *c, const buf_t *head) {
   memcpy(x->dyno, t->dyno, sizeof x->dyno);
   conn_t *u = acquire(t->port);
   if (!u) {
-    handoff(c);
+    to_fallback(c);
     return;
   }
   u->peer = c;
@@ -796,7 +800,6 @@ static int parse_request(conn_t *c) {
     return 0;
   }
   size_t end = (size_t)(hit - p) + 4, limit = end - 2;
-  exch_t *x = &c->ex;
 
   /* request line: method SP target SP HTTP/1.1 CRLF */
   long colon;
@@ -818,6 +821,8 @@ static int parse_request(conn_t *c) {
   int have_host = 0, have_length = 0, close_conn_tok = 0;
   uint64_t length = 0;
   size_t rid_a = 0, rid_b = 0;
+  int to_node = c->to_node; /* framed here, answered by the Node router */
+  c->to_node = 0;
   i = (size_t)le + 2;
   while (i < limit) {
     size_t vs, ve;
@@ -831,7 +836,7 @@ static int parse_request(conn_t *c) {
         if (name_is(n, nl, "te")) drop = 1;
         break;
       case 3:
-        if (name_is(n, nl, "via")) goto handoff;
+        if (name_is(n, nl, "via")) to_node = 1;
         break;
       case 4:
         if (name_is(n, nl, "host")) {
@@ -842,7 +847,7 @@ static int parse_request(conn_t *c) {
         }
         break;
       case 6:
-        if (name_is(n, nl, "expect")) goto handoff;
+        if (name_is(n, nl, "expect")) to_node = 1;
         break;
       case 7:
         if (name_is(n, nl, "upgrade") || name_is(n, nl, "trailer")) {
@@ -879,7 +884,7 @@ static int parse_request(conn_t *c) {
         }
         break;
       case 15:
-        if (name_is(n, nl, "x-forwarded-for")) goto handoff;
+        if (name_is(n, nl, "x-forwarded-for")) to_node = 1;
         break;
       case 16:
         if (name_is(n, nl, "proxy-connection") || name_is(n, nl, "x-forwarded-port")) drop = 1;
@@ -900,6 +905,26 @@ static int parse_request(conn_t *c) {
   }
   if (!have_host) goto handoff;
 
+  /* The request's framing is known from here on: what this side cannot route goes to the Node router as one
+     exchange (then the connection carries on here), not as a hand-off of the whole connection. */
+  exch_t *x = &c->ex;
+  memset(x, 0, offsetof(exch_t, logtext));
+  memset((char *)x + offsetof(exch_t, started), 0, sizeof *x - offsetof(exch_t, started));
+  x->started = now_us;
+  memcpy(x->method, p + start, ms - start);
+  x->method[ms - start] = 0;
+  const char *m = x->method;
+  x->idempotent = !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "PUT") || !strcmp(m, "DELETE") || !strcmp(m, "OPTIONS") ||
+                  !strcmp(m, "TRACE");
+  x->body_none = !(have_length && length > 0);
+  x->req_remaining = x->body_none ? 0 : length;
+  x->request_done = x->body_none;
+  x->keep_alive = !close_conn_tok;
+  x->req_start = start;
+  x->head_len = end - start;
+  x->replayable = 1;
+  if (to_node) goto node;
+
   /* Host → app name: strip `:digits`, lower case, `NAME.localhost` */
   size_t hl = host_b - host_a;
   const char *hv = (const char *)p + host_a;
@@ -910,22 +935,22 @@ static int parse_request(conn_t *c) {
     size_t k = hl;
     while (k > 0 && hv[k - 1] >= '0' && hv[k - 1] <= '9') k--;
     size_t hn = (k < hl && k > 0 && hv[k - 1] == ':') ? k - 1 : hl;
-    if (hn >= sizeof c->hostname || hl >= sizeof c->lasthost) goto handoff;
+    if (hn >= sizeof c->hostname || hl >= sizeof c->lasthost) goto node;
     for (size_t j = 0; j < hn; j++) {
       char ch = hv[j];
       c->hostname[j] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
     }
     c->hostname[hn] = 0;
-    if (hn <= 10 || memcmp(c->hostname + hn - 10, ".localhost", 10) != 0) goto handoff;
+    if (hn <= 10 || memcmp(c->hostname + hn - 10, ".localhost", 10) != 0) goto node;
     size_t nl = hn - 10;
     const char *name = c->hostname;
-    if (nl < 3 || nl > 30 || !(name[0] >= 'a' && name[0] <= 'z') || name[nl - 1] == '-') goto handoff;
+    if (nl < 3 || nl > 30 || !(name[0] >= 'a' && name[0] <= 'z') || name[nl - 1] == '-') goto node;
     for (size_t j = 0; j < nl; j++)
-      if (!((name[j] >= 'a' && name[j] <= 'z') || (name[j] >= '0' && name[j] <= '9') || name[j] == '-')) goto handoff;
+      if (!((name[j] >= 'a' && name[j] <= 'z') || (name[j] >= '0' && name[j] <= '9') || name[j] == '-')) goto node;
     e = entry_find(name, nl);
     if (!e) {
       e = entry_add(name, nl);
-      if (!e) goto handoff;
+      if (!e) goto node;
       emit("W %.*s\n", (int)nl, name);
     }
     if (e->state == E_ASKED) {
@@ -940,24 +965,10 @@ static int parse_request(conn_t *c) {
     c->lasthostlen = hl;
     c->lastentry = e;
   }
-  if (e->state != E_APP || e->ntargets == 0) goto handoff;
+  if (e->state != E_APP || e->ntargets == 0) goto node;
 
   /* Routed here. */
-  memset(x, 0, offsetof(exch_t, logtext));
-  memset((char *)x + offsetof(exch_t, started), 0, sizeof *x - offsetof(exch_t, started));
   x->app = e;
-  x->started = now_us;
-  memcpy(x->method, p + start, ms - start);
-  x->method[ms - start] = 0;
-  const char *m = x->method;
-  x->idempotent = !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "PUT") || !strcmp(m, "DELETE") || !strcmp(m, "OPTIONS") ||
-                  !strcmp(m, "TRACE");
-  x->body_none = !(have_length && length > 0);
-  x->req_remaining = x->body_none ? 0 : length;
-  x->request_done = x->body_none;
-  x->keep_alive = !close_conn_tok;
-  x->req_start = start;
-  x->replayable = 1;
   if (rid_b) {
     memcpy(x->reqid, p + rid_a, rid_b - rid_a);
     x->reqid[rid_b - rid_a] = 0;
@@ -1002,6 +1013,12 @@ static int parse_request(conn_t *c) {
              c->fwd, bound_port, x->reqid);
   b->off = end; /* the body (if any) follows; the head stays in the buffer while the request may be handed off */
   begin_exchange(c, &head);
+  return c->dead || c->state != CS_EXCH ? -1 : 1;
+
+node:
+  c->state = CS_EXCH;
+  b->off = end;
+  to_fallback(c);
   return c->dead || c->state != CS_EXCH ? -1 : 1;
 
 handoff:
@@ -1170,8 +1187,18 @@ static int parse_response(conn_t *c, conn_t *u) {
     if (x->res_kind == BODY_CLOSE) x->keep_alive = 0;
     x->res_remaining = length;
     memset(&x->chunk, 0, sizeof x->chunk);
-    /* The client's head: the dyno's head minus hop-by-hop lines, plus Connection: close when we close. */
     size_t before = buf_avail(&c->out), from = start;
+    if (x->fallback) {
+      /* The Node router's answer is final as it is; it closes after `Connection: close`, and so does this side. */
+      if (has_close) x->keep_alive = 0;
+      buf_append(&c->out, p + start, end - start);
+      x->bytes += end - start;
+      buf_consume(b, end - start);
+      x->scanned = 0;
+      if (x->res_kind == BODY_NONE) x->complete = 1;
+      return 1;
+    }
+    /* The client's head: the dyno's head minus hop-by-hop lines, plus Connection: close when we close. */
     for (int k = 0; k < nhop; k++) {
       buf_append(&c->out, p + from, hop_at[k] - from);
       from = hop_next[k];
@@ -1186,6 +1213,13 @@ static int parse_response(conn_t *c, conn_t *u) {
     return 1;
 
   bad:
+    if (x->fallback) {
+      c->peer = NULL;
+      u->peer = NULL;
+      close_conn(u);
+      close_conn(c);
+      return -1;
+    }
     c->ex.got_bytes = 1;
     if (c->peer) {
       c->peer->peer = NULL;
@@ -1285,11 +1319,16 @@ static void upstream_gone(conn_t *c, conn_t *u) {
   u->peer = NULL;
   c->peer = NULL;
   close_conn(u);
+  if (x->fallback) {
+    /* The Node router is gone (it never closes a connection mid-answer otherwise). */
+    close_conn(c);
+    return;
+  }
   if (!x->got_bytes) {
     if ((never && x->replayable) || (x->attempt == 0 && x->body_none && x->idempotent)) {
       /* Nothing reached the app, or a body-less idempotent request: the Node router takes it (and retries). */
       x->attempt++;
-      handoff(c);
+      to_fallback(c);
       return;
     }
     if (never) respond_error(c, 502, "H10", "App crashed", "The app refused the connection.");
@@ -1301,6 +1340,36 @@ static void upstream_gone(conn_t *c, conn_t *u) {
 }
 
 /* ---------- hand-off to the Node router ---------- */
+
+/*
+ * Sends the current request — as the client sent it, from c->in — to the Node router over a pooled connection, as
+ * one exchange: the Node router routes (or answers) and logs it, its response goes back to the client as it is, and
+ * the next request on the connection is this side's again. Only while nothing of the request body has been sent
+ * anywhere (x->replayable).
+ */
+static void to_fallback(conn_t *c) {
+  exch_t *x = &c->ex;
+  if (!x->replayable) {
+    close_conn(c);
+    return;
+  }
+  x->fallback = 1;
+  x->app = NULL; /* no log line from here: the Node router writes it */
+  x->have_head = x->got_bytes = x->complete = 0;
+  x->status = 0;
+  x->scanned = 0;
+  x->bytes = 0;
+  x->last = now_us;
+  conn_t *u = acquire(opt_fallback);
+  if (!u) {
+    close_conn(c);
+    return;
+  }
+  u->peer = c;
+  c->peer = u;
+  buf_append(&u->out, c->in.p + x->req_start, x->head_len);
+  if (u->connected) pump_request(c);
+}
 
 static void handoff(conn_t *c) {
   conn_t *f = connect_to(K_FALLBACK, opt_fallback);
@@ -1570,7 +1639,15 @@ static void sweep(void) {
   uint64_t t = (uint64_t)timeout_ms * 1000, ic = (uint64_t)idle_client_ms * 1000;
   for (conn_t *c = clients, *next; c; c = next) {
     next = c->cnext;
-    if (c->state == CS_EXCH && c->peer) {
+    if (c->state == CS_EXCH && c->peer && c->ex.fallback) {
+      /* The Node router keeps its own request timeout; this is only a backstop should it stop answering. */
+      if (now_us - c->ex.last > 2 * t + 5000000) {
+        conn_t *u = c->peer;
+        u->peer = NULL;
+        close_conn(u);
+        close_conn(c);
+      }
+    } else if (c->state == CS_EXCH && c->peer) {
       exch_t *x = &c->ex;
       if (now_us - x->last > t) {
         conn_t *u = c->peer;
@@ -1587,9 +1664,11 @@ static void sweep(void) {
         }
       }
     } else if (c->state == CS_WAIT && now_us - c->last > 1000000) {
-      /* No answer from the daemon within a second: the Node router decides. */
-      c->ex.req_start = c->in.off;
-      handoff(c);
+      /* No answer from the daemon within a second: the Node router takes the request. */
+      c->state = CS_IDLE;
+      c->waiting = NULL;
+      c->to_node = 1;
+      process_requests(c);
     } else if ((c->state == CS_IDLE || c->state == CS_CLOSING) && now_us - c->last > ic) {
       close_conn(c);
     }

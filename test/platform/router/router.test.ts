@@ -505,6 +505,47 @@ describe.skipIf(!binary && !process.env.CI)('NativeRouter (ferry-router)', () =>
     }
   })
 
+  it('answers one request through its fallback and routes the next one on the same connection itself', async () => {
+    const lines: string[] = []
+    let targets: WebTarget[] = []
+    const router = new NativeRouter({
+      binary,
+      log: (_, message) => lines.push(message),
+      port: 0,
+      resolveApp: name => (name === 'demo' ? {id: 'app-demo', name: 'demo'} : undefined),
+      targets: () => targets,
+    })
+    try {
+      const port = await router.listen()
+      const fallback = vi.spyOn(router.fallback, 'logError')
+      const fallbackInfo = vi.spyOn(router.fallback, 'logInfo')
+      // One connection, three pipelined requests: no dyno up (the Node router answers H14 and logs it), an unknown
+      // app (404), then — once a dyno is up — a request the child routes itself.
+      const socket = net.connect(port, '127.0.0.1')
+      let out = ''
+      socket.on('data', d => {
+        out += d.toString('latin1')
+      })
+      await new Promise(r => socket.once('connect', r))
+      socket.write('GET /a HTTP/1.1\r\nHost: demo.localhost\r\n\r\nGET /b HTTP/1.1\r\nHost: ghost.localhost\r\n\r\n')
+      for (let i = 0; i < 100 && (out.match(/HTTP\/1\.1 /g) ?? []).length < 2; i++) await new Promise(r => setTimeout(r, 20))
+      expect(out).toMatch(/^HTTP\/1\.1 503 [^]*HTTP\/1\.1 404 /)
+      expect(fallback).toHaveBeenCalledTimes(1)
+      targets = [{dyno: 'web.1', port: backends[0].port}]
+      await router.refresh()
+      socket.write('GET /c HTTP/1.1\r\nHost: demo.localhost\r\n\r\n')
+      for (let i = 0; i < 100 && !out.includes('"url":"/c"'); i++) await new Promise(r => setTimeout(r, 20))
+      expect(out).toContain('"url":"/c"')
+      expect(socket.destroyed).toBe(false)
+      socket.destroy()
+      await router.refresh()
+      expect(fallbackInfo).not.toHaveBeenCalled()
+      expect(lines.at(-1)).toMatch(/^at=info method=GET path="\/c" host=demo\.localhost .*dyno=web\.1 .*status=200/)
+    } finally {
+      await router.close()
+    }
+  })
+
   it('starts a child that died again on the same port, which then routes as before', async () => {
     const router = new NativeRouter({
       binary,
