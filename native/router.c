@@ -2,11 +2,14 @@
 // protocol). One epoll loop, edge-triggered, one process. It takes the common request path — a clean HTTP/1.1
 // request for a known app with a routable web dyno — and does exactly what the Node router (proxy.ts) does
 // for it: round-robin choice, pooled keep-alive upstream sockets, the same head rewriting, strict response
-// framing, one `heroku[router]` log line per request, H12/H13/H17 answers. Anything else (any doubt in the
-// request head, unknown hosts, no dyno up, refused connections, upgrades, chunked or HTTP/1.0 requests…) is
-// handed to the Node router at a request boundary: the connection is then spliced to its internal listener
-// with the bytes held so far, and the Node router answers and logs it. Nothing ambiguous is ever guessed
-// here: a head this parser is not sure of is the Node parser's to reject.
+// framing, one `heroku[router]` log line per request, H12/H13/H17 answers. The Node router (the daemon's, on a
+// private loopback port) does the rest, and answers and logs it:
+// * a request this side frames but does not route (unknown app, no dyno up, a refused or reset dyno connection
+//   before any byte of the request body left, X-Forwarded-For/Via/Expect) goes to it as one exchange over a
+//   pooled connection, verbatim both ways; the next request on the client's connection is this side's again;
+// * a request this side cannot frame (upgrades, chunked or HTTP/1.0 requests, any doubt in the head) hands the
+//   rest of the connection over: it is spliced to the Node router with the bytes held so far.
+// Nothing ambiguous is ever guessed here: a head this parser is not sure of is the Node parser's to reject.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
