@@ -213,6 +213,7 @@ struct conn {
   buf_t in, out;
   conn_t *peer;
   int connected, rd_eof, wr_shut, rd_blocked;
+  int hup; /* epoll said RDHUP/HUP/ERR: read_in reads on past a short read, to the EOF or error behind the data */
   /* client */
   int state;
   int closing;
@@ -602,7 +603,7 @@ static int read_in(conn_t *c) {
     ssize_t n = read(c->fd, b->p + b->len, space);
     if (n > 0) {
       b->len += (size_t)n;
-      if ((size_t)n < space) return 0;
+      if ((size_t)n < space && !c->hup) return 0;
       continue;
     }
     if (n == 0) {
@@ -1492,6 +1493,8 @@ static void upstream_readable(conn_t *u) {
 
 static void on_event(conn_t *c, uint32_t ev) {
   if (c->dead) return;
+  /* Edge-triggered: a FIN that came with the last bytes has no edge of its own (a short read stops before it). */
+  if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->hup = 1;
   switch (c->kind) {
     case K_CLIENT:
       if (ev & EPOLLOUT) {

@@ -297,6 +297,32 @@ for (const {make, name, skip} of engines) describe.skipIf(skip)(`router (${name}
     expect(out).toMatch(/^HTTP\/1\.1 431 /)
   })
 
+  it('sees a FIN that arrives with the last bytes: close-delimited responses end, rejected connections close', async () => {
+    // One write with its FIN: edge-triggered readers must not stop at the short read before the EOF.
+    const eof = net.createServer(socket => socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil-close')))
+    await new Promise<void>(r => eof.listen(0, '127.0.0.1', r))
+    try {
+      targets = [{dyno: 'web.1', port: (eof.address() as net.AddressInfo).port}]
+      await sync()
+      for (let i = 0; i < 3; i++) expect((await request(port, {path: `/eof${i}`})).body).toBe('until-close')
+      await sync()
+      // Ended by the dyno's EOF (logged as served), not by the request timeout.
+      expect(lines.filter(l => /path="\/eof\d" .*status=200 /.test(l.message))).toHaveLength(3)
+      // A head the router rejects: the answer and its FIN reach the client (which then closes too).
+      const closed = await new Promise<boolean>(resolve => {
+        const socket = net.connect(port, '127.0.0.1')
+        socket.on('error', () => {})
+        socket.on('close', () => resolve(true))
+        socket.resume()
+        socket.write(`GET / HTTP/1.1\r\nHost: demo.localhost\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\n\r\n`)
+        setTimeout(() => resolve(false), 5000)
+      })
+      expect(closed).toBe(true)
+    } finally {
+      eof.close()
+    }
+  })
+
   it('retries an idempotent request on another dyno when one refuses; POST gets 502', async () => {
     const dead = await closedPort()
     targets = [{dyno: 'web.1', port: dead}, {dyno: 'web.2', port: backends[1].port}]
