@@ -12,6 +12,7 @@
 // Nothing ambiguous is ever guessed here: a head this parser is not sure of is the Node parser's to reject.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -1713,6 +1714,20 @@ static void accept_all(int lfd) {
   }
 }
 
+/* Closes every descriptor but stdin, stdout and stderr (whatever the daemon's own parent left open in it). */
+static void close_inherited(void) {
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return;
+  int fds[4096], n = 0, self = dirfd(d);
+  struct dirent *e;
+  while ((e = readdir(d)) && n < 4096) {
+    int fd = atoi(e->d_name);
+    if (fd > 2 && fd != self) fds[n++] = fd;
+  }
+  closedir(d);
+  for (int i = 0; i < n; i++) close(fds[i]);
+}
+
 static long arg_num(const char *s) {
   char *end;
   long v = strtol(s, &end, 10);
@@ -1725,6 +1740,7 @@ int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) return 0;
   signal(SIGPIPE, SIG_IGN);
+  close_inherited();
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     if (!strcmp(k, "--host")) snprintf(opt_host, sizeof opt_host, "%s", v);
