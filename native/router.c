@@ -573,6 +573,7 @@ static void splice_pump(conn_t *from, conn_t *to);
 static void upstream_gone(conn_t *c, conn_t *u);
 static void handoff(conn_t *c);
 static void to_fallback(conn_t *c);
+static void upstream_readable(conn_t *u);
 
 /* ---------- socket I/O ---------- */
 
@@ -581,6 +582,7 @@ static void to_fallback(conn_t *c);
  * Returns -1 when the socket failed. Stops at IN_LIMIT buffered bytes (rd_blocked: read again after consuming).
  */
 static int read_in(conn_t *c) {
+  int got = 0;
   for (;;) {
     buf_t *b = &c->in;
     size_t keep = b->off;
@@ -604,6 +606,7 @@ static int read_in(conn_t *c) {
     ssize_t n = read(c->fd, b->p + b->len, space);
     if (n > 0) {
       b->len += (size_t)n;
+      got = 1;
       if ((size_t)n < space && !c->hup) return 0;
       continue;
     }
@@ -613,6 +616,12 @@ static int read_in(conn_t *c) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN) return 0;
+    if (got) {
+      /* Bytes, then a reset (a dyno that answered early and closed with request bytes unread): the bytes count,
+         like the Node router's reads before its 'close'; the socket ends as at EOF (reads now return 0). */
+      c->rd_eof = 1;
+      return 0;
+    }
     return -1;
   }
 }
@@ -1070,9 +1079,14 @@ static void pump_request(conn_t *c) {
     n = x->req_remaining < avail ? (size_t)x->req_remaining : avail;
   }
   if (buf_avail(&u->out) == 0 && n == 0) return;
+  if (u->wr_shut) return; /* the dyno stopped reading (below): the rest of the body waits, then goes nowhere */
   long w = write_out(u, c->in.p + c->in.off, n);
   if (w < 0) {
-    upstream_gone(c, u);
+    /* The dyno may have answered before it closed (early responses, e.g. 413 or 431, with the body unread): read
+       what it sent first; without any response bytes this ends as before (upstream_gone). */
+    u->wr_shut = 1;
+    u->hup = 1;
+    upstream_readable(u);
     return;
   }
   x->last = now_us;
