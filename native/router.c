@@ -748,7 +748,7 @@ static void exchange_done(conn_t *c, int reusable) {
   if (u) {
     u->peer = NULL;
     c->peer = NULL;
-    if (reusable && x->request_done && x->res_reuse && !u->rd_eof) {
+    if (reusable && x->request_done && x->res_reuse && !u->rd_eof && !u->wr_shut) { /* wr_shut: a write to it failed */
       u->in.off = u->in.len = 0;
       pool_push(u);
     } else {
