@@ -228,6 +228,9 @@ class ClientConn {
     if (close) {
       this.closing = true
       this.socket.end(text)
+      // Whatever the client still sends (the rest of a body) is read and dropped, so it is not stuck writing
+      // into a connection nobody reads (it would never see the answer).
+      if (this.socket.isPaused()) this.socket.resume()
     } else {
       this.socket.write(text)
     }
@@ -251,6 +254,13 @@ class ClientConn {
 
   private onData(chunk: Buffer, shared: boolean): void {
     this.last = this.router.clock
+    if (this.closing && !this.exchange) {
+      // Answered and ending: the rest is dropped (see respond()).
+      this.buf = EMPTY
+      this.shared = false
+      return
+    }
+
     if (this.buf.length === 0) {
       this.buf = chunk
       this.shared = shared
@@ -530,9 +540,11 @@ class Exchange {
     client.exchange = undefined
     client.last = this.router.clock
     if (!this.requestDone || !this.keepAlive) {
-      // The response ended before the request body: the connection cannot be resynchronised.
+      // The response ended before the request body: the connection cannot be resynchronised. The rest of the
+      // body is read and dropped (see ClientConn.respond).
       client.closing = true
       client.socket.end()
+      if (client.socket.isPaused()) client.socket.resume()
       return
     }
 
