@@ -230,11 +230,24 @@ function transferChunked(te: string[], status: number): boolean {
   return chunked
 }
 
+/**
+ * `s` without the optional whitespace around a list element: spaces and tabs only (RFC 9110 §5.6.1). Not
+ * String#trim, which also strips NBSP (0xA0) and other Unicode spaces: `chunked\xA0` must not read as `chunked`
+ * (a dyno's parser would disagree on the framing).
+ */
+function ows(s: string): string {
+  let a = 0
+  let b = s.length
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--
+  return a === 0 && b === s.length ? s : s.slice(a, b)
+}
+
 function tokens(value: string): string[] {
   if (value === 'keep-alive' || value === 'close') return [value]
   return value
     .split(',')
-    .map(t => t.trim().toLowerCase())
+    .map(t => ows(t).toLowerCase())
     .filter(t => t !== '')
 }
 
@@ -281,7 +294,7 @@ function framingOf(headers: Header[], ids: F[], status: number): Framing {
       }
 
       case F.TransferEncoding: {
-        te = [...(te ?? []), ...h.value.split(',').map(t => t.trim().toLowerCase())]
+        te = [...(te ?? []), ...h.value.split(',').map(t => ows(t).toLowerCase())]
         break
       }
 
@@ -448,7 +461,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
         }
 
         case F.TransferEncoding: {
-          te = [...(te ?? []), ...buf.toString('latin1', a, b).split(',').map(t => t.trim().toLowerCase())]
+          te = [...(te ?? []), ...buf.toString('latin1', a, b).split(',').map(t => ows(t).toLowerCase())]
           break
         }
 

@@ -76,6 +76,9 @@ describe('router http1', () => {
       expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n')).toBe(400)
       expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n')).toBe(400)
       expect(status('POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n')).toBe(400)
+      // Only spaces and tabs surround a list element: `chunked` followed by NBSP (0xA0) is another coding.
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\u00A0\r\n\r\n')).toBe(501)
+      expect(status('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \u00A0chunked\r\n\r\n')).toBe(501)
     })
 
     it('rejects malformed heads: whitespace before colon, obs-fold, bare LF/CR, CTLs, Host problems, versions', () => {
@@ -126,6 +129,10 @@ describe('router http1', () => {
       expect(() => parse('HTTP/1.1 2x0 OK\r\n\r\n')).toThrow(HttpParseError)
       expect(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 1\nX: y\r\n\r\n')).toThrow(HttpParseError)
       expect(parse('HTTP/1.0 404 \r\n\r\n')).toMatchObject({status: 404, version: 0})
+      const nbsp = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\u00A0\r\nConnection: close\u00A0\r\n\r\n', 'latin1')
+      const odd = parseResponseHead(nbsp, 0, findHeadEnd(nbsp))
+      expect(responseBodyKind('GET', odd)).toBe('close')
+      expect(odd.connection).toEqual(['close\u00A0'])
     })
   })
 
