@@ -42,16 +42,18 @@ const SAFE_NAME = /^[\u0021-\u007E]{1,255}$/
 export function nativeRouterBinary(): string | undefined {
   // FERRY_ROUTER_BINARY: another build to use instead (e.g. an ASan/UBSan build when testing the C side:
   // `FERRY_ROUTER_BINARY=/tmp/ferry-router-asan npx vitest run test/platform/router`).
-  const override = process.env.FERRY_ROUTER_BINARY
-  if (override) return override
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir)
-    if (up === dir) return undefined
-    dir = up
+  let file = process.env.FERRY_ROUTER_BINARY
+  if (!file) {
+    let dir = dirname(fileURLToPath(import.meta.url))
+    while (!existsSync(join(dir, 'package.json'))) {
+      const up = dirname(dir)
+      if (up === dir) return undefined
+      dir = up
+    }
+
+    file = join(dir, 'dist', 'native', 'ferry-router')
   }
 
-  const file = join(dir, 'dist', 'native', 'ferry-router')
   try {
     accessSync(file, constants.X_OK)
     return statSync(file).isFile() ? file : undefined
