@@ -1692,6 +1692,10 @@ static void sweep(void) {
       process_requests(c);
     } else if ((c->state == CS_IDLE || c->state == CS_CLOSING) && now_us - c->last > ic) {
       close_conn(c);
+    } else if (c->state == CS_SPLICE && c->wr_shut && now_us - c->last > ic) {
+      /* Handed over, the Node router's side has ended (FIN passed on), and the client, silent since, never closed. */
+      if (c->peer) close_conn(c->peer);
+      close_conn(c);
     }
   }
   uint64_t cutoff = now_us - (uint64_t)idle_up_ms * 1000;

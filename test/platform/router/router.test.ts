@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
@@ -626,6 +626,32 @@ describe.skipIf(!binary && !process.env.CI)('NativeRouter (ferry-router)', () =>
       expect(spy.mock.calls.join('\n')).toMatch(/exited unexpectedly \(signal SIGKILL\); starting it again/)
     } finally {
       spy.mockRestore()
+      await router.close()
+    }
+  })
+
+  it('closes a handed-over connection whose client stays half-open after the Node router ended it', async () => {
+    const router = new NativeRouter({...options, binary, idleClientMs: 300, port: 0})
+    try {
+      const port = await router.listen()
+      const fds = () => readdirSync(`/proc/${router.pid}/fd`).length
+      const before = fds()
+      // HTTP/1.0 is handed over whole; the Node router answers 404 and closes. The client never closes its side.
+      const socket = net.connect({allowHalfOpen: true, host: '127.0.0.1', port})
+      socket.on('error', () => {})
+      let out = ''
+      const ended = new Promise(resolve => socket.on('end', resolve))
+      socket.on('data', d => {
+        out += d.toString('latin1')
+      })
+      socket.write('GET / HTTP/1.0\r\nHost: ghost.localhost\r\n\r\n')
+      await ended
+      expect(out).toMatch(/^HTTP\/1\.1 404 /)
+      expect(fds()).toBeGreaterThan(before)
+      for (let i = 0; i < 100 && fds() > before; i++) await new Promise(r => setTimeout(r, 20))
+      expect(fds()).toBe(before)
+      socket.destroy()
+    } finally {
       await router.close()
     }
   })
