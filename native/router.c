@@ -1304,13 +1304,9 @@ static void pump_response(conn_t *c) {
     buf_consume(&u->in, (size_t)w);
     x->scanned -= (size_t)w;
   }
-  if (u && u->rd_blocked && buf_avail(&u->in) < IN_LIMIT / 2) {
+  if (u && u->rd_blocked && buf_avail(&u->in) < IN_LIMIT / 2 && buf_avail(&c->out) < IN_LIMIT / 2) {
     u->rd_blocked = 0;
-    if (read_in(u) < 0) {
-      upstream_gone(c, u);
-      return;
-    }
-    pump_response(c);
+    upstream_readable(u); /* reads, parses (1xx), pumps, and sees an EOF */
     return;
   }
 check:
@@ -1475,6 +1471,11 @@ static void client_readable(conn_t *c) {
 
 static void upstream_readable(conn_t *u) {
   conn_t *c = u->peer;
+  if (c && buf_avail(&c->out) >= IN_LIMIT) {
+    /* A client that does not read while the dyno sends 1xx heads: stop reading the dyno (see pump_response). */
+    u->rd_blocked = 1;
+    return;
+  }
   if (read_in(u) < 0) {
     if (c) upstream_gone(c, u);
     else close_conn(u);
@@ -1676,7 +1677,7 @@ static void sweep(void) {
           u->peer = NULL;
           c->peer = NULL;
           close_conn(u);
-          c->out.off = c->out.len = 0;
+          /* c->out holds only whole 1xx heads (if any): the 503 follows them. */
           respond_error(c, 503, "H12", "Request timeout", "The app did not answer within 30 seconds.");
         } else {
           u->peer = NULL;
