@@ -628,7 +628,8 @@ class Exchange {
       if (head.status >= 100 && head.status < 200) {
         // 100 Continue and friends: pass through, then the real response follows.
         this.ownResBuf()
-        this.client.socket.write(this.resBuf.subarray(0, end))
+        // A client that does not read while a dyno sends 1xx heads: stop reading the dyno until it drains.
+        if (!this.client.socket.write(this.resBuf.subarray(0, end))) this.upstream?.socket.pause()
         this.resBuf = this.resBuf.subarray(end)
         continue
       }
