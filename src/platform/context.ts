@@ -21,8 +21,10 @@ export interface PlatformConfig {
   port: number
   /** Router port (0 = any free port). */
   routerPort: number
-  /** Which router engine runs (set when the router starts): the C data plane or the Node router alone. */
-  routerEngine?: 'native' | 'node'
+  /** Which router engine runs: the C data plane (with the Node router for the rest) or the Node router alone. */
+  routerEngine: 'native' | 'node'
+  /** The ferry-router executable (native engine). */
+  routerBinary?: string
   /** SIGTERM → SIGKILL grace period when stopping a dyno (default 30 s). */
   stopGraceMs: number
   /** The platform token: required by every API request. */

@@ -15,7 +15,7 @@ import type {LogService, PlatformConfig, PlatformContext, Supervisor} from './co
 import {detectIsolation} from './isolation.js'
 import {createFileLogService} from './logs/index.js'
 import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from './paths.js'
-import {startRouter as startHttpRouter} from './router/index.js'
+import {routerEngine, type RouterEngine, startRouter as startHttpRouter} from './router/index.js'
 import {buildServer} from './server/index.js'
 import {Store} from './store/index.js'
 import {createSupervisor as createDynoSupervisor} from './supervisor/index.js'
@@ -230,7 +230,16 @@ function writePrivateFile(file: string, text: string): void {
   renameSync(tmp, file)
 }
 
-export function platformConfig(env: NodeJS.ProcessEnv, dataDir: string, parts: {isolation: 'bwrap' | 'none'; token: string}): PlatformConfig {
+/** The router engine the environment asks for (FERRY_ROUTER_ENGINE, FERRY_ROUTER_BINARY), or a start error. */
+function routerEnv(env: NodeJS.ProcessEnv): RouterEngine {
+  try {
+    return routerEngine(env)
+  } catch (error) {
+    throw new PlatformStartError((error as Error).message)
+  }
+}
+
+export function platformConfig(env: NodeJS.ProcessEnv, dataDir: string, parts: {isolation: 'bwrap' | 'none'; router: RouterEngine; token: string}): PlatformConfig {
   return {
     bootTimeoutMs: intEnv(env, 'FERRY_BOOT_TIMEOUT_MS', 60_000),
     buildTimeoutMs: intEnv(env, 'FERRY_BUILD_TIMEOUT_MS', 15 * 60_000),
@@ -239,6 +248,8 @@ export function platformConfig(env: NodeJS.ProcessEnv, dataDir: string, parts: {
     isolation: parts.isolation,
     logRetentionLines: intEnv(env, 'FERRY_LOG_RETENTION_LINES', 100_000),
     port: 0,
+    routerBinary: parts.router.binary,
+    routerEngine: parts.router.engine,
     routerPort: 0,
     stopGraceMs: intEnv(env, 'FERRY_STOP_GRACE_MS', 30_000),
     token: parts.token,
@@ -256,6 +267,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
 
   const explicitPort = options.port ?? portEnv(env, 'FERRY_PORT')
   const explicitRouterPort = options.routerPort ?? portEnv(env, 'FERRY_ROUTER_PORT')
+  const routerChoice = routerEnv(env)
   const releaseLock = acquireLock(paths.lock)
   const cleanups: Array<() => Promise<void> | void> = [releaseLock]
   const runCleanups = async () => {
@@ -272,7 +284,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
 
   try {
     const token = ensureToken(paths.token)
-    const config = platformConfig(env, dataDir, {isolation: detectIsolation(env), token})
+    const config = platformConfig(env, dataDir, {isolation: detectIsolation(env), router: routerChoice, token})
     const store = new Store({dataDir, dbPath: paths.db})
     cleanups.push(() => store.close())
     const ctx = {config, desired: (appId: string) => store.desired(appId), paths, store} as PlatformContext

@@ -132,6 +132,26 @@ describe('platform daemon', () => {
     await expect(start(tempHome(), {FERRY_PORT: 'abc'})).rejects.toThrow(/FERRY_PORT must be a non-negative integer/)
   })
 
+  it('rejects a bad FERRY_ROUTER_ENGINE or FERRY_ROUTER_BINARY with a clear message, starting nothing', async () => {
+    const home = tempHome()
+    const paths = platformPaths(join(home, 'data'))
+    const bad = [
+      [{FERRY_ROUTER_ENGINE: 'fast'}, /^FERRY_ROUTER_ENGINE must be "native" or "node", got "fast"\.$/],
+      [{FERRY_ROUTER_BINARY: join(home, 'nope')}, /^FERRY_ROUTER_BINARY must name an executable ferry-router build, got ".*nope"\.$/],
+    ] as const
+    for (const [env, message] of bad) {
+      const error = await start(home, env).then(() => undefined, (error: Error) => error)
+      expect(error).toBeInstanceOf(PlatformStartError)
+      expect(error?.message).toMatch(message)
+      expect(existsSync(paths.daemonInfo)).toBe(false)
+      expect(existsSync(paths.token)).toBe(false)
+    }
+
+    // Nothing was left holding the data dir: a good start works at once.
+    const platform = await start(home, {FERRY_PORT: '0', FERRY_ROUTER_ENGINE: 'node', FERRY_ROUTER_PORT: '0'})
+    expect(platform.ctx.config.routerEngine).toBe('node')
+  })
+
   it('runs as a background process (main entry) and stops gracefully on SIGTERM with exit 0', async () => {
     const home = tempHome()
     const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/platform/main.ts')], {

@@ -1,6 +1,6 @@
 // The router: one listener on 127.0.0.1 for every app's web dynos, wired to the platform context. Two engines:
 // the native one (native.ts: a C data plane with HttpRouter as its fallback) when dist/native/ferry-router is
-// built, else the pure-Node HttpRouter (proxy.ts). FERRY_ROUTER_ENGINE=node forces the latter.
+// built, else the pure-Node HttpRouter (proxy.ts). FERRY_ROUTER_ENGINE and FERRY_ROUTER_BINARY choose (routerEngine()).
 import type {PlatformContext} from '../context.js'
 
 import {NativeRouter, nativeRouterBinary} from './native.js'
@@ -20,10 +20,31 @@ export interface Router {
   refresh(): Promise<void>
 }
 
-/** The native engine when its binary is built and FERRY_ROUTER_ENGINE is not `node`, else HttpRouter. */
-export function createRouter(options: RouterOptions, env: NodeJS.ProcessEnv = process.env): Router {
-  const binary = env.FERRY_ROUTER_ENGINE === 'node' ? undefined : nativeRouterBinary()
-  return binary ? new NativeRouter({...options, binary}) : new HttpRouter(options)
+export interface RouterEngine {
+  /** The ferry-router executable (native engine only). */
+  binary?: string
+  engine: 'native' | 'node'
+}
+
+/**
+ * The engine the environment asks for: FERRY_ROUTER_ENGINE `node`, `native`, or unset (native when ferry-router is
+ * built, else node); FERRY_ROUTER_BINARY another build. Throws a one-line Error for a value that cannot be honoured.
+ */
+export function routerEngine(env: NodeJS.ProcessEnv = process.env): RouterEngine {
+  const wanted = env.FERRY_ROUTER_ENGINE ?? ''
+  if (wanted !== '' && wanted !== 'native' && wanted !== 'node') throw new Error(`FERRY_ROUTER_ENGINE must be "native" or "node", got "${wanted}".`)
+  const binary = nativeRouterBinary(env)
+  if (env.FERRY_ROUTER_BINARY && !binary) throw new Error(`FERRY_ROUTER_BINARY must name an executable ferry-router build, got "${env.FERRY_ROUTER_BINARY}".`)
+  if (wanted === 'native' && !binary) {
+    throw new Error('FERRY_ROUTER_ENGINE=native, but ferry-router is not built (dist/native/ferry-router): run `npm run build` with a C compiler installed, or unset FERRY_ROUTER_ENGINE.')
+  }
+
+  return wanted === 'node' || !binary ? {engine: 'node'} : {binary, engine: 'native'}
+}
+
+/** A router of the chosen engine (see routerEngine()). */
+export function createRouter(options: RouterOptions, choice: RouterEngine): Router {
+  return choice.engine === 'native' ? new NativeRouter({...options, binary: choice.binary}) : new HttpRouter(options)
 }
 
 /** How long a Host → app lookup is cached (renames and destroys take effect within this time). */
@@ -54,9 +75,8 @@ export async function startRouter(ctx: PlatformContext): Promise<Router> {
       return app
     },
     targets: appId => ctx.supervisor.webTargets(appId),
-  })
+  }, {binary: ctx.config.routerBinary, engine: ctx.config.routerEngine})
   ctx.config.routerPort = await router.listen()
-  ctx.config.routerEngine = router instanceof NativeRouter ? 'native' : 'node'
   if (!(router instanceof NativeRouter)) return router
   // Dyno changes reach the native engine's child at once (coalesced per event-loop turn), not at its next 50 ms check.
   let queued = false

@@ -39,10 +39,10 @@ const SAFE_NAME = /^[\u0021-\u007E]{1,255}$/
  * The built ferry-router binary: `dist/native/ferry-router` under the package root (the first directory up from
  * this module with a package.json), or $FERRY_ROUTER_BINARY when set; undefined when it is missing or not executable.
  */
-export function nativeRouterBinary(): string | undefined {
+export function nativeRouterBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
   // FERRY_ROUTER_BINARY: another build to use instead (e.g. an ASan/UBSan build when testing the C side:
   // `FERRY_ROUTER_BINARY=/tmp/ferry-router-asan npx vitest run test/platform/router`).
-  let file = process.env.FERRY_ROUTER_BINARY
+  let file = env.FERRY_ROUTER_BINARY
   if (!file) {
     let dir = dirname(fileURLToPath(import.meta.url))
     while (!existsSync(join(dir, 'package.json'))) {

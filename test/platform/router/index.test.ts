@@ -3,7 +3,7 @@ import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import type {PlatformContext} from '../../../src/platform/context.js'
 
-import {createRouter, HttpRouter, NativeRouter, nativeRouterBinary, startRouter} from '../../../src/platform/router/index.js'
+import {createRouter, HttpRouter, NativeRouter, nativeRouterBinary, routerEngine, startRouter} from '../../../src/platform/router/index.js'
 import {harness, type Harness, waitFor} from '../supervisor/helpers.js'
 
 const binary = nativeRouterBinary()
@@ -25,11 +25,18 @@ describe('router engine choice', () => {
   const options = {log() {}, port: 0, resolveApp: () => undefined, targets: () => []}
 
   it('uses HttpRouter when FERRY_ROUTER_ENGINE=node', () => {
-    expect(createRouter(options, {FERRY_ROUTER_ENGINE: 'node'})).toBeInstanceOf(HttpRouter)
+    expect(createRouter(options, routerEngine({FERRY_ROUTER_ENGINE: 'node'}))).toBeInstanceOf(HttpRouter)
+  })
+
+  it('refuses an engine it cannot honour, with a one-line message', () => {
+    expect(() => routerEngine({FERRY_ROUTER_ENGINE: 'Node'})).toThrow('FERRY_ROUTER_ENGINE must be "native" or "node", got "Node".')
+    expect(() => routerEngine({FERRY_ROUTER_BINARY: '/nonexistent/ferry-router'})).toThrow('FERRY_ROUTER_BINARY must name an executable ferry-router build, got "/nonexistent/ferry-router".')
+    // A directory is not a build either.
+    expect(() => routerEngine({FERRY_ROUTER_BINARY: '/usr'})).toThrow(/^FERRY_ROUTER_BINARY must name an executable/)
   })
 
   it.skipIf(!binary && !process.env.CI)('uses the native engine when its binary is built', () => {
-    expect(createRouter(options, {})).toBeInstanceOf(NativeRouter)
+    expect(createRouter(options, routerEngine({}))).toBeInstanceOf(NativeRouter)
   })
 })
 
@@ -47,7 +54,7 @@ describe.skipIf(!binary && !process.env.CI)('startRouter (native engine)', () =>
     const refresh = vi.spyOn(NativeRouter.prototype, 'refresh')
     const lines: string[] = []
     const ctx = {
-      config: {host: '127.0.0.1', routerPort: 0},
+      config: {host: '127.0.0.1', routerBinary: binary, routerEngine: 'native', routerPort: 0},
       logs: {append: (_: string, line: {message: string}) => lines.push(line.message)},
       store: {findApp: (name: string) => (name === 'demo' ? {id: app.appId, name: 'demo'} : null)},
       supervisor: h.supervisor,

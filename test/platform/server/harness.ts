@@ -36,6 +36,7 @@ export async function startHarness(options: {routes?: RouteModule[]} = {}): Prom
     isolation: 'none',
     logRetentionLines: 1500,
     port: 0,
+    routerEngine: 'node',
     routerPort: 5999,
     stopGraceMs: 1000,
     token: TOKEN,
