@@ -112,23 +112,10 @@ export class DynoSupervisor implements Supervisor {
   isolation: IsolationInfo = {detail: 'not started', memoryLimits: false, mode: 'none'}
   readonly slugs: SlugCache
   private readonly apps = new Map<string, AppRuntime>()
-  private epoch = 0
   /** onWebChange() listeners (the router). */
   private readonly webListeners = new Set<() => void>()
-  /** Bumped on every change webTargets() depends on (dyno states, ports, dynos and retiring sets): invalidates its caches. */
-  private get webEpoch(): number {
-    return this.epoch
-  }
-
-  /** Every bump also tells the onWebChange() listeners. */
-  private set webEpoch(value: number) {
-    this.epoch = value
-    for (const listener of this.webListeners) {
-      try {
-        listener()
-      } catch {}
-    }
-  }
+  /** Bumped (webChanged()) on every change webTargets() depends on (dyno states, ports, dynos and retiring sets): invalidates its caches. */
+  private webEpoch = 0
   private readonly backoffBaseMs: number
   private readonly backoffMaxMs: number
   /** Old dynos being stopped after they were replaced (shutdown waits for them). */
@@ -247,10 +234,10 @@ export class DynoSupervisor implements Supervisor {
     const rec = this.newRecord(app, options.appId, name, type, options.command, 'Basic', release)
     rec.oneOff = {attach: options.attach, env: options.env ?? {}, exit, output}
     app.dynos.set(name, rec)
-    this.webEpoch++
+    this.webChanged()
     await this.slugs.ensure(release.id, release.slugPath).catch(error => {
       app.dynos.delete(name)
-      this.webEpoch++
+      this.webChanged()
       throw error
     })
     await this.launch(rec)
@@ -275,6 +262,16 @@ export class DynoSupervisor implements Supervisor {
   onWebChange(listener: () => void): () => void {
     this.webListeners.add(listener)
     return () => this.webListeners.delete(listener)
+  }
+
+  /** Something webTargets() depends on changed: its caches are stale, and the onWebChange() listeners are told. */
+  private webChanged(): void {
+    this.webEpoch++
+    for (const listener of this.webListeners) {
+      try {
+        listener()
+      } catch {}
+    }
   }
 
   /**
@@ -348,7 +345,7 @@ export class DynoSupervisor implements Supervisor {
       if (!rec) {
         const fresh = this.newRecord(app, appId, name, f.type, f.command, f.size, release!)
         app.dynos.set(name, fresh)
-        this.webEpoch++
+        this.webChanged()
         jobs.push(this.launch(fresh))
       } else if (rec.release.id !== release!.id || rec.command !== f.command) {
         jobs.push(this.replace(app, rec, release!, f.command, f.size, preboot))
@@ -375,11 +372,11 @@ export class DynoSupervisor implements Supervisor {
     app.dynos.set(old.name, fresh)
     const overlap = preboot && old.type === 'web' && old.state === 'up' && old.proc !== undefined
     if (overlap) app.retiring.add(old)
-    this.webEpoch++
+    this.webChanged()
     this.replaced.add(old)
     const stopping = (overlap ? this.settled(fresh).then(() => this.stopDyno(old, false)) : this.stopDyno(old, false)).finally(() => {
       app.retiring.delete(old)
-      this.webEpoch++
+      this.webChanged()
       this.replaced.delete(old)
       this.draining.delete(stopping)
     })
@@ -421,7 +418,7 @@ export class DynoSupervisor implements Supervisor {
     if (this.shuttingDown) return
     const {isolation} = this
     rec.port = await freePort()
-    this.webEpoch++
+    this.webChanged()
     if (rec.cancelled || this.shuttingDown) return
     rec.id = randomUUID()
     rec.createdAt = new Date()
@@ -524,7 +521,7 @@ export class DynoSupervisor implements Supervisor {
     if (rec.oneOff) {
       this.setState(rec, 'complete')
       if (app?.dynos.get(rec.name) === rec) app.dynos.delete(rec.name)
-      this.webEpoch++
+      this.webChanged()
       rec.oneOff.exit(status)
       return
     }
@@ -553,7 +550,7 @@ export class DynoSupervisor implements Supervisor {
     const app = this.apps.get(rec.appId)
     const forget = () => {
       if (remove && app?.dynos.get(rec.name) === rec) app.dynos.delete(rec.name)
-      this.webEpoch++
+      this.webChanged()
     }
 
     if (rec.stopping) return rec.stopping.then(forget)
@@ -594,7 +591,7 @@ export class DynoSupervisor implements Supervisor {
     if (rec.state === state) return
     const from = rec.state
     rec.state = state
-    this.webEpoch++
+    this.webChanged()
     rec.updatedAt = new Date()
     // A brand-new dyno has no previous state to report.
     if (!(from === 'starting' && state === 'starting')) this.log(rec.appId, rec.name, `State changed from ${from} to ${state}`)
