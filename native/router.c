@@ -457,6 +457,21 @@ static long field_line(const unsigned char *p, size_t i, size_t limit, size_t *v
   return le;
 }
 
+/*
+ * The list element at p[a..ve) up to its `,`, without the spaces and tabs around it: p[*s, *t). Returns the index of
+ * that `,` (ve for the last element).
+ */
+static size_t list_item(const unsigned char *p, size_t a, size_t ve, size_t *s, size_t *t) {
+  size_t z = a;
+  while (z < ve && p[z] != ',') z++;
+  size_t b = a, e = z;
+  while (b < e && (p[b] == ' ' || p[b] == '\t')) b++;
+  while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t')) e--;
+  *s = b;
+  *t = e;
+  return z;
+}
+
 static int parse_length(const unsigned char *p, size_t a, size_t b, uint64_t *out) {
   if (b == a || b - a > 15) return -1;
   uint64_t v = 0;
@@ -922,8 +937,9 @@ static int parse_request(conn_t *c) {
   /* The request's framing is known from here on: what this side cannot route goes to the Node router as one
      exchange (then the connection carries on here), not as a hand-off of the whole connection. */
   exch_t *x = &c->ex;
-  memset(x, 0, offsetof(exch_t, logtext));
-  memset((char *)x + offsetof(exch_t, started), 0, sizeof *x - offsetof(exch_t, started));
+  buf_t logtext = x->logtext; /* its allocation is reused request after request */
+  memset(x, 0, sizeof *x);
+  x->logtext = logtext;
   x->started = now_us;
   memcpy(x->method, p + start, ms - start);
   x->method[ms - start] = 0;
@@ -1146,13 +1162,8 @@ static int parse_response(conn_t *c, conn_t *u) {
         hop_next[nhop++] = (size_t)fe + 2;
         if (nm[0] == 'c' || nm[0] == 'C') {
           /* tokens: any `close` */
-          size_t a = vs;
-          while (a < ve) {
-            size_t z = a;
-            while (z < ve && p[z] != ',') z++;
-            size_t s = a, t = z;
-            while (s < t && (p[s] == ' ' || p[s] == '\t')) s++;
-            while (t > s && (p[t - 1] == ' ' || p[t - 1] == '\t')) t--;
+          for (size_t a = vs; a < ve;) {
+            size_t s, t, z = list_item(p, a, ve, &s, &t);
             if (name_is((const char *)p + s, t - s, "close")) has_close = 1;
             a = z + 1;
           }
@@ -1164,11 +1175,7 @@ static int parse_response(conn_t *c, conn_t *u) {
         te_seen = 1;
         size_t a = vs;
         for (;;) {
-          size_t z = a;
-          while (z < ve && p[z] != ',') z++;
-          size_t s = a, t = z;
-          while (s < t && (p[s] == ' ' || p[s] == '\t')) s++;
-          while (t > s && (p[t - 1] == ' ' || p[t - 1] == '\t')) t--;
+          size_t s, t, z = list_item(p, a, ve, &s, &t);
           if (t == s) te_empty = 1;
           else if (name_is((const char *)p + s, t - s, "chunked")) {
             if (chunked_at >= 0) te_empty = 1; /* twice */
