@@ -111,7 +111,7 @@ export class NativeRouter {
     this.stopPolling()
     if (this.restartTimer) clearTimeout(this.restartTimer)
     const {child} = this
-    if (child && child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+    if (child && this.pid !== undefined) {
       child.stdin?.end()
       child.kill('SIGTERM')
       const killer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS)
