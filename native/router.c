@@ -191,7 +191,7 @@ typedef struct {
   int port;
   char dyno[40];
   buf_t logtext; /* `method=… path="…" host=… request_id=… fwd="…" ` */
-  uint64_t started, connected_at;
+  uint64_t started;
   int connect_ms;
   uint64_t last;
   /* response */
@@ -217,7 +217,6 @@ struct conn {
   int hup; /* epoll said RDHUP/HUP/ERR: read_in reads on past a short read, to the EOF or error behind the data */
   /* client */
   int state;
-  int closing;
   char fwd[64];
   uint64_t last;
   conn_t *cprev, *cnext;
@@ -739,7 +738,6 @@ static void respond_error(conn_t *c, int status, const char *code, const char *d
   c->ex.status = status;
   log_line(c, code, desc, status);
   c->state = CS_CLOSING;
-  c->closing = 1;
   pump_response(c);
 }
 
@@ -748,7 +746,6 @@ static void respond_error(conn_t *c, int status, const char *code, const char *d
 static void finish_client(conn_t *c) {
   /* Answer written (or being written), then FIN; the socket closes once the client closes its side too. */
   c->state = CS_CLOSING;
-  c->closing = 1;
   c->in.off = c->in.len = 0;
   if (buf_avail(&c->out) == 0) {
     shut_wr(c);
@@ -784,10 +781,7 @@ static void exchange_done(conn_t *c, int reusable) {
 static void start_upstream(conn_t *c) {
   exch_t *x = &c->ex;
   conn_t *u = c->peer;
-  if (!u->reused) {
-    x->connected_at = now_us;
-    x->connect_ms = (int)ms_round(now_us - x->started);
-  }
+  if (!u->reused) x->connect_ms = (int)ms_round(now_us - x->started);
   pump_request(c);
 }
 
