@@ -185,10 +185,8 @@ typedef struct {
   int replayable;   /* the request may still be handed off (nothing of it reached a dyno, or body-less) */
   size_t head_len;  /* the client's head is c->in.p[req_start, req_start + head_len) */
   int fallback;     /* this exchange goes to the Node router (which answers and logs it), not to a dyno */
-  int attempt;
   char reqid[208];
   entry_t *app;
-  int port;
   char dyno[40];
   buf_t logtext; /* `method=… path="…" host=… request_id=… fwd="…" ` */
   uint64_t started;
@@ -790,8 +788,6 @@ static void begin_exchange(conn_t *c, const buf_t *head) {
   exch_t *x = &c->ex;
   entry_t *e = x->app;
   target_t *t = &e->targets[e->rr++ % (unsigned)e->ntargets];
-  if (x->attempt > 0 && e->ntargets > 1 && t->port == x->port) t = &e->targets[e->rr++ % (unsigned)e->ntargets];
-  x->port = t->port;
   memcpy(x->dyno, t->dyno, sizeof x->dyno);
   conn_t *u = acquire(t->port);
   if (!u) {
@@ -1341,9 +1337,8 @@ static void upstream_gone(conn_t *c, conn_t *u) {
     return;
   }
   if (!x->got_bytes) {
-    if ((never && x->replayable) || (x->attempt == 0 && x->body_none && x->idempotent)) {
+    if ((never && x->replayable) || (x->body_none && x->idempotent)) {
       /* Nothing reached the app, or a body-less idempotent request: the Node router takes it (and retries). */
-      x->attempt++;
       to_fallback(c);
       return;
     }
