@@ -876,6 +876,8 @@ static int parse_request(conn_t *c) {
         break;
       case 10:
         if (name_is(n, nl, "connection")) {
+          /* Only a lone `close` or `keep-alive` is routed here; any other list (one that names Content-Length,
+             Transfer-Encoding or Host is a smuggling attempt) is the Node parser's to judge and reject. */
           drop = 1;
           if (name_is((const char *)p + vs, ve - vs, "close")) close_conn_tok = 1;
           else if (!name_is((const char *)p + vs, ve - vs, "keep-alive")) goto handoff;
@@ -1151,10 +1153,12 @@ static int parse_response(conn_t *c, conn_t *u) {
         hop_at[nhop] = i;
         hop_next[nhop++] = (size_t)fe + 2;
         if (nm[0] == 'c' || nm[0] == 'C') {
-          /* tokens: any `close` */
+          /* tokens: any `close`; one naming a framing field is a bad response (a proxy drops the fields Connection
+             names, so the client could read the body differently: like the Node router, never strip framing) */
           for (size_t a = vs; a < ve;) {
             size_t s, t, z = list_item(p, a, ve, &s, &t);
             if (name_is((const char *)p + s, t - s, "close")) has_close = 1;
+            else if (name_is((const char *)p + s, t - s, "content-length") || name_is((const char *)p + s, t - s, "transfer-encoding")) goto bad;
             a = z + 1;
           }
         }

@@ -328,6 +328,17 @@ function requestLine(buf: Buffer, start: number, le: number): {method: string; t
 
 const CONNECTION_OPTIONS = new Set(['close', 'keep-alive', 'upgrade'])
 
+/**
+ * The Connection tokens name a field that frames or routes the message. A proxy drops the fields Connection
+ * names (RFC 9110 §7.6.1), so `Connection: keep-alive, Content-Length` would have the body framed here and the
+ * length stripped on the way to the dyno, which then reads the body as the next request (smuggling). Such a
+ * message is rejected, never rewritten. Host counts for requests (the dyno would see none).
+ */
+export function namesFramingField(connection: string[], request: boolean): boolean {
+  for (const t of connection) if (t === 'content-length' || t === 'transfer-encoding' || (request && t === 'host')) return true
+  return false
+}
+
 /** Parses a request head (`buf[start, end)` ends with CRLFCRLF, as found by findHeadEnd). */
 export function parseRequestHead(buf: Buffer, start: number, end: number): RequestHead {
   const limit = end - 2
@@ -337,6 +348,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
   let ids: F[] = []
   scanFields(buf, le + 2, limit, 400, false, headers, ids)
   const f = framingOf(headers, ids, 400)
+  if (f.connection.length > 0 && namesFramingField(f.connection, true)) fail(400, 'Connection must not name Content-Length, Transfer-Encoding or Host')
   // Fields named in Connection are hop-by-hop too (RFC 9110 §7.6.1): collect every field then (rare).
   if (f.connection.some(t => !CONNECTION_OPTIONS.has(t) && !headers.some(h => h.lower === t))) {
     headers = []
@@ -473,6 +485,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
   }
 
   const chunked = te !== undefined && transferChunked(te, 502)
+  if (connection.length > 0 && namesFramingField(connection, false)) fail(502, 'Connection names Content-Length or Transfer-Encoding')
 
   return {
     chunked,

@@ -284,6 +284,49 @@ for (const {make, name, skip} of engines) describe.skipIf(skip)(`router (${name}
     expect(backends.flatMap(b => b.seen).length).toBeLessThanOrEqual(1)
   })
 
+  it('rejects a Connection header naming a framing field (400), so a later client\'s request is not swallowed', async () => {
+    targets = allUp().slice(0, 1)
+    await sync()
+    // The attacker's body is the start of a request whose last header line is left open: had the router framed the
+    // body by Content-Length and then dropped that field (hop-by-hop, as Connection names it), the dyno would read
+    // the body as the next request on that pooled connection, and the next client's request (with its cookie)
+    // would become the rest of it. The Via sends the victim's request through the Node router on both engines
+    // (the pool the handed-off attack would have poisoned).
+    const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: demo.localhost\r\nX-Swallow: '
+    const variants = ['keep-alive, Content-Length', 'content-length', 'Keep-Alive ,\tCONTENT-LENGTH ', 'close, transfer-encoding', 'host']
+    for (const connection of variants) {
+      const attack = `POST /attack HTTP/1.1\r\nHost: demo.localhost\r\nConnection: ${connection}\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`
+      const out = await raw(port, attack, {waitMs: 300})
+      expect(out, connection).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+      const victim = await request(port, {headers: {cookie: 'session=victim', via: '1.0 corp'}, path: '/victim'})
+      expect(victim.status).toBe(200)
+      expect(JSON.parse(victim.body).url).toBe('/victim')
+    }
+
+    const seen = backends[0].seen
+    expect(seen.map(s => s.url)).toEqual(variants.map(() => '/victim'))
+    expect(seen.every(s => s.headers.cookie === 'session=victim')).toBe(true)
+  })
+
+  it('answers 502 (H17) when a dyno\'s response names Content-Length or Transfer-Encoding in Connection', async () => {
+    const heads = ['Content-Length: 5\r\nConnection: keep-alive, Content-Length', 'Transfer-Encoding: chunked\r\nConnection: Transfer-Encoding']
+    for (const head of heads) {
+      const body = head.includes('chunked') ? '5\r\nhello\r\n0\r\n\r\n' : 'hello'
+      const bad = net.createServer(socket => socket.once('data', () => socket.end(`HTTP/1.1 200 OK\r\n${head}\r\n\r\n${body}`)))
+      await new Promise<void>(r => bad.listen(0, '127.0.0.1', r))
+      try {
+        targets = [{dyno: 'web.5', port: (bad.address() as net.AddressInfo).port}]
+        await sync()
+        const r = await request(port, {path: '/bad-connection'})
+        expect(r.status, head).toBe(502)
+        await sync()
+        expect(lines.at(-1)!.message).toMatch(/^at=error code=H17 desc="Poorly formatted HTTP response" .*status=502/)
+      } finally {
+        bad.close()
+      }
+    }
+  })
+
   it('answers a request followed by a half-close, then closes', async () => {
     targets = allUp().slice(0, 1)
     await sync()
