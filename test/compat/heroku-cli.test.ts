@@ -4,9 +4,10 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {makeFerryHome, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
+import {skipUnlessAvailable} from '../helpers/requires.js'
 import {herokuAvailable, herokuEnv, runHeroku} from './heroku.js'
 
-describe.skipIf(!herokuAvailable)('official heroku CLI against the local platform', () => {
+describe.skipIf(skipUnlessAvailable('the official heroku CLI', herokuAvailable, 'run scripts/install-heroku-cli.sh'))('official heroku CLI against the local platform', () => {
   let home: string
   let env: NodeJS.ProcessEnv
   const heroku = (args: string[], input = '') => runHeroku(env, args, input)

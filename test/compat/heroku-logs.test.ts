@@ -8,11 +8,12 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
+import {skipUnlessAvailable} from '../helpers/requires.js'
 import {herokuAvailable, herokuEnv, runHeroku} from './heroku.js'
 
 const APP = 'hk-logs'
 
-describe.skipIf(!herokuAvailable)('official heroku CLI: logs and run', () => {
+describe.skipIf(skipUnlessAvailable('the official heroku CLI', herokuAvailable, 'run scripts/install-heroku-cli.sh'))('official heroku CLI: logs and run', () => {
   let home: string
   let env: NodeJS.ProcessEnv
 

@@ -8,11 +8,12 @@ import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
+import {skipUnlessAvailable} from '../helpers/requires.js'
 
 const FIXTURE_BUILDPACK = join(ROOT, 'test', 'fixtures', 'buildpacks', 'hello-classic')
 const timings: Record<string, number> = {}
 
-describe.skipIf(!existsSync(join(ROOT, 'dist', 'commands', 'builds', 'create.js')))('e2e: deploy pipeline', () => {
+describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROOT, 'dist', 'commands', 'builds', 'create.js')), 'run npm run build'))('e2e: deploy pipeline', () => {
   let home: string
   let scratch: string
 

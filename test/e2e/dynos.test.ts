@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, routerGet, runFerry} from '../helpers/index.js'
+import {skipUnlessAvailable} from '../helpers/requires.js'
 import {makeSlug, pidsMatching, waitFor} from '../platform/supervisor/helpers.js'
 
 const APP = 'dyno-e2e'
@@ -18,7 +19,7 @@ async function viaRouter(routerPort: number, path: string): Promise<string> {
   return body
 }
 
-describe.skipIf(!existsSync(join(BIN, '..', '..', 'dist', 'commands', 'ps', 'restart.js')))('e2e: dynos', () => {
+describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(BIN, '..', '..', 'dist', 'commands', 'ps', 'restart.js')), 'run npm run build'))('e2e: dynos', () => {
   let home: string
   let scratch: string
   const ferry = (...args: string[]) => runFerry([...args, '-a', APP], {home})

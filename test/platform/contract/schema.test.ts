@@ -1,5 +1,5 @@
 // Contract test: real responses of every implemented endpoint validated against Heroku's JSON hyper-schema
-// (../shared/platform-api/schema.json beside the repository). Links are matched by method + href template and
+// (test/fixtures/platform-api/schema.json, a copy kept in the repository; see its SOURCE.md). Links are matched by method + href template and
 // responses validated against the link's targetSchema. `strictProperties: true` is enforced as "no properties
 // beyond those the schema lists" (our objects may omit optional fields; the omissions are reported, not failed).
 import {Ajv, type ValidateFunction} from 'ajv'
@@ -15,7 +15,7 @@ import type {Dyno} from '../../../src/api/types.js'
 import {type Harness, startHarness} from '../server/harness.js'
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..')
-const SCHEMA_PATH = resolve(repoRoot, '..', 'shared', 'platform-api', 'schema.json')
+const SCHEMA_PATH = resolve(repoRoot, 'test', 'fixtures', 'platform-api', 'schema.json')
 
 interface Link {
   definition: string
@@ -38,7 +38,7 @@ function stripSchemaKeys(value: unknown): unknown {
 
 function loadSchema(): any {
   if (!existsSync(SCHEMA_PATH)) {
-    throw new Error(`Heroku Platform API schema not found at ${SCHEMA_PATH}: the contract test needs shared/ checked out beside the repository.`)
+    throw new Error(`Heroku Platform API schema not found at ${SCHEMA_PATH}.`)
   }
 
   const schema = stripSchemaKeys(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'))) as any
