@@ -177,6 +177,14 @@ describe('ferry CLI against the local platform', () => {
       },
     )
 
+    it('rejects config vars over 32 KB in total with the API\'s message (issue 13 item 15)', async () => {
+      const [config, releases] = [await api.configVars.get('demo'), await api.releases.list('demo')]
+      const result = await ferry(['config:set', `BIG=${'x'.repeat(40 * 1024)}`, '-a', 'demo'])
+      expectOneLineError(result, 2, /Config vars of demo would total 4\d\.\d KB; the limit is 32 KB for all keys and values combined\./)
+      expect(await api.configVars.get('demo')).toEqual(config)
+      expect((await api.releases.list('demo')).length).toBe(releases.length)
+    })
+
     it.each([['web=-1', 1], ['web=abc', 1], ['worker=100000', 1], ['nope=1', 2]])('rejects ps:scale %s', async (arg, code) => {
       const before = await api.formation.list('demo')
       expectOneLineError(await ferry(['ps:scale', arg]), code, code === 2 ? /Couldn't find that process type \(nope\)\./ : new RegExp(`${arg.replace('+', '\\+')} is invalid`))

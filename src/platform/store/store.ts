@@ -170,6 +170,22 @@ interface ReleaseRow {
 const UUID_RE = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
 const CONFIG_KEY_RE = /^\w+$/
 
+/**
+ * All config vars of an app together (UTF-8 bytes of keys and values), as Heroku caps them: they become the dyno's
+ * environment, and an oversized one makes every exec fail with E2BIG (a crash loop); each release also keeps a copy.
+ */
+export const CONFIG_MAX_BYTES = 32 * 1024
+
+function configBytes(config: ConfigVars): number {
+  let total = 0
+  for (const [key, value] of Object.entries(config)) total += Buffer.byteLength(key) + Buffer.byteLength(value)
+  return total
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`
+}
+
 /** ISO 8601 without milliseconds, like Heroku. */
 function iso(date: Date): string {
   return isoTimestamp(date, false)
@@ -334,6 +350,9 @@ export class Store {
       if (value !== null && typeof value !== 'string') {
         throw invalidError(`Invalid value for config var ${key}: must be a string, or null to remove it.`)
       }
+
+      // A NUL ends a C string: in the dyno's environment `A=x\0B=y` would become two variables.
+      if (value?.includes('\0')) throw invalidError(`Invalid value for config var ${key}: it contains a NUL character, which an environment variable cannot hold.`)
     }
 
     return this.transaction(() => {
@@ -358,6 +377,14 @@ export class Store {
 
       const config = this.configVars(app.id)
       if (changed.length === 0) return {config, release: null}
+      const size = configBytes(config)
+      // A patch that does not grow an app already over the limit (an older database) stays allowed: it may be the fix.
+      if (size > CONFIG_MAX_BYTES && size > configBytes(before)) {
+        throw invalidError(
+          `Config vars of ${app.name} would total ${kib(size)}; the limit is 32 KB for all keys and values combined. Keep large data in a file or an add-on instead.`,
+        )
+      }
+
       const description =
         removed.length === 0 ? `Set ${set.join(', ')} config vars`
         : set.length === 0 ? `Remove ${removed.join(', ')} config vars`

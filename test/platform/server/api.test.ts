@@ -205,6 +205,35 @@ describe('Platform API server', () => {
       expect((await json(await h.request('GET', '/apps/conf-bad/releases'))).length).toBe(2)
     })
 
+    it('caps all config vars of an app at 32 KB (keys + values) and rejects NUL: 422, no release, nothing changed', async () => {
+      await createApp('conf-big')
+      const releases = async () => (await json(await h.request('GET', '/apps/conf-big/releases'))).length
+      // 200 KB in one value (the E2BIG crash loop), then the total of several values each under the cap.
+      for (const body of [{BIG: 'x'.repeat(200 * 1024)}, {A: 'a'.repeat(16 * 1024), B: 'b'.repeat(16 * 1024)}]) {
+        const res = await h.request('PATCH', '/apps/conf-big/config-vars', {body})
+        expect(res.status).toBe(422)
+        const error = await json(res)
+        expect(error.id).toBe('invalid_params')
+        expect(error.message).toMatch(/^Config vars of conf-big would total \d+\.\d KB; the limit is 32 KB for all keys and values combined\./)
+      }
+
+      expect(await releases()).toBe(2)
+      // Exactly at the limit is accepted; one more byte through another key is not.
+      const fill = 'f'.repeat(32 * 1024 - 'FILL'.length)
+      expect((await h.request('PATCH', '/apps/conf-big/config-vars', {body: {FILL: fill}})).status).toBe(200)
+      expect((await h.request('PATCH', '/apps/conf-big/config-vars', {body: {X: ''}})).status).toBe(422)
+      // Shrinking is always allowed.
+      expect((await h.request('PATCH', '/apps/conf-big/config-vars', {body: {FILL: 'small'}})).status).toBe(200)
+      expect(await releases()).toBe(4)
+
+      const nul = await h.request('PATCH', '/apps/conf-big/config-vars', {body: {A: 'x\u0000B=y'}})
+      expect(nul.status).toBe(422)
+      expect((await json(nul)).message).toBe('Invalid value for config var A: it contains a NUL character, which an environment variable cannot hold.')
+      expect((await h.request('PATCH', '/apps/conf-big/config-vars', {body: {'A\u0000B': 'y'}})).status).toBe(422)
+      expect(await json(await h.request('GET', '/apps/conf-big/config-vars'))).toEqual({FILL: 'small'})
+      expect(await releases()).toBe(4)
+    })
+
     it('assigns release numbers without gaps or duplicates under 30 concurrent PATCHes', async () => {
       await createApp('race')
       const results = await Promise.all(Array.from({length: 30}, (_, i) => h.request('PATCH', '/apps/race/config-vars', {body: {[`K${i}`]: String(i)}})))
