@@ -380,9 +380,8 @@ export class Store {
       const size = configBytes(config)
       // A patch that does not grow an app already over the limit (an older database) stays allowed: it may be the fix.
       if (size > CONFIG_MAX_BYTES && size > configBytes(before)) {
-        throw invalidError(
-          `Config vars of ${app.name} would total ${kib(size)}; the limit is 32 KB for all keys and values combined. Keep large data in a file or an add-on instead.`,
-        )
+        const limit = 'the limit is 32 KB for all keys and values combined. Keep large data in a file or an add-on instead.'
+        throw invalidError(`Config vars of ${app.name} would total ${kib(size)}; ${limit}`)
       }
 
       const description =

@@ -219,7 +219,7 @@ describe('Platform API server', () => {
 
       expect(await releases()).toBe(2)
       // Exactly at the limit is accepted; one more byte through another key is not.
-      const fill = 'f'.repeat(32 * 1024 - 'FILL'.length)
+      const fill = 'f'.repeat((32 * 1024) - 'FILL'.length)
       expect((await h.request('PATCH', '/apps/conf-big/config-vars', {body: {FILL: fill}})).status).toBe(200)
       expect((await h.request('PATCH', '/apps/conf-big/config-vars', {body: {X: ''}})).status).toBe(422)
       // Shrinking is always allowed.
