@@ -17,7 +17,7 @@ const layers = {
             target: './src/platform',
           },
           {
-            except: ['./launcher.ts', './paths.ts'],
+            except: ['./launcher.ts', './paths.ts', './proc.ts'],
             from: './src/platform',
             message: 'api/ reaches platform/ only through the daemon launcher.',
             target: './src/api',

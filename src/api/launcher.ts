@@ -5,6 +5,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {DaemonInfo, PlatformStatus} from './types.js'
 
+import {isRunning} from '../platform/proc.js'
 import {BackendError} from './errors.js'
 import {daemonFiles, dataDir as resolveDataDir} from './paths.js'
 
@@ -22,13 +23,12 @@ export interface EnsureOptions {
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+/**
+ * Whether the daemon of this discovery file is still that process: alive, not a zombie (killed under a parent that has
+ * not reaped it yet), and not a reused pid.
+ */
+export function daemonRunning(info: DaemonInfo): boolean {
+  return isRunning(info.pid, info.pidStart)
 }
 
 export function readDaemonInfo(data: string): DaemonInfo | undefined {
@@ -92,7 +92,7 @@ export async function fetchStatus(url: string, token: string, timeoutMs = 3000):
 export async function findDaemon(data: string): Promise<(RunningDaemon & {status: PlatformStatus}) | undefined> {
   const info = readDaemonInfo(data)
   const token = readToken(data)
-  if (!info || !token || !isAlive(info.pid)) return undefined
+  if (!info || !token || !daemonRunning(info)) return undefined
   const status = await fetchStatus(info.url, token)
   return status ? {info, status, token, url: info.url} : undefined
 }
@@ -100,8 +100,8 @@ export async function findDaemon(data: string): Promise<(RunningDaemon & {status
 /** Whether a live process holds the daemon's lock (`run/daemon.lock`, `<pid> [start time]`). */
 function lockHeld(data: string): boolean {
   try {
-    const pid = Number.parseInt(fs.readFileSync(daemonFiles(data).lock, 'utf8'), 10)
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid)
+    const [pid, start] = fs.readFileSync(daemonFiles(data).lock, 'utf8').trim().split(/\s+/)
+    return isRunning(Number.parseInt(pid, 10), start)
   } catch {
     return false
   }
@@ -159,7 +159,7 @@ export async function ensureDaemon(options: EnsureOptions = {}): Promise<Running
 /** Stops the daemon of the current data dir (SIGTERM, then waits up to `timeoutMs`). */
 export async function stopDaemon(env: Env = process.env, timeoutMs = 40_000): Promise<{pid?: number; stopped: boolean}> {
   const info = readDaemonInfo(resolveDataDir(env))
-  if (!info || !isAlive(info.pid)) return {stopped: false}
+  if (!info || !daemonRunning(info)) return {stopped: false}
   try {
     process.kill(info.pid, 'SIGTERM')
   } catch {
@@ -167,7 +167,7 @@ export async function stopDaemon(env: Env = process.env, timeoutMs = 40_000): Pr
   }
 
   const deadline = Date.now() + timeoutMs
-  while (isAlive(info.pid)) {
+  while (daemonRunning(info)) {
     if (Date.now() > deadline) throw new BackendError(`the local platform (pid ${info.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s`)
     await sleep(100)
   }

@@ -231,6 +231,8 @@ export interface DaemonInfo {
   dataDir: string
   isolation: string
   pid: number
+  /** The daemon's start time in clock ticks (/proc/<pid>/stat field 22): a zombie or another process with that pid is not the daemon. */
+  pidStart?: string
   port: number
   routerPort: number
   startedAt: IsoDate

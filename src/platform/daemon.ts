@@ -15,6 +15,7 @@ import type {LogService, PlatformConfig, PlatformContext, Supervisor} from './co
 import {detectIsolation} from './isolation.js'
 import {createFileLogService} from './logs/index.js'
 import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from './paths.js'
+import {isRunning, processStartTime} from './proc.js'
 import {routerEngine, type RouterEngine, startRouter as startHttpRouter} from './router/index.js'
 import {buildServer} from './server/index.js'
 import {Store} from './store/index.js'
@@ -89,32 +90,11 @@ function portEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return port
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** Start time of a process (field 22 of /proc/<pid>/stat), so a lock whose pid was reused is recognised as stale. */
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-  } catch {
-    return undefined
-  }
-}
-
-/** Whether the lock's owner (`<pid> [<start time>]`) is still running. */
+/** Whether the lock's owner (`<pid> [<start time>]`) is still running (a zombie or a reused pid is not). */
 function lockOwnerAlive(content: string): {alive: boolean; pid?: number} {
   const [pidText, started] = content.trim().split(/\s+/)
   const pid = Number.parseInt(pidText, 10)
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return {alive: false}
-  const now = processStartTime(pid)
-  return {alive: !started || !now || now === started, pid}
+  return isRunning(pid, started) ? {alive: true, pid} : {alive: false}
 }
 
 /** Takes run/daemon.lock (O_EXCL, pid + start time inside). A lock whose process is gone is stale and replaced; a live one → error. */
@@ -316,6 +296,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
       dataDir,
       isolation: config.isolation,
       pid: process.pid,
+      pidStart: processStartTime(process.pid),
       port: config.port,
       routerPort: config.routerPort,
       startedAt,

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {ferryEnv, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry, BIN} from '../helpers/index.js'
+import {ferryEnv, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry, BIN, ROOT} from '../helpers/index.js'
 
 const homes: string[] = []
 const newHome = () => {
@@ -14,6 +14,17 @@ const newHome = () => {
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+/** State and parent of a process from /proc/<pid>/stat (state '' when it is gone). */
+function procStat(pid: number): {ppid: number; state: string} {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return {ppid: Number(fields[1]), state: fields[0]}
+  } catch {
+    return {ppid: 0, state: ''}
+  }
+}
 
 describe('local platform lifecycle', () => {
   afterAll(async () => {
@@ -46,6 +57,40 @@ describe('local platform lifecycle', () => {
     expect(result.stderr).toMatch(/^Started local platform at http:\/\/127\.0\.0\.1:\d+\n$/)
     expect(readDaemonJson(home)!.pid).not.toBe(dead.pid)
   })
+
+  it('treats a killed daemon that its parent has not reaped (a zombie) as dead: commands and platform:stop work at once', async () => {
+    const home = newHome()
+    // sh starts the daemon in the background and becomes `sleep`, which never waits for children: once killed, the
+    // daemon stays a zombie (like under a container's PID 1 that does not reap) and kill(pid, 0) still succeeds.
+    const main = path.join(ROOT, 'dist', 'platform', 'main.js')
+    const parent = spawn('/bin/sh', ['-c', '"$0" "$1" & exec sleep 600', process.execPath, main], {env: ferryEnv(home), stdio: 'ignore'})
+    try {
+      for (let i = 0; i < 300 && !readDaemonJson(home); i++) await sleep(100)
+      const {pid} = readDaemonJson(home)!
+      expect(procStat(pid).ppid).toBe(parent.pid)
+      process.kill(pid, 'SIGKILL')
+      for (let i = 0; i < 100 && procStat(pid).state !== 'Z'; i++) await sleep(20)
+      expect(procStat(pid).state).toBe('Z')
+
+      const stop = await runFerry(['platform:stop'], {home})
+      expect(stop.code, stop.stderr).toBe(0)
+      expect(stop.stdout).toBe('Local platform is not running\n')
+      const status = JSON.parse((await runFerry(['platform:status', '--json'], {home})).stdout)
+      expect(status.running).toBe(false)
+      // The first command after the crash starts a new daemon (the zombie's lock is stale), without waiting it out.
+      const apps = await runFerry(['apps'], {env: {FERRY_DAEMON_START_TIMEOUT: '20'}, home})
+      expect(apps.code, apps.stderr).toBe(0)
+      expect(apps.stderr).toMatch(/^Started local platform at /)
+      const next = readDaemonJson(home)!.pid
+      expect(next).not.toBe(pid)
+      expect(procStat(pid).state).toBe('Z') // still unreaped: the new daemon did not need it gone
+      const stopped = await runFerry(['platform:stop'], {home})
+      expect(stopped.code, stopped.stderr).toBe(0)
+      expect(['', 'Z']).toContain(procStat(next).state) // exited (its parent, init, may not have reaped it yet)
+    } finally {
+      parent.kill('SIGKILL')
+    }
+  }, 120_000)
 
   it('fails fast with one line pointing at the log when the daemon cannot start', async () => {
     const home = newHome()

@@ -1,4 +1,4 @@
-import {isAlive, readDaemonInfo, stopDaemon} from '../../api/launcher.js'
+import {daemonRunning, readDaemonInfo, stopDaemon} from '../../api/launcher.js'
 import {dataDir} from '../../api/paths.js'
 import {FerryCommand} from '../../cli/base.js'
 import {action} from '../../cli/output.js'
@@ -9,7 +9,7 @@ export default class PlatformStop extends FerryCommand {
   async run(): Promise<void> {
     await this.parse(PlatformStop)
     const info = readDaemonInfo(dataDir())
-    if (!info || !isAlive(info.pid)) return this.log('Local platform is not running')
+    if (!info || !daemonRunning(info)) return this.log('Local platform is not running')
     await action(`Stopping local platform (pid ${info.pid})`, () => stopDaemon())
   }
 }

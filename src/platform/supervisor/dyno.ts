@@ -8,12 +8,16 @@
 // stopped when the outer bwrap exits (it exits as soon as the app's main process does); the namespace's pid 1 may
 // linger as a zombie for a second or two (shared/MEASUREMENTS.md §3), which we ignore.
 import {type ChildProcess, spawn} from 'node:child_process'
-import {closeSync, openSync, readFileSync, readSync} from 'node:fs'
+import {closeSync, openSync, readSync} from 'node:fs'
 import {connect, createServer} from 'node:net'
 import {constants} from 'node:os'
 import type {Readable} from 'node:stream'
 
 import type {LaunchPlan} from './sandbox.js'
+
+import {processStartTime} from '../proc.js'
+
+export {processStartTime} from '../proc.js'
 
 export interface ExitInfo {
   /** Exit status like a shell reports it: the code, or 128 + signal number. */
@@ -227,18 +231,6 @@ export function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
     socket.once('error', () => finish(false))
     socket.setTimeout(1000, () => finish(false))
   })
-}
-
-/** `starttime` of a process (field 22 of /proc/<pid>/stat), to tell a recorded pid from a reused one. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (fields[0] === 'Z') return undefined
-    return fields[19]
-  } catch {
-    return undefined
-  }
 }
 
 const SCAN_CHUNK = Buffer.allocUnsafe(64 * 1024)
