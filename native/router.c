@@ -43,7 +43,7 @@
 /* ---------- options and clock ---------- */
 
 static char opt_host[128] = "127.0.0.1";
-static int opt_port = 0, opt_fallback = 0;
+static int opt_port = 0, opt_fallback = 0, opt_listen_fd = -1;
 static long timeout_ms = 30000, idle_client_ms = 60000, idle_up_ms = 4000;
 static int bound_port = 0;
 static uint64_t now_us;
@@ -1733,7 +1733,7 @@ static void accept_all(int lfd) {
   }
 }
 
-/* Closes every descriptor but stdin, stdout and stderr (whatever the daemon's own parent left open in it). */
+/* Closes every descriptor but stdin, stdout, stderr and the listener (whatever the daemon's own parent left open). */
 static void close_inherited(void) {
   DIR *d = opendir("/proc/self/fd");
   if (!d) return;
@@ -1741,7 +1741,7 @@ static void close_inherited(void) {
   struct dirent *e;
   while ((e = readdir(d)) && n < 4096) {
     int fd = atoi(e->d_name);
-    if (fd > 2 && fd != self) fds[n++] = fd;
+    if (fd > 2 && fd != self && fd != opt_listen_fd) fds[n++] = fd;
   }
   closedir(d);
   for (int i = 0; i < n; i++) close(fds[i]);
@@ -1759,11 +1759,11 @@ int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) return 0;
   signal(SIGPIPE, SIG_IGN);
-  close_inherited();
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     if (!strcmp(k, "--host")) snprintf(opt_host, sizeof opt_host, "%s", v);
     else if (!strcmp(k, "--port")) opt_port = (int)arg_num(v);
+    else if (!strcmp(k, "--listen-fd")) opt_listen_fd = (int)arg_num(v);
     else if (!strcmp(k, "--fallback-port")) opt_fallback = (int)arg_num(v);
     else if (!strcmp(k, "--timeout-ms")) timeout_ms = arg_num(v);
     else if (!strcmp(k, "--idle-client-ms")) idle_client_ms = arg_num(v);
@@ -1771,6 +1771,7 @@ int main(int argc, char **argv) {
     else die("unknown option");
   }
   if (!opt_fallback) die("--fallback-port is required");
+  close_inherited();
   init_tables();
   if (getrandom(&rs0, sizeof rs0, 0) != sizeof rs0 || getrandom(&rs1, sizeof rs1, 0) != sizeof rs1) {
     rs0 = (uint64_t)clock_us() ^ (uint64_t)getpid();
@@ -1779,26 +1780,40 @@ int main(int argc, char **argv) {
   if (!rs0 && !rs1) rs1 = 1;
   now_us = clock_us();
 
-  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
-  struct addrinfo *ai;
-  char portstr[16];
-  snprintf(portstr, sizeof portstr, "%d", opt_port);
-  if (getaddrinfo(opt_host, portstr, &hints, &ai) != 0) die("the router host must be a numeric address");
-  int lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(lfd, ai->ai_addr, ai->ai_addrlen) < 0) {
+  int lfd = opt_listen_fd;
+  if (lfd >= 0) {
+    /* The daemon's socket, bound by it and held for the platform's lifetime (--listen-fd): this process only listens
+       and accepts on it. The port is never free while a crashed child is replaced (a dyno could take it then). */
+    set_nonblock(lfd);
+    fcntl(lfd, F_SETFD, FD_CLOEXEC);
+  } else {
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *ai;
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", opt_port);
+    if (getaddrinfo(opt_host, portstr, &hints, &ai) != 0) die("the router host must be a numeric address");
+    lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(lfd, ai->ai_addr, ai->ai_addrlen) < 0) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "cannot listen on %s:%d: %s", opt_host, opt_port, strerror(errno));
+      die(msg);
+    }
+    freeaddrinfo(ai);
+  }
+  if (listen(lfd, 1024) < 0) {
     char msg[160];
     snprintf(msg, sizeof msg, "cannot listen on %s:%d: %s", opt_host, opt_port, strerror(errno));
     die(msg);
   }
-  if (listen(lfd, 1024) < 0) die("listen failed");
-  memcpy(&up_addr, ai->ai_addr, ai->ai_addrlen);
-  up_addrlen = ai->ai_addrlen;
-  freeaddrinfo(ai);
   struct sockaddr_storage bound;
   socklen_t bl = sizeof bound;
-  getsockname(lfd, (struct sockaddr *)&bound, &bl);
+  if (getsockname(lfd, (struct sockaddr *)&bound, &bl) < 0 || (bound.ss_family != AF_INET && bound.ss_family != AF_INET6))
+    die("the listening socket must be a TCP socket");
+  /* Dynos listen on the router's own address (loopback): connect to it, port by port. */
+  memcpy(&up_addr, &bound, bl);
+  up_addrlen = bl;
   bound_port = ntohs(bound.ss_family == AF_INET ? ((struct sockaddr_in *)&bound)->sin_port : ((struct sockaddr_in6 *)&bound)->sin6_port);
 
   ep = epoll_create1(EPOLL_CLOEXEC);

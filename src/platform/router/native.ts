@@ -4,7 +4,9 @@
 // lines.
 //
 // The protocol, one message per line:
-//   child argv   --host H --port P (0 = free) --fallback-port F --timeout-ms T --idle-client-ms C --idle-upstream-ms U
+//   child argv   --host H --listen-fd 3 --fallback-port F --timeout-ms T --idle-client-ms C --idle-upstream-ms U
+//   child fd 3   the public listening socket: bound here (bindListener) and held for the router's lifetime, so the
+//                port is never free while a crashed child is replaced (a dyno on the host network could take it)
 //   child stdout `P <port>`            listening (first line)
 //                `E <message>`         fatal start-up error (e.g. address in use); exit code 1 follows
 //                `L <appId> <message>` one heroku[router] log line (the text after `heroku[router]: `)
@@ -17,8 +19,10 @@
 // The child exits when its stdin closes, and dies with this process (PR_SET_PDEATHSIG).
 import {type ChildProcess, spawn} from 'node:child_process'
 import {accessSync, constants, existsSync, statSync} from 'node:fs'
+import net from 'node:net'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {getSystemErrorName} from 'node:util'
 
 import {HttpRouter, routableTargets, type RouterOptions} from './proxy.js'
 
@@ -62,6 +66,46 @@ export function nativeRouterBinary(env: NodeJS.ProcessEnv = process.env): string
   }
 }
 
+/** A bound (not yet listening) TCP socket: libuv's handle, which Node's own event loop never accepts on. */
+interface BoundSocket {
+  close(): void
+  readonly fd: number
+}
+
+interface TcpBinding {
+  TCP: new (type: number) => BoundSocket & {
+    bind(address: string, port: number): number
+    bind6(address: string, port: number, flags: number): number
+    getsockname(out: {port?: number}): number
+  }
+  constants: {SERVER: number}
+}
+
+/**
+ * Binds host:port (0 = a free port) in this process and returns the socket and the bound port; the child listens
+ * and accepts on it (--listen-fd). A net.Server would accept connections here too (its listener is always polled),
+ * so the socket is a bare libuv TCP handle, bound but never listened on by Node. Throws an EADDRINUSE error (like
+ * net.Server's) when the port is taken.
+ */
+export function bindListener(host: string, port: number): {port: number; socket: BoundSocket} {
+  // process.binding('tcp_wrap') (deprecated, still in Node's allow-list) is the only way to bind without listening.
+  // eslint-disable-next-line n/no-deprecated-api
+  const {TCP, constants: c} = (process as unknown as {binding(name: string): TcpBinding}).binding('tcp_wrap')
+  const socket = new TCP(c.SERVER)
+  const out: {port?: number} = {}
+  // libuv keeps a failed bind's EADDRINUSE for later (bind returns 0): getsockname reports it.
+  const code = (net.isIPv6(host) ? socket.bind6(host, port, 0) : socket.bind(host, port)) || socket.getsockname(out)
+  if (code !== 0 || !out.port) {
+    socket.close()
+    const name = code === 0 ? 'EINVAL' : getSystemErrorName(code)
+    const error: NodeJS.ErrnoException = new Error(`router: cannot listen on ${host}:${port}: ${name === 'EADDRINUSE' ? 'address already in use' : name}`)
+    error.code = name
+    throw error
+  }
+
+  return {port: out.port, socket}
+}
+
 export interface NativeRouterOptions extends RouterOptions {
   /** The ferry-router executable (default nativeRouterBinary()). */
   binary?: string
@@ -78,6 +122,8 @@ export class NativeRouter {
   private boundPort = 0
   private buf = ''
   private child: ChildProcess | undefined
+  /** The public listening socket, held from listen() to close() (every child accepts on it). */
+  private listener: BoundSocket | undefined
   private closing = false
   private exited: Promise<void> | undefined
   /** Names the child asked about → the line last sent for each. */
@@ -120,6 +166,8 @@ export class NativeRouter {
     }
 
     this.settleSyncs()
+    this.listener?.close()
+    this.listener = undefined
     await this.fallback.close()
   }
 
@@ -129,7 +177,10 @@ export class NativeRouter {
     if (!binary) throw new Error('ferry-router is not built (dist/native/ferry-router): run `npm run build`, or set FERRY_ROUTER_ENGINE=node')
     const fallbackPort = await this.fallback.listen()
     try {
-      this.boundPort = await this.start(binary, fallbackPort, this.options.port)
+      const bound = bindListener(this.options.host ?? '127.0.0.1', this.options.port)
+      this.listener = bound.socket
+      this.boundPort = bound.port
+      await this.start(binary, fallbackPort)
     } catch (error) {
       await this.close()
       throw error
@@ -140,20 +191,20 @@ export class NativeRouter {
     return this.boundPort
   }
 
-  /** Spawns the child on `port`; resolves with the port it listens on. */
-  private async start(binary: string, fallbackPort: number, port: number): Promise<number> {
+  /** Spawns the child on the held listening socket; resolves with the port it listens on. */
+  private async start(binary: string, fallbackPort: number): Promise<number> {
     const flags = {
       'fallback-port': fallbackPort,
       host: this.options.host ?? '127.0.0.1',
       'idle-client-ms': this.fallback.idleClientMs,
       'idle-upstream-ms': this.options.idleUpstreamMs ?? 4000,
-      port,
+      'listen-fd': 3,
       'timeout-ms': this.fallback.timeoutMs,
     }
     const args = Object.entries(flags).flatMap(([name, value]) => [`--${name}`, String(value)])
     // Its own process group: a terminal's Ctrl-C reaches the daemon, which stops the child in close(). It still dies
     // with the daemon (PR_SET_PDEATHSIG, and stdin EOF).
-    const child = spawn(binary, args, {detached: true, stdio: ['pipe', 'pipe', 'inherit']})
+    const child = spawn(binary, args, {detached: true, stdio: ['pipe', 'pipe', 'inherit', this.listener!.fd]})
     this.child = child
     this.buf = ''
     this.startedAt = Date.now()
@@ -274,8 +325,8 @@ export class NativeRouter {
     }
 
     if (this.closing) return
-    // Started again on the same port (the new child asks for every app afresh); quickly at first, backing off
-    // while it keeps failing soon after starting.
+    // Started again on the same socket (the new child asks for every app afresh); quickly at first, backing off
+    // while it keeps failing soon after starting. Meanwhile connections wait in the socket's backlog.
     this.names.clear()
     this.restarts = Date.now() - this.startedAt > 10_000 ? 0 : this.restarts + 1
     const delay = Math.min(RESTART_MAX_MS, 50 * (2 ** this.restarts))
@@ -284,7 +335,7 @@ export class NativeRouter {
       this.restartTimer = undefined
       if (this.closing) return
       // A child that fails again exits again (onExit schedules the next try); one that hangs is killed.
-      this.start(binary, fallbackPort, this.boundPort).catch((error: Error) => {
+      this.start(binary, fallbackPort).catch((error: Error) => {
         console.error(`[ferry] router: ${error.message}`)
         if (!this.closing && this.child?.exitCode === null) this.child.kill('SIGKILL')
       })

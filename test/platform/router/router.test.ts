@@ -1,3 +1,4 @@
+import {spawn} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
@@ -712,6 +713,59 @@ describe.skipIf(!binary && !process.env.CI)('NativeRouter (ferry-router)', () =>
     }
   })
 
+  it('never frees its port while a killed child is replaced: another process cannot bind it, traffic resumes', async () => {
+    const router = new NativeRouter({
+      binary,
+      log() {},
+      port: 0,
+      resolveApp: name => (name === 'demo' ? {id: 'app-demo', name: 'demo'} : undefined),
+      targets: () => [{dyno: 'web.1', port: backends[0].port}],
+    })
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+    // A would-be thief (a dyno shares the host network): binds the port over and over, as fast as it can, for
+    // 800 ms, and reports how often it got it.
+    const thief = `
+      const net = require('node:net')
+      const stats = {attempts: 0, bound: 0, codes: {}}
+      const until = Date.now() + 800
+      const next = () => {
+        if (Date.now() > until) return console.log(JSON.stringify(stats))
+        const s = net.createServer()
+        stats.attempts++
+        s.once('error', e => { stats.codes[e.code] = (stats.codes[e.code] || 0) + 1; next() })
+        s.listen(Number(process.argv[1]), '127.0.0.1', () => { stats.bound++; s.close(next) })
+      }
+      console.log('ready')
+      next()`
+    try {
+      const port = await router.listen()
+      expect((await request(port)).status).toBe(200)
+      const first = router.pid!
+      const child = spawn(process.execPath, ['-e', thief, String(port)], {stdio: ['ignore', 'pipe', 'inherit']})
+      let out = ''
+      child.stdout.on('data', d => {
+        out += d
+      })
+      const closed = new Promise(r => child.once('close', r))
+      await Promise.race([new Promise(r => child.stdout.once('data', r)), closed])
+      process.kill(first, 'SIGKILL')
+      // Sent while no child runs: it waits in the held socket's backlog and is answered by the next child.
+      const during = request(port, {path: '/during-restart'})
+      await closed
+      const stats = JSON.parse(out.split('\n')[1]) as {attempts: number; bound: number; codes: Record<string, number>}
+      expect(stats.bound).toBe(0)
+      expect(stats.attempts).toBeGreaterThan(50)
+      expect(Object.keys(stats.codes)).toEqual(['EADDRINUSE'])
+      expect(spy.mock.calls.join('\n')).toMatch(/exited unexpectedly \(signal SIGKILL\); starting it again/)
+      expect(router.pid).not.toBe(first)
+      expect(JSON.parse((await during).body).url).toBe('/during-restart')
+      expect((await request(port)).status).toBe(200)
+    } finally {
+      spy.mockRestore()
+      await router.close()
+    }
+  })
+
   it('closes a handed-over connection whose client stays half-open after the Node router ended it', async () => {
     const router = new NativeRouter({...options, binary, idleClientMs: 300, port: 0})
     try {
@@ -813,12 +867,14 @@ if (process.env.FAKE_MODE === 'error') {
       timeoutMs: 700,
     })
     try {
-      expect(await router.listen()).toBe(4242)
-      expect(router.port).toBe(4242)
+      // The port is the socket bound on this side (the stand-in's `P 4242` only says it is ready).
+      const port = await router.listen()
+      expect(port).toBeGreaterThan(0)
+      expect(router.port).toBe(port)
       const echoed = () => lines.filter(l => l.appId === 'echo').map(l => l.message)
       // Until the stand-in has asked about both names (its lines come in pieces, 5 ms apart).
       while (echoed().length < 2) await router.refresh()
-      expect(lines[0].message).toBe(`--fallback-port ${router.fallback.port} --host 127.0.0.1 --idle-client-ms 60000 --idle-upstream-ms 4000 --port 0 --timeout-ms 700`)
+      expect(lines[0].message).toBe(`--fallback-port ${router.fallback.port} --host 127.0.0.1 --idle-client-ms 60000 --idle-upstream-ms 4000 --listen-fd 3 --timeout-ms 700`)
       expect(lines).toContainEqual({appId: 'app-x', message: 'hello world'})
       expect(echoed()).toEqual(['A demo app-demo 5002/web.1,5003/web.2', 'N ghost'])
       await router.refresh()
@@ -860,7 +916,7 @@ if (process.env.FAKE_MODE === 'error') {
       })
       process.kill(first, 'SIGKILL')
       await restarted
-      expect(errors.join('\n')).toMatch(/ferry-router exited unexpectedly \(signal SIGKILL\); starting it again on port 4242/)
+      expect(errors.join('\n')).toContain(`ferry-router exited unexpectedly (signal SIGKILL); starting it again on port ${router.port}`)
       await router.refresh()
     } finally {
       spy.mockRestore()
