@@ -138,8 +138,11 @@ export async function resolveBuildpack(url: string, ctx: ResolveContext): Promis
   return new ClassicBuildpack(ctx.cloneDir, url)
 }
 
-/** The environment after sourcing a buildpack's `export` file (unchanged when there is none). */
-export async function sourceExport(exportFile: string | undefined, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<NodeJS.ProcessEnv> {
+/**
+ * The environment after sourcing a buildpack's `export` file (unchanged when there is none). The file is build
+ * output (bin/compile writes it, and a build can write a cloned buildpack's dir), so it runs in the build sandbox.
+ */
+export async function sourceExport(exportFile: string | undefined, env: NodeJS.ProcessEnv, signal: AbortSignal, sandbox?: Sandbox): Promise<NodeJS.ProcessEnv> {
   if (!exportFile) return env
   try {
     await access(exportFile, constants.R_OK)
@@ -147,7 +150,7 @@ export async function sourceExport(exportFile: string | undefined, env: NodeJS.P
     return env
   }
 
-  const {status, stdout} = await captureStep('bash', ['-c', 'set -a; . "$1" >&2; env -0', 'export', exportFile], {cwd: '/', env, signal})
+  const {status, stdout} = await captureStep('bash', ['-c', 'set -a; . "$1" >&2; env -0', 'export', exportFile], {cwd: '/', env, sandbox, signal})
   if (status !== 0) throw new BuildError(`Sourcing ${exportFile} failed with status ${status}.`)
   const next: NodeJS.ProcessEnv = {}
   for (const entry of stdout.split('\0')) {

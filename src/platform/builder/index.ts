@@ -1,5 +1,5 @@
 // Builds a slug from an app's source: .slugignore, buildpack selection, compile, release, Procfile, packing.
-import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {ProcessTypes} from '../../api/types.js'
@@ -7,6 +7,7 @@ import type {BuildResult} from '../context.js'
 
 import {type Buildpack, resolveBuildpack, sourceExport, type StepContext} from './buildpack.js'
 import {BUILTINS, DETECTION_ORDER} from './buildpacks/builtin.js'
+import {readConfined, writeConfined} from './confined.js'
 import {parseProcfile, ProcfileError} from './procfile.js'
 import {applySlugignore} from './slugignore.js'
 import {buildEnv, BuildError, MB, type Sandbox} from './run.js'
@@ -121,7 +122,7 @@ async function runBuild(options: BuildOptions, signal: AbortSignal): Promise<Bui
   for (const {buildpack, description} of selected) {
     out(`-----> ${description} app detected`)
     await buildpack.compile(ctx())
-    env = await sourceExport(buildpack.exportFile, env, signal)
+    env = await sourceExport(buildpack.exportFile, env, signal, sandbox)
   }
 
   const defaults: ProcessTypes = {}
@@ -136,10 +137,7 @@ async function runBuild(options: BuildOptions, signal: AbortSignal): Promise<Bui
 
   out('-----> Discovering process types')
   let procfileTypes: ProcessTypes = {}
-  let procfileText: string | undefined
-  try {
-    procfileText = await readFile(join(appDir, 'Procfile'), 'utf8')
-  } catch {}
+  const procfileText = await readConfined(appDir, 'Procfile')
 
   if (procfileText !== undefined) {
     try {
@@ -184,6 +182,5 @@ async function writeBuildpackConfig(appDir: string, vars: Record<string, string>
   const lines = Object.entries(vars)
     .filter(([key]) => /^[A-Za-z_]\w*$/.test(key))
     .map(([key, value]) => `if [ -z "\${${key}+x}" ]; then export ${key}=${quote(value)}; fi`)
-  await mkdir(join(appDir, '.profile.d'), {recursive: true})
-  await writeFile(join(appDir, '.profile.d', '000-buildpack-config.sh'), `${lines.join('\n')}\n`)
+  await writeConfined(appDir, '.profile.d/000-buildpack-config.sh', `${lines.join('\n')}\n`)
 }

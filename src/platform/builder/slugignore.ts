@@ -1,6 +1,8 @@
 // .slugignore: gitignore-like patterns (no `!` negation) removed from the source before buildpacks run.
-import {readdir, readFile, rm} from 'node:fs/promises'
+import {readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
+
+import {readConfined} from './confined.js'
 
 interface Rule {
   dirOnly: boolean
@@ -81,12 +83,8 @@ export function isIgnored(rules: Rule[], relPath: string, isDir: boolean): boole
 
 /** Applies `<dir>/.slugignore` (when present); returns the relative paths removed. */
 export async function applySlugignore(dir: string): Promise<string[]> {
-  let text: string
-  try {
-    text = await readFile(join(dir, '.slugignore'), 'utf8')
-  } catch {
-    return []
-  }
+  const text = await readConfined(dir, '.slugignore')
+  if (text === undefined) return []
 
   const rules = parseSlugignore(text)
   const removed: string[] = []

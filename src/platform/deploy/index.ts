@@ -2,7 +2,7 @@
 // One build per app at a time; output goes to a file and to live readers (git push, output_stream_url).
 import {createHmac, randomUUID} from 'node:crypto'
 import {mkdirSync} from 'node:fs'
-import {readFile, rm} from 'node:fs/promises'
+import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {PlatformContext} from '../context.js'
@@ -166,7 +166,14 @@ export class DeployService {
       }
 
       if (signal.aborted) return fail('The build was cancelled.')
-      const initialQuantities = await readAppJsonFormation(appDir, out)
+      let initialQuantities
+      try {
+        initialQuantities = await readAppJsonFormation(appDir, out)
+      } catch (error) {
+        if (error instanceof BuildError) return fail(error.message)
+        throw error
+      }
+
       const slugId = randomUUID()
       const slugPath = ctx.paths.slugFor(slugId)
       mkdirSync(ctx.paths.slugs, {recursive: true})
@@ -304,13 +311,10 @@ export class DeployService {
 
 /** app.json `formation`: quantities for process types when they first appear. */
 async function readAppJsonFormation(appDir: string, out: (line: string) => void): Promise<Record<string, number> | undefined> {
-  let text: string
-  try {
-    text = await readFile(join(appDir, 'app.json'), 'utf8')
-  } catch {
-    return undefined
-  }
-
+  // The builder is loaded by now (run() imports it first); a link out of the build dir throws a BuildError.
+  const {readConfined} = await import('../builder/confined.js')
+  const text = await readConfined(appDir, 'app.json')
+  if (text === undefined) return undefined
   try {
     const formation = (JSON.parse(text) as {formation?: unknown}).formation
     if (!formation || typeof formation !== 'object') return undefined

@@ -1,21 +1,18 @@
 // The buildpacks ferry ships, detected in this order when an app sets none: Node.js, static, Procfile-only.
-import {mkdir, readFile, stat, writeFile} from 'node:fs/promises'
+import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {Buildpack, StepContext} from '../buildpack.js'
 import type {ReleaseInfo} from '../release-yaml.js'
 
-import {BuildError, captureStep, runStep} from '../run.js'
+import {confinedKind, readConfined, writeConfined} from '../confined.js'
+import {BuildError, captureStep, MB, runStep} from '../run.js'
 import {satisfies} from './semver.js'
 import {STATIC_SERVER_PATH, STATIC_SERVER_SOURCE} from './static-server.js'
 
-async function exists(path: string, kind: 'dir' | 'file'): Promise<boolean> {
-  try {
-    const info = await stat(path)
-    return kind === 'dir' ? info.isDirectory() : info.isFile()
-  } catch {
-    return false
-  }
+/** Whether the app has `rel` (links followed only inside the build dir: see confined.ts). */
+async function exists(dir: string, rel: string, kind: 'dir' | 'file'): Promise<boolean> {
+  return (await confinedKind(dir, rel)) === kind
 }
 
 const emptyRelease = (): ReleaseInfo => ({addons: [], config_vars: {}, default_process_types: {}})
@@ -27,7 +24,8 @@ interface PackageJson {
 }
 
 async function readPackageJson(dir: string): Promise<PackageJson> {
-  const text = await readFile(join(dir, 'package.json'), 'utf8')
+  const text = await readConfined(dir, 'package.json', 8 * MB)
+  if (text === undefined) throw new BuildError('package.json is missing: the Node.js buildpack needs one.')
   try {
     const value = JSON.parse(text) as unknown
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object')
@@ -66,7 +64,7 @@ export const nodejsBuildpack: Buildpack = {
 
     await mkdir(join(ctx.cacheDir, 'npm'), {recursive: true})
     ctx.log('-----> Installing dependencies')
-    const lockfile = (await exists(join(ctx.buildDir, 'package-lock.json'), 'file')) || (await exists(join(ctx.buildDir, 'npm-shrinkwrap.json'), 'file'))
+    const lockfile = (await exists(ctx.buildDir, 'package-lock.json', 'file')) || (await exists(ctx.buildDir, 'npm-shrinkwrap.json', 'file'))
     if (lockfile) {
       ctx.log('       Installing node modules (package-lock.json)')
       await detail(ctx, 'npm', ['ci', '--include=dev', '--no-progress'], env, 'npm ci failed')
@@ -91,21 +89,21 @@ export const nodejsBuildpack: Buildpack = {
 
     ctx.log('-----> Caching build')
     ctx.log('       npm cache kept for the next build')
-    await mkdir(join(ctx.buildDir, '.profile.d'), {recursive: true})
-    await writeFile(
-      join(ctx.buildDir, '.profile.d', 'nodejs.sh'),
+    await writeConfined(
+      ctx.buildDir,
+      '.profile.d/nodejs.sh',
       // eslint-disable-next-line no-template-curly-in-string -- shell syntax, not a template
       'export PATH="$HOME/node_modules/.bin:$PATH"\nexport NODE_ENV="${NODE_ENV:-production}"\n',
     )
   },
   async detect(ctx) {
-    return (await exists(join(ctx.buildDir, 'package.json'), 'file')) ? 'Node.js' : null
+    return (await exists(ctx.buildDir, 'package.json', 'file')) ? 'Node.js' : null
   },
   name: 'heroku/nodejs',
   async release(ctx) {
     const info = emptyRelease()
     const pkg = await readPackageJson(ctx.buildDir)
-    if (pkg.scripts?.start !== undefined && !(await exists(join(ctx.buildDir, 'Procfile'), 'file'))) {
+    if (pkg.scripts?.start !== undefined && !(await exists(ctx.buildDir, 'Procfile', 'file'))) {
       info.default_process_types.web = 'npm start'
     }
 
@@ -115,18 +113,17 @@ export const nodejsBuildpack: Buildpack = {
 }
 
 async function staticRoot(dir: string): Promise<'.' | 'public'> {
-  return (await exists(join(dir, 'public'), 'dir')) && !(await exists(join(dir, 'index.html'), 'file')) ? 'public' : '.'
+  return (await exists(dir, 'public', 'dir')) && !(await exists(dir, 'index.html', 'file')) ? 'public' : '.'
 }
 
 export const staticBuildpack: Buildpack = {
   async compile(ctx) {
     const root = await staticRoot(ctx.buildDir)
     ctx.log(`       Serving ${root === '.' ? 'the app root' : 'public/'} with ferry's static file server`)
-    await mkdir(join(ctx.buildDir, '.ferry'), {recursive: true})
-    await writeFile(join(ctx.buildDir, STATIC_SERVER_PATH), STATIC_SERVER_SOURCE)
+    await writeConfined(ctx.buildDir, STATIC_SERVER_PATH, STATIC_SERVER_SOURCE)
   },
   async detect(ctx) {
-    return (await exists(join(ctx.buildDir, 'index.html'), 'file')) || (await exists(join(ctx.buildDir, 'public'), 'dir')) ? 'Static HTML' : null
+    return (await exists(ctx.buildDir, 'index.html', 'file')) || (await exists(ctx.buildDir, 'public', 'dir')) ? 'Static HTML' : null
   },
   name: 'ferry/static',
   async release(ctx) {
@@ -142,7 +139,7 @@ export const procfileBuildpack: Buildpack = {
     ctx.log('       Using the source as it is')
   },
   async detect(ctx) {
-    return (await exists(join(ctx.buildDir, 'Procfile'), 'file')) ? 'Procfile' : null
+    return (await exists(ctx.buildDir, 'Procfile', 'file')) ? 'Procfile' : null
   },
   name: 'ferry/procfile',
   async release() {

@@ -1,0 +1,125 @@
+// e2e (issue 13, deploy pipeline): attacks through `git push ferry main` against the real CLI and daemon.
+// Item 7: repository symlinks out of the build. Needs `npm run build`.
+import {execFileSync, spawn} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
+
+describe('e2e: deploy pipeline under attack', () => {
+  let home: string
+  let scratch: string
+
+  /** A git work tree with `files` (string: content; {link}: a symlink) committed on main. */
+  function workTree(name: string, files: Record<string, string | {link: string}>): string {
+    const dir = join(scratch, name)
+    mkdirSync(dir, {recursive: true})
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, file)), {recursive: true})
+      if (typeof content === 'string') writeFileSync(join(dir, file), content)
+      else symlinkSync(content.link, join(dir, file))
+    }
+
+    const env = ferryEnv(home)
+    execFileSync('git', ['init', '-q', '-b', 'main'], {cwd: dir, env})
+    execFileSync('git', ['add', '-A'], {cwd: dir, env})
+    execFileSync('git', ['commit', '-qm', name], {cwd: dir, env})
+    return dir
+  }
+
+  function gitPush(cwd: string): Promise<{code: number; output: string}> {
+    return new Promise(resolve => {
+      const child = spawn('git', ['push', 'ferry', 'main'], {cwd, env: ferryEnv(home)})
+      let output = ''
+      const add = (d: Buffer) => {
+        output += d.toString()
+      }
+
+      child.stdout.on('data', add)
+      child.stderr.on('data', add)
+      child.on('close', code => resolve({code: code ?? 1, output}))
+    })
+  }
+
+  async function createApp(name: string, cwd: string): Promise<void> {
+    const created = await runFerry(['apps:create', name], {cwd, home})
+    expect(created.code, created.stderr).toBe(0)
+  }
+
+  async function versions(app: string): Promise<number[]> {
+    const r = await runFerry(['releases', '--json', '-a', app], {home})
+    expect(r.code, r.stderr).toBe(0)
+    return (JSON.parse(r.stdout) as any[]).map(r => r.version).sort((a, b) => a - b)
+  }
+
+  beforeAll(async () => {
+    home = makeFerryHome()
+    scratch = mkdtempSync(join(tmpdir(), 'ferry-e2e-hardening-'))
+    const started = await runFerry(['apps'], {home})
+    expect(started.code, started.stderr).toBe(0)
+  })
+
+  afterAll(async () => {
+    await removeFerryHome(home)
+    rmSync(scratch, {force: true, recursive: true})
+  })
+
+  describe('item 7: the daemon never follows repository symlinks out of the build', () => {
+    it('Procfile -> $FERRY_HOME/data/run/token: the push fails clearly and the token appears nowhere', async () => {
+      const token = readToken(home)
+      const dir = workTree('procfile-token', {Procfile: {link: join(home, 'data', 'run', 'token')}, 'server.js': ''})
+      await createApp('link-token', dir)
+      const push = await gitPush(dir)
+      expect(push.code).not.toBe(0)
+      expect(push.output).toMatch(/remote: {2}! {5}Procfile is a symbolic link to an absolute path \(.*\/run\/token\); ferry follows only relative links/)
+      expect(push.output).toContain('[remote rejected]')
+      expect(push.output).not.toContain(token)
+      const output = await runFerry(['builds:output', '-a', 'link-token'], {home})
+      expect(output.stdout + output.stderr).toContain('Procfile is a symbolic link')
+      expect(output.stdout + output.stderr).not.toContain(token)
+      const {url} = readDaemonJson(home)!
+      const builds = await (await fetch(`${url}/apps/link-token/builds`, {headers: {Authorization: `Bearer ${token}`}})).json()
+      const streamed = await (await fetch(builds[0].output_stream_url)).text()
+      expect(streamed).toContain('Procfile is a symbolic link')
+      expect(streamed).not.toContain(token)
+      expect(await versions('link-token')).toEqual([1, 2])
+    })
+
+    it('app.json -> /etc/passwd and a relative link climbing out are refused; nothing of them is shown', async () => {
+      const passwd = workTree('appjson-passwd', {'Procfile': 'web: node server.js\n', 'app.json': {link: '/etc/passwd'}})
+      await createApp('link-passwd', passwd)
+      const push = await gitPush(passwd)
+      expect(push.code).not.toBe(0)
+      expect(push.output).toContain('app.json is a symbolic link to an absolute path (/etc/passwd)')
+      expect(push.output).not.toMatch(/root:x:0:0/)
+
+      // builds/<id>/app/../../../run/token is the token file.
+      const climb = workTree('appjson-climb', {'Procfile': 'web: node server.js\n', 'app.json': {link: '../../../run/token'}})
+      await createApp('link-climb', climb)
+      const climbed = await gitPush(climb)
+      expect(climbed.code).not.toBe(0)
+      expect(climbed.output).toContain("app.json (via ../../../run/token) points outside the app's directory")
+      expect(climbed.output).not.toContain(readToken(home))
+      expect(await versions('link-climb')).toEqual([1, 2])
+    })
+
+    it('the daemon does not write through a linked .ferry dir (static site) and a Procfile linked inside the app still deploys', async () => {
+      const target = join(scratch, 'outside-dir')
+      mkdirSync(target)
+      const site = workTree('static-link', {'.ferry': {link: target}, 'index.html': '<h1>hi</h1>'})
+      await createApp('link-static', site)
+      const push = await gitPush(site)
+      expect(push.code).not.toBe(0)
+      expect(push.output).toContain('.ferry must be a directory of the app (it is a link or a file); ferry does not write through links.')
+      expect(existsSync(join(target, 'static-server.mjs'))).toBe(false)
+
+      const inside = workTree('procfile-inside', {'Procfile': {link: 'config/Procfile.prod'}, 'config/Procfile.prod': 'worker: sleep 1000\n'})
+      await createApp('link-inside', inside)
+      const ok = await gitPush(inside)
+      expect(ok.code, ok.output).toBe(0)
+      expect(ok.output).toContain('Procfile declares types     -> worker')
+    })
+  })
+})
