@@ -80,7 +80,7 @@ describe('e2e: deploy pipeline under attack', () => {
       expect(output.stdout + output.stderr).toContain('Procfile is a symbolic link')
       expect(output.stdout + output.stderr).not.toContain(token)
       const {url} = readDaemonJson(home)!
-      const builds = await (await fetch(`${url}/apps/link-token/builds`, {headers: {Authorization: `Bearer ${token}`}})).json()
+      const builds = (await (await fetch(`${url}/apps/link-token/builds`, {headers: {Authorization: `Bearer ${token}`}})).json()) as Array<{output_stream_url: string}>
       const streamed = await (await fetch(builds[0].output_stream_url)).text()
       expect(streamed).toContain('Procfile is a symbolic link')
       expect(streamed).not.toContain(token)
