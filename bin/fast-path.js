@@ -10,8 +10,9 @@ export function fastPath(argv) {
   const root = new URL('../', import.meta.url)
   const pjson = JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8'))
   const oclif = pjson.oclif ?? {}
-  // Hooks (init…) would run before the version/help: only the root's own config and @oclif/plugin-help (no hooks) are known.
-  if (oclif.hooks || (oclif.plugins ?? []).some(p => p !== '@oclif/plugin-help')) return
+  // Hooks (init…) would run before the version/help: only the root's own config and @oclif/plugin-help (no hooks) are
+  // known. command_not_found cannot fire for the version or the root help.
+  if (Object.keys(oclif.hooks ?? {}).some(h => h !== 'command_not_found') || (oclif.plugins ?? []).some(p => p !== '@oclif/plugin-help')) return
   // main.run(): version when argv[0] is a version flag; root help for no arguments or a lone help flag.
   const versionFlags = ['--version', ...(oclif.additionalVersionFlags ?? [])]
   const helpFlags = ['--help', ...(oclif.additionalHelpFlags ?? [])]

@@ -30,7 +30,12 @@ export function describeError(error: unknown, context: {app?: string} = {}): {ex
 
   const e = error as {message?: string; oclif?: {exit?: number}; parse?: unknown}
   // oclif's own parse errors (missing args, unknown flags) are input errors.
-  if (e?.parse) return {exit: 1, message: String(e.message).split('\n').map(l => l.trim()).filter(Boolean).join(' ')}
-  if (typeof e?.oclif?.exit === 'number') return {exit: e.oclif.exit, message: String(e.message)}
+  if (e?.parse) return {exit: 1, message: oneLine(String(e.message))}
+  // Flag values that fail to parse (`-n abc`): exit 1 through package.json's oclif.exitCodes, on one line.
+  if (typeof e?.oclif?.exit === 'number') return {exit: e.oclif.exit, message: oneLine(String(e.message))}
   return {exit: 2, message: String(e?.message ?? error)}
+}
+
+function oneLine(message: string): string {
+  return message.split('\n').map(l => l.trim()).filter(Boolean).join(' ').replace(/^Parsing (--\S+) /, 'Parsing $1: ')
 }

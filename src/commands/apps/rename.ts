@@ -1,15 +1,15 @@
 import {Args} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
-import {appFlags} from '../../cli/flags.js'
+import {appFlags, json} from '../../cli/flags.js'
 import {gitRemotes, isGitRepo, setRemote} from '../../cli/git.js'
 import {warn} from '../../cli/input.js'
-import {action} from '../../cli/output.js'
+import {action, json as toJson} from '../../cli/output.js'
 
 export default class AppsRename extends FerryCommand {
   static args = {newname: Args.string({description: 'new unique name of app', required: true})}
   static description = 'rename an app'
-  static flags = appFlags
+  static flags = {...appFlags, json}
   static hiddenAliases = ['rename']
 
   async run(): Promise<void> {
@@ -17,13 +17,14 @@ export default class AppsRename extends FerryCommand {
     const old = this.resolveApp(flags)
     const before = await this.api.apps.info(old)
     const app = await action(`Renaming ${old} to ${args.newname}`, () => this.api.apps.update(old, {name: args.newname}))
-    this.log(`${app.web_url} | ${app.git_url}`)
+    if (flags.json) this.log(toJson(app))
+    else this.log(`${app.web_url} | ${app.git_url}`)
     const cwd = process.cwd()
     if (isGitRepo(cwd)) {
       for (const [name, url] of gitRemotes(cwd)) {
         if (url !== before.git_url) continue
         setRemote(cwd, name, app.git_url)
-        this.log(`Git remote ${name} updated`)
+        if (!flags.json) this.log(`Git remote ${name} updated`)
       }
     }
 

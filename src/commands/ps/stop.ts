@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
 import {dynoTarget, dynoTargetFlags} from '../../cli/dyno-target.js'
+import {InputError} from '../../cli/errors.js'
 import {appFlags} from '../../cli/flags.js'
 import {action} from '../../cli/output.js'
 
@@ -17,8 +18,7 @@ export default class PsStop extends FerryCommand {
     const {args, flags} = await this.parse(PsStop)
     const app = this.resolveApp(flags)
     const target = dynoTarget(flags, args.dyno)
-    // Heroku exits 2 here (an error raised by the command, not a flag-parsing error).
-    if (!target) throw new Error('Please specify a process type or dyno name to stop.')
+    if (!target) throw new InputError('Please specify a process type or dyno name to stop.')
     if ('dyno' in target) return void (await action(`Stopping dyno ${target.dyno} on ${app}`, () => this.api.dynos.stop(app, target.dyno)))
     await action(`Stopping all ${target.type} dynos on ${app}`, () => this.api.dynos.stopType(app, target.type))
   }

@@ -18,7 +18,7 @@ export default class ReleasesInfo extends FerryCommand {
       : (await this.api.releases.list(app, {max: 10, order: 'desc'}))[0]
     if (!release) return this.log(`${app} has no releases.`)
     const vars = await this.api.releases.configVars(app, release.version)
-    if (flags.json) return this.log(toJson(release))
+    if (flags.json) return this.log(toJson({...release, config_vars: vars}))
     this.log(styledHeader(`Release v${release.version}`))
     this.log(styledObject({
       'Add-ons': release.addon_plan_names,

@@ -2,16 +2,16 @@ import {Args} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
 import {InputError} from '../../cli/errors.js'
-import {appFlags} from '../../cli/flags.js'
+import {appFlags, json} from '../../cli/flags.js'
 import {warn} from '../../cli/input.js'
-import {action} from '../../cli/output.js'
+import {action, json as toJson} from '../../cli/output.js'
 import {releaseRef} from '../../cli/releases.js'
 
 export default class ReleasesRollback extends FerryCommand {
   static aliases = ['rollback']
   static args = {release: Args.string({description: 'release to roll back to (v4 or 4); default: the previous release'})}
   static description = 'roll back to a previous release (creates a new release with its code and config vars)'
-  static flags = appFlags
+  static flags = {...appFlags, json}
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ReleasesRollback)
@@ -25,6 +25,7 @@ export default class ReleasesRollback extends FerryCommand {
     }
 
     const release = await action(`Rolling back ${app} to v${target.version}`, () => this.api.releases.create(app, {release: target.id}), r => `v${r.version}`)
+    if (flags.json) this.log(toJson(release))
     warn("Rollback affects code and config vars; it doesn't add or remove addons.")
     warn(`To undo, run: ferry rollback v${release.version - 1}`)
   }

@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
 import {InputError} from '../../cli/errors.js'
-import {appFlags} from '../../cli/flags.js'
+import {appFlags, json} from '../../cli/flags.js'
+import {json as toJson} from '../../cli/output.js'
 import {buildCommand, parseEnvFlags} from '../../cli/run.js'
 
 export default class RunDetached extends FerryCommand {
@@ -11,6 +12,7 @@ export default class RunDetached extends FerryCommand {
   static examples = ['$ ferry run:detached node scripts/migrate.js']
   static flags = {
     ...appFlags,
+    json,
     env: Flags.string({char: 'e', description: 'environment variables to set (use ";" to split several)', multiple: true}),
     size: Flags.string({char: 's', description: 'dyno size'}),
     type: Flags.string({description: 'process type (default run)'}),
@@ -27,6 +29,7 @@ export default class RunDetached extends FerryCommand {
     process.stderr.write(`Running ${command} on ${app}... `)
     const dyno = await this.api.oneOffDynos.create(app, {attach: false, command, env: parseEnvFlags(flags.env), size: flags.size, type: flags.type})
     process.stderr.write(`done, ${dyno.name} (${dyno.size})\n`)
+    if (flags.json) return this.log(toJson(dyno))
     this.log(`Run ferry logs --app ${app} --dyno ${dyno.name} to view the output.`)
   }
 }
