@@ -248,3 +248,77 @@ export interface PlatformStatus extends DaemonInfo {
   routerEngine?: string
   routerUrl: string
 }
+
+// ---- add-ons (schema.json: add-on, add-on-attachment, add-on-service, plan) ----
+
+export interface AddonServiceRef {id: string; name: string}
+
+export interface Addon {
+  actions: unknown[]
+  addon_service: AddonServiceRef
+  app: {id: string; name: string}
+  billed_price: null | {cents: number; contract: boolean; unit: string}
+  billing_entity: {id: string; name: string; type: 'app'}
+  config_vars: string[]
+  created_at: string
+  id: string
+  name: string
+  plan: {id: string; name: string}
+  provider_id: string
+  provision_message: null | string
+  state: 'deprovisioned' | 'provisioned' | 'provisioning'
+  updated_at: string
+  web_url: null | string
+}
+
+export interface AddonAttachment {
+  addon: {app: {id: string; name: string}; id: string; name: string; plan?: {id: string; name: string}}
+  app: {id: string; name: string}
+  config_vars?: string[]
+  created_at: string
+  id: string
+  log_input_url: null | string
+  name: string
+  namespace: null | string
+  updated_at: string
+  web_url: null | string
+}
+
+export interface AddonService {
+  cli_plugin_name: null | string
+  created_at: string
+  human_name: string
+  id: string
+  name: string
+  state: 'alpha' | 'beta' | 'ga' | 'shutdown'
+  supported_generations: Array<{id: string; name: string}>
+  supports_multiple_installations: boolean
+  supports_sharing: boolean
+  updated_at: string
+}
+
+export interface AddonPlan {
+  addon_service: AddonServiceRef
+  compliance: null | string[]
+  created_at: string
+  default: boolean
+  description: string
+  human_name: string
+  id: string
+  installable_inside_private_network: boolean
+  installable_outside_private_network: boolean
+  name: string
+  price: {cents: number; contract: boolean; unit: string}
+  space_default: boolean
+  state: string
+  updated_at: string
+  visible: boolean
+}
+
+/** ferry's view of one database/instance behind an add-on (GET /ferry/addons/{id}/info). */
+export interface AddonServerInfo {
+  /** Rows shown by pg:info / redis:info, in order. */
+  info: Array<{name: string; values: string[]}>
+  kind: 'postgres' | 'redis'
+  running: boolean
+}

@@ -1,6 +1,7 @@
 // The seams between the local platform's parts. The daemon builds one PlatformContext and hands it to the
 // server, the deploy pipeline, the supervisor and the router; tests build one with fakes where they need to.
 import type {ConfigVars, Dyno, ProcessTypes} from '../api/types.js'
+import type {AddonManager} from './addons/manager.js'
 import type {PlatformPaths} from './paths.js'
 import type {Store} from './store/index.js'
 
@@ -147,6 +148,8 @@ export interface BuildResult {
 
 /** Everything the platform's parts share; built once by the daemon (src/platform/daemon.ts), faked in tests. */
 export interface PlatformContext {
+  /** Add-on servers and their attachments (set by the daemon; absent in test contexts that do not need them). */
+  addons?: AddonManager
   config: PlatformConfig
   /** What the supervisor must run for an app (from the store); null for an unknown/deleted app. */
   desired(appId: string): DesiredApp | null

@@ -12,6 +12,7 @@ import {fileURLToPath} from 'node:url'
 import type {DaemonInfo} from '../api/types.js'
 import type {LogService, PlatformConfig, PlatformContext, Supervisor} from './context.js'
 
+import {AddonManager} from './addons/manager.js'
 import {detectIsolation} from './isolation.js'
 import {createFileLogService} from './logs/index.js'
 import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from './paths.js'
@@ -272,6 +273,10 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
     cleanups.push(() => ctx.logs.close())
     ctx.supervisor = createSupervisor(ctx)
     cleanups.push(() => ctx.supervisor.shutdown())
+    // Stopped after the dynos (cleanups run in reverse), so apps never see their database go first.
+    const addons = new AddonManager(ctx)
+    ctx.addons = addons
+    cleanups.splice(-1, 0, () => addons.shutdown())
 
     const startedAt = isoTimestamp()
     const {server} = buildServer(ctx, {startedAt})
@@ -290,6 +295,9 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
     if (config.routerPort === 0) config.routerPort = await probePort(0)
     writePrivateFile(paths.routerPortFile, `${config.routerPort}\n`)
 
+    // Add-on servers before the dynos and before clients find the platform: a started platform serves its databases
+    // (URLs updated if a port had to move). Each server waits at most 30 s; a failure is logged, not fatal.
+    await addons.startExisting().catch(error => console.error('[ferry] starting add-on servers failed:', error))
     ctx.supervisor.convergeAll().catch(error => console.error('[ferry] initial converge failed:', error))
 
     const info: DaemonInfo = {

@@ -11,6 +11,7 @@ import {isoTimestamp} from '../time.js'
 import {dispatch, Router} from './http.js'
 import {type LazyRoute, lazyRoutes} from './lazy.js'
 import {registerAccountRoutes} from './routes/account.js'
+import {registerAddonRoutes} from './routes/addons.js'
 import {registerAppRoutes} from './routes/apps.js'
 import {registerBuildpackRoutes} from './routes/buildpacks.js'
 import {registerConfigRoutes} from './routes/config.js'
@@ -116,6 +117,7 @@ export function buildServer(ctx: PlatformContext, options: BuildServerOptions = 
   registerSlugRoutes(router, ctx)
   registerDynoRoutes(router, ctx)
   registerStubRoutes(router, ctx, startedAt)
+  registerAddonRoutes(router, ctx)
 
   // ---- Route modules of the other parts: register them HERE, one line each. --------------------------------
   // C (deploy): builds, sources, buildpack-installations, git smart-HTTP    e.g. registerBuildRoutes(router, ctx)

@@ -117,6 +117,38 @@ export const MIGRATIONS: Migration[] = [
     sql: 'CREATE INDEX releases_app_status ON releases(app_id, status, version)',
     version: 2,
   },
+  {
+    // Add-ons (src/platform/addons/): one row per database/instance, attached to one or more apps under a name
+    // (DATABASE → DATABASE_URL). The URL holds the add-on's own password; attachments copy it into config vars.
+    name: 'add-ons and attachments',
+    sql: `
+      CREATE TABLE addons (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        name TEXT NOT NULL UNIQUE,
+        service TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        state TEXT NOT NULL,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE addon_attachments (
+        id TEXT PRIMARY KEY,
+        addon_id TEXT NOT NULL REFERENCES addons(id) ON DELETE CASCADE,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (app_id, name)
+      );
+      CREATE INDEX addons_app ON addons(app_id);
+      CREATE INDEX addon_attachments_addon ON addon_attachments(addon_id);
+    `,
+    version: 3,
+  },
 ]
 
 /** Applies pending migrations, each in its own transaction; returns the versions applied. */

@@ -8,11 +8,6 @@ import {apiUrl} from '../present.js'
 import {appParam} from '../support.js'
 
 export function registerStubRoutes(router: Router, ctx: PlatformContext, startedAt: string): void {
-  router.get('/apps/:app/addons', c => {
-    appParam(ctx, c.params.app)
-    return listReply(c, [], {fields: ['id', 'name']})
-  })
-
   router.get('/apps/:app/collaborators', c => {
     const app = appParam(ctx, c.params.app)
     const account = ctx.store.account()

@@ -1,0 +1,39 @@
+// Where the host's PostgreSQL and Redis binaries are (Debian: postgresql → /usr/lib/postgresql/<N>/bin, redis-server → /usr/bin).
+import {existsSync, readdirSync} from 'node:fs'
+import {delimiter, join} from 'node:path'
+
+const PG_INSTALL = 'PostgreSQL is not installed on this machine: install it (Debian: apt-get install postgresql) and retry.'
+const REDIS_INSTALL = 'Redis is not installed on this machine: install it (Debian: apt-get install redis-server) and retry.'
+
+function onPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name)
+  }
+
+  return undefined
+}
+
+/** The directory holding initdb/postgres/pg_ctl/pg_dump: FERRY_POSTGRES_BIN, else the newest /usr/lib/postgresql/N/bin. */
+export function postgresBinDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FERRY_POSTGRES_BIN) {
+    if (!existsSync(join(env.FERRY_POSTGRES_BIN, 'postgres'))) throw new Error(`FERRY_POSTGRES_BIN=${env.FERRY_POSTGRES_BIN} has no postgres binary.`)
+    return env.FERRY_POSTGRES_BIN
+  }
+
+  let versions: string[] = []
+  try {
+    versions = readdirSync('/usr/lib/postgresql').filter(v => existsSync(join('/usr/lib/postgresql', v, 'bin', 'postgres')))
+  } catch {}
+
+  versions.sort((a, b) => Number(b) - Number(a))
+  if (versions.length > 0) return join('/usr/lib/postgresql', versions[0], 'bin')
+  const initdb = onPath('initdb', env)
+  if (initdb && existsSync(join(initdb, '..', 'postgres'))) return join(initdb, '..')
+  throw new Error(PG_INSTALL)
+}
+
+export function redisServerBinary(env: NodeJS.ProcessEnv = process.env): string {
+  const found = onPath('redis-server', env) ?? (existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined)
+  if (!found) throw new Error(REDIS_INSTALL)
+  return found
+}

@@ -1,0 +1,48 @@
+// Ports of the add-on servers: the one used last time when it is still free (URLs in config vars stay valid), else any free one.
+import type {AddressInfo} from 'node:net'
+
+import {connect, createServer} from 'node:net'
+
+export function probePort(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(port, '127.0.0.1', () => {
+      const bound = (probe.address() as AddressInfo).port
+      probe.close(() => resolve(bound))
+    })
+  })
+}
+
+export async function choosePort(remembered: number | undefined): Promise<number> {
+  if (remembered) {
+    try {
+      return await probePort(remembered)
+    } catch {}
+  }
+
+  return probePort(0)
+}
+
+/** Polls `ready` every 50 ms until it resolves true; rejects after `timeoutMs` with `what` in the message. */
+export async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await ready().catch(() => false)) return
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+
+  throw new Error(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s`)
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}

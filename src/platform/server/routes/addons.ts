@@ -1,0 +1,149 @@
+// Add-ons, attachments and the service catalogue (schema.json: add-on, add-on-attachment, add-on-service, plan),
+// plus the resolve actions the official CLI uses and ferry's own /ferry/addons/{id}/info|reset for pg:* / redis:*.
+import type {PlatformContext} from '../../context.js'
+import type {Router} from '../http.js'
+
+import {findService, presentPlan, presentService, SERVICES} from '../../addons/catalog.js'
+import {presentAddon, presentAttachment} from '../../addons/present.js'
+import {type AddonRecord, AddonStore} from '../../addons/store.js'
+import {invalidParams, notFound, unavailable} from '../errors.js'
+import {listReply} from '../http.js'
+import {appParam} from '../support.js'
+import {objectBody, objectOf, optionalString, requiredString} from '../validate.js'
+
+export function registerAddonRoutes(router: Router, ctx: PlatformContext): void {
+  const records = () => ctx.addons?.records ?? new AddonStore(ctx.store)
+  const manager = () => {
+    if (!ctx.addons) throw unavailable('Add-ons are not available on this platform.')
+    return ctx.addons
+  }
+
+  const present = (addon: AddonRecord) => presentAddon(addon, records().attachments({addonId: addon.id}))
+  const attachmentBody = (id: string) => {
+    const attachment = records().getAttachment(id)
+    return presentAttachment(attachment, records().get(attachment.addonId))
+  }
+
+  const fields = {fields: ['id', 'name']}
+
+  // ---- add-ons ----
+  router.get('/apps/:app/addons', c => {
+    const app = appParam(ctx, c.params.app)
+    // Owned and attached ones, like Heroku's list by app.
+    const attachedIds = new Set(records().attachments({appId: app.id}).map(t => t.addonId))
+    const addons = records().list().filter(a => a.appId === app.id || attachedIds.has(a.id))
+    return listReply(c, addons.map(a => present(a)), fields)
+  })
+  router.get('/apps/:app/addons/:addon', c => ({body: present(records().get(c.params.addon, appParam(ctx, c.params.app).id))}))
+  router.get('/addons', c => listReply(c, records().list().map(a => present(a)), fields))
+  router.get('/addons/:addon', c => ({body: present(records().get(c.params.addon))}))
+
+  router.post('/apps/:app/addons', async c => {
+    const app = appParam(ctx, c.params.app)
+    const body = objectBody(c.body, ['attachment', 'config', 'confirm', 'name', 'plan'], {required: true})
+    const plan = requiredString(body, 'plan')
+    const attachment = body.attachment === undefined ? {} : objectOf(body.attachment, ['name'], 'field "attachment"')
+    const {addon} = await manager().create(app, {
+      attachmentName: optionalString(attachment, 'name', 'field "attachment"'),
+      name: optionalString(body, 'name'),
+      spec: plan,
+    })
+    return {body: present(addon), status: 201}
+  })
+
+  router.delete('/apps/:app/addons/:addon', async c => {
+    const app = appParam(ctx, c.params.app)
+    const addon = records().get(c.params.addon, app.id)
+    if (addon.appId !== app.id) throw invalidParams(`Add-on ${addon.name} belongs to app ${addon.appName}; detach it from ${app.name} instead (addons:detach).`)
+    const body = present(addon)
+    await manager().destroy(addon)
+    return {body: {...body, config_vars: [], state: 'deprovisioned'}}
+  })
+
+  // ---- attachments ----
+  router.get('/addon-attachments', c => listReply(c, records().attachments().map(t => attachmentBody(t.id)), fields))
+  router.get('/addon-attachments/:id', c => ({body: attachmentBody(c.params.id)}))
+  router.get('/addons/:addon/addon-attachments', c => {
+    const addon = records().get(c.params.addon)
+    return listReply(c, records().attachments({addonId: addon.id}).map(t => presentAttachment(t, addon)), fields)
+  })
+  router.get('/apps/:app/addon-attachments', c => {
+    const app = appParam(ctx, c.params.app)
+    return listReply(c, records().attachments({appId: app.id}).map(t => attachmentBody(t.id)), fields)
+  })
+  router.get('/apps/:app/addon-attachments/:attachment', c => {
+    const app = appParam(ctx, c.params.app)
+    const found = records().attachments({appId: app.id}).find(t => t.id === c.params.attachment || t.name === c.params.attachment.toUpperCase())
+    if (!found) throw notFound(`Couldn't find an add-on attachment named ${c.params.attachment} on ${app.name}.`)
+    return {body: attachmentBody(found.id)}
+  })
+
+  router.post('/addon-attachments', c => {
+    const body = objectBody(c.body, ['addon', 'app', 'confirm', 'name', 'namespace', 'namespace_config'], {required: true})
+    const app = appParam(ctx, requiredString(body, 'app'))
+    const addon = records().get(requiredString(body, 'addon'))
+    const attachment = manager().attach(addon, app, optionalString(body, 'name'))
+    return {body: presentAttachment(attachment, addon), status: 201}
+  })
+
+  router.delete('/addon-attachments/:id', c => {
+    const attachment = records().getAttachment(c.params.id)
+    const addon = records().get(attachment.addonId)
+    const body = presentAttachment(attachment, addon)
+    manager().detach(attachment)
+    return {body}
+  })
+
+  // ---- catalogue ----
+  const service = (idOrName: string) => {
+    const found = findService(idOrName)
+    if (!found) throw notFound(`Couldn't find the add-on service "${idOrName}". Available: ${SERVICES.map(s => s.name).join(', ')}.`)
+    return found
+  }
+
+  router.get('/addon-services', c => listReply(c, SERVICES.map(s => presentService(s)), fields))
+  router.get('/addon-services/:service', c => ({body: presentService(service(c.params.service))}))
+  router.get('/addon-services/:service/plans', c => {
+    const s = service(c.params.service)
+    return listReply(c, s.plans.map(p => presentPlan(s, p)), fields)
+  })
+  router.get('/addon-services/:service/plans/:plan', c => {
+    const s = service(c.params.service)
+    const plan = s.plans.find(p => p.id === c.params.plan || p.name === c.params.plan || `${s.name}:${p.name}` === c.params.plan)
+    if (!plan) throw notFound(`Couldn't find the plan "${c.params.plan}" of ${s.name}.`)
+    return {body: presentPlan(s, plan)}
+  })
+
+  // ---- resolve actions (official CLI: an add-on or attachment by name, id or attachment name, optionally per app) ----
+  router.post('/actions/addons/resolve', c => {
+    const body = objectBody(c.body, ['addon', 'addon_service', 'app'], {required: true})
+    const appName = optionalString(body, 'app')
+    const app = appName ? appParam(ctx, appName) : undefined
+    const addon = records().lookup(requiredString(body, 'addon'), app?.id)
+    const wanted = optionalString(body, 'addon_service')
+    if (!addon || (wanted && findService(wanted)?.name !== addon.service)) throw notFound(`Couldn't find that add-on (${body.addon}).`, 'add_on')
+    return {body: [present(addon)]}
+  })
+
+  router.post('/actions/addon-attachments/resolve', c => {
+    const body = objectBody(c.body, ['addon_attachment', 'addon_service', 'app'], {required: true})
+    const key = requiredString(body, 'addon_attachment')
+    const appName = optionalString(body, 'app')
+    const app = appName ? appParam(ctx, appName) : undefined
+    const wanted = optionalString(body, 'addon_service')
+    const matches = records()
+      .attachments(app ? {appId: app.id} : {})
+      .filter(t => t.id === key || t.name === key.toUpperCase() || t.addonName === key)
+      .filter(t => !wanted || findService(wanted)?.name === records().get(t.addonId).service)
+    if (matches.length === 0) throw notFound(`Couldn't find that add-on attachment (${key}).`, 'add_on attachment')
+    return {body: matches.map(t => attachmentBody(t.id))}
+  })
+
+  // ---- ferry: the server behind an add-on (pg:info, redis:info, pg:reset) ----
+  router.get('/ferry/addons/:addon/info', async c => ({body: await manager().info(records().get(c.params.addon))}))
+  router.post('/ferry/addons/:addon/reset', async c => {
+    const addon = records().get(c.params.addon)
+    await manager().reset(addon)
+    return {body: present(addon)}
+  })
+}
