@@ -1,5 +1,6 @@
 // Answers `ferry --version` and the root help without loading oclif, when the answer is known to be exactly what
-// oclif 4 would print; bin/run.js falls back to oclif whenever fastPath returns undefined.
+// oclif 4 would print; bin/run.js falls back to oclif whenever fastPath returns undefined. Also runs git's credential
+// helper (`ferry git:credentials get|store|erase`, twice per `git push`) without oclif: fastGitCredential.
 import fs from 'node:fs'
 
 /** What oclif would print for these arguments, when it can be produced without oclif; undefined otherwise. */
@@ -23,6 +24,37 @@ export function fastPath(argv) {
   if (!ua) return
   if (wantsVersion) return ua + '\n'
   return rootHelp(root, pjson, ua, argv.length === 0 ? 'noArgs' : 'helpFlag')
+}
+
+const CREDENTIAL_OPERATIONS = new Set(['erase', 'get', 'store'])
+
+/**
+ * `ferry git:credentials <get|store|erase>`, run by git for every push and fetch of a ferry remote: `get` is answered by
+ * dist/cli/git-credential.js (the code oclif's command runs too), `store` and `erase` only read their input (ferry keeps
+ * no credentials). Resolves false when oclif should run the command instead (other arguments, hooks to run, no build).
+ */
+export async function fastGitCredential(argv) {
+  if (argv.length !== 2 || argv[0] !== 'git:credentials' || !CREDENTIAL_OPERATIONS.has(argv[1]) || process.env.FERRY_NO_FAST_PATH) return false
+  const root = new URL('../', import.meta.url)
+  try {
+    if (JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8')).oclif?.hooks) return false
+  } catch {
+    return false
+  }
+
+  let helper
+  if (argv[1] === 'get') {
+    try {
+      helper = await import(new URL('dist/cli/git-credential.js', root).href)
+    } catch {
+      return false
+    }
+  }
+
+  const chunks = []
+  if (!process.stdin.isTTY) for await (const chunk of process.stdin) chunks.push(chunk)
+  if (helper) await helper.runGitCredential(argv[1], Buffer.concat(chunks).toString('utf8'))
+  return true
 }
 
 /** Config.userAgent of @oclif/core 4: `<name>/<version> <platform>-<arch> node-<process.version>`; undefined on WSL (oclif says `wsl`). */

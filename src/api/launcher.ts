@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {DaemonInfo, PlatformStatus} from './types.js'
 
-import {isRunning} from '../platform/proc.js'
+import {isRunning, ownsListener} from '../platform/proc.js'
 import {BackendError} from './errors.js'
 import {daemonFiles, dataDir as resolveDataDir} from './paths.js'
 
@@ -29,6 +29,11 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
  */
 export function daemonRunning(info: DaemonInfo): boolean {
   return isRunning(info.pid, info.pidStart)
+}
+
+/** Whether the daemon of this discovery file is running and is the process listening on `port` (see ownsListener). */
+export function daemonListening(info: DaemonInfo, port: number): boolean {
+  return Number.isInteger(port) && port > 0 && ownsListener(info.pid, info.pidStart, port)
 }
 
 export function readDaemonInfo(data: string): DaemonInfo | undefined {

@@ -127,10 +127,17 @@ export function readToken(home: string): string {
   return fs.readFileSync(path.join(home, 'data', 'run', 'token'), 'utf8').trim()
 }
 
+/** Whether a process runs: an exited one that its parent (init, for a daemon) has not reaped yet, a zombie, does not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
+  } catch {
+    return false
+  }
+
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
   } catch {
     return false
   }

@@ -1,9 +1,11 @@
 import {Args} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
-import {credentialsFor} from '../../cli/credentials.js'
+import {gitCredential} from '../../cli/git-credential.js'
 import {readStdin} from '../../cli/input.js'
 
+// bin/run.js answers `git:credentials get|store|erase` itself (bin/fast-path.js); this runs with other arguments or
+// FERRY_NO_FAST_PATH, and must print the same.
 export default class GitCredentials extends FerryCommand {
   static args = {operation: Args.string({description: 'git credential operation: get, store or erase', required: true})}
   static description = 'git credential helper: answers `get` with the platform token for the platform git host'
@@ -11,10 +13,6 @@ export default class GitCredentials extends FerryCommand {
 
   async run(): Promise<void> {
     const {args} = await this.parse(GitCredentials)
-    const request = Object.fromEntries((await readStdin()).split('\n').filter(l => l.includes('=')).map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
-    if (args.operation !== 'get') return
-    const token = await credentialsFor(request.protocol, request.host)
-    if (!token) return
-    this.log(`protocol=${request.protocol}\nhost=${request.host}\nusername=ferry\npassword=${token}`)
+    process.stdout.write(await gitCredential(args.operation, await readStdin()))
   }
 }
