@@ -5,12 +5,13 @@ import {join} from 'node:path'
 import type {ProcessTypes} from '../../api/types.js'
 import type {BuildResult} from '../context.js'
 
-import {type Buildpack, resolveBuildpack, sourceExport, type StepContext} from './buildpack.js'
+import {type Buildpack, ClassicBuildpack, resolveBuildpack, sourceExport, type StepContext} from './buildpack.js'
 import {BUILTINS, DETECTION_ORDER} from './buildpacks/builtin.js'
 import {readConfined, writeConfined} from './confined.js'
 import {parseProcfile, ProcfileError} from './procfile.js'
 import {applySlugignore} from './slugignore.js'
-import {buildEnv, BuildError, MB, type Sandbox} from './run.js'
+import {buildEnv, BuildError, MB} from './run.js'
+import {needsBind, refusedBuildpackDir, type Sandbox} from './sandbox.js'
 import {humanSize, packSlug} from './slug.js'
 
 export {BUILTINS} from './buildpacks/builtin.js'
@@ -24,7 +25,7 @@ export interface BuildOptions {
   cacheDir: string
   /** Config vars: written to ENV_DIR, one file per var, never put into the build's environment. */
   configVars: Record<string, string>
-  /** Data dir to hide from build steps (the token lives there); with isolation 'bwrap'. */
+  /** The platform data dir (the token lives there): never mounted into build steps (isolation 'bwrap'). */
   hideDir?: string
   isolation: 'bwrap' | 'none'
   /** Receives each output line (`-----> …` headings, 7-space detail). */
@@ -90,7 +91,7 @@ async function runBuild(options: BuildOptions, signal: AbortSignal): Promise<Bui
   if (removed.length > 0) out(`-----> Deleting ${removed.length} files matching .slugignore patterns.`)
 
   const sandbox: Sandbox | undefined =
-    options.isolation === 'bwrap' && options.hideDir ? {bind: [options.workDir, options.cacheDir], hide: options.hideDir, readOnly: []} : undefined
+    options.isolation === 'bwrap' ? {cacheDir: options.cacheDir, dataDir: options.hideDir ?? '', readOnly: [], workDir: options.workDir} : undefined
   let env = buildEnv(options.parentEnv ?? process.env, {SOURCE_VERSION: options.sourceVersion ?? '', STACK: stack}, options.secrets)
   const ctx = (): StepContext => ({buildDir: appDir, cacheDir: options.cacheDir, env, envDir, log: out, sandbox, signal, workDir: options.workDir})
 
@@ -102,6 +103,12 @@ async function runBuild(options: BuildOptions, signal: AbortSignal): Promise<Bui
       const cloneDir = join(options.workDir, 'buildpacks', String(i))
       await mkdir(join(options.workDir, 'buildpacks'), {recursive: true})
       const buildpack = await resolveBuildpack(url, {builtins: BUILTINS, cloneDir, env, log: out, signal})
+      if (sandbox && buildpack instanceof ClassicBuildpack && needsBind(sandbox, buildpack.dir)) {
+        const refused = refusedBuildpackDir(sandbox, buildpack.dir)
+        if (refused) throw new BuildError(refused)
+        sandbox.readOnly.push(buildpack.dir)
+      }
+
       const description = await buildpack.detect(ctx())
       if (description === null) throw new BuildError(`App not compatible with buildpack: ${url} (bin/detect failed).`)
       selected.push({buildpack, description})

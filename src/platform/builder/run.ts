@@ -1,7 +1,13 @@
 // Runs build steps as child processes: a filtered environment, output split into lines, a shared deadline,
-// and (when bubblewrap is available) a sandbox that hides the platform's data dir except the build's own dirs.
+// and (when bubblewrap is available) the build sandbox of ./sandbox.ts in a pids cgroup of its own.
 import {spawn} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import {StringDecoder} from 'node:string_decoder'
+
+import {CGROUP_LAUNCHER, keyringSeccomp, makePidsCgroup, pidsLimitsAvailable, removeCgroupLater} from '../bwrap.js'
+import {type Sandbox, stepArgv} from './sandbox.js'
+
+export type {Sandbox} from './sandbox.js'
 
 export const MB = 1024 * 1024
 
@@ -12,14 +18,11 @@ export class BuildError extends Error {
   }
 }
 
-export interface Sandbox {
-  /** Directories under the data dir the step may write (build dir, cache dir). */
-  bind: string[]
-  /** The platform data dir (holds the token): hidden from build steps. */
-  hide: string
-  /** Directories made visible read-only (ENV_DIR, buildpack checkouts under the data dir). */
-  readOnly: string[]
-}
+/**
+ * Tasks (processes + threads) one build step may have at once, via the pids cgroup: a fork bomb in an npm script
+ * stops there instead of exhausting the host. Generous for `npm install` and native compiles (node itself is ~11 tasks).
+ */
+export const BUILD_PIDS_MAX = 2048
 
 export interface RunOptions {
   cwd: string
@@ -55,13 +58,10 @@ export function buildEnv(source: NodeJS.ProcessEnv, extra: Record<string, string
   return {...env, ...extra}
 }
 
-function bwrapArgs(sandbox: Sandbox): string[] {
-  const args = ['--dev-bind', '/', '/', '--tmpfs', sandbox.hide]
-  for (const dir of sandbox.bind) args.push('--bind', dir, dir)
-  for (const dir of sandbox.readOnly) args.push('--ro-bind', dir, dir)
-  args.push('--unshare-pid', '--unshare-ipc', '--proc', '/proc', '--die-with-parent', '--')
-  return args
-}
+/** Minimal env of the host-side launcher and bwrap (the step's env is handed over with --setenv). */
+const LAUNCHER_ENV = {LANG: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
+/** fd on which the sandboxed step's bwrap reads its seccomp program. */
+const SECCOMP_FD = 3
 
 /** Runs a command; resolves with its exit status. Throws BuildError when the deadline passes. */
 export async function runStep(command: string, args: string[], options: RunOptions): Promise<number> {
@@ -81,8 +81,26 @@ export async function captureStep(command: string, args: string[], options: Omit
  */
 async function spawnStep(command: string, args: string[], options: RunOptions, onStdout?: (chunk: Buffer) => void): Promise<number> {
   if (options.signal.aborted) throw abortError(options.signal)
-  const [file, argv] = options.sandbox ? ['bwrap', [...bwrapArgs(options.sandbox), command, ...args]] : [command, args]
-  const child = spawn(file, argv, {cwd: options.cwd, detached: true, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
+  const {sandbox} = options
+  let file = command
+  let argv = args
+  let env = options.env
+  let cgroup: string | undefined
+  if (sandbox) {
+    file = 'bwrap'
+    argv = stepArgv(sandbox, {args, command, cwd: options.cwd, env: options.env}, SECCOMP_FD)
+    env = LAUNCHER_ENV
+    cgroup = pidsLimitsAvailable() ? makePidsCgroup(`build-${randomBytes(6).toString('hex')}`, BUILD_PIDS_MAX) : undefined
+    if (cgroup) [file, argv] = ['/bin/sh', ['-c', CGROUP_LAUNCHER, 'ferry-launch', cgroup, 'bwrap', ...argv]]
+  }
+
+  const child = spawn(file, argv, {cwd: options.cwd, detached: true, env, stdio: sandbox ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe']})
+  if (sandbox) {
+    const seccomp = child.stdio[SECCOMP_FD] as NodeJS.WritableStream & {on: (event: 'error', cb: () => void) => void}
+    seccomp.on('error', () => {})
+    seccomp.end(keyringSeccomp())
+  }
+
   const splitter = lineSplitter(options.onLine)
   child.stdout.on('data', onStdout ?? splitter.push)
   child.stderr.on('data', splitter.push)
@@ -105,6 +123,7 @@ async function spawnStep(command: string, args: string[], options: RunOptions, o
     return status
   } finally {
     options.signal.removeEventListener('abort', kill)
+    if (cgroup) removeCgroupLater(cgroup)
   }
 }
 

@@ -66,7 +66,7 @@ export interface SpawnOptions {
 /** Spawns a dyno. Throws SpawnError when the launcher itself cannot be executed. */
 export function spawnDyno(plan: LaunchPlan, options: SpawnOptions = {}): DynoProcess {
   const stdio: Array<'ignore' | 'pipe'> = [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe']
-  if (plan.infoFd) stdio.push('pipe', 'pipe')
+  if (plan.infoFd) stdio.push('pipe', 'pipe', 'pipe')
   const child = spawn(plan.file, plan.args, {cwd: plan.cwd, detached: true, env: plan.env, stdio})
   if (child.pid === undefined) {
     // spawn reports ENOENT asynchronously; the pid is missing synchronously.
@@ -89,6 +89,9 @@ export function spawnDyno(plan: LaunchPlan, options: SpawnOptions = {}): DynoPro
     const envPipe = child.stdio[4] as NodeJS.WritableStream & {on: any}
     envPipe.on('error', () => {})
     envPipe.end(plan.envPayload ?? Buffer.alloc(0))
+    const seccompPipe = (child.stdio as unknown[])[5] as NodeJS.WritableStream & {on: any}
+    seccompPipe.on('error', () => {})
+    seccompPipe.end(plan.seccomp ?? Buffer.alloc(0))
     innerPid = new Promise(resolve => {
       let text = ''
       const done = (value: number | undefined) => {

@@ -2,7 +2,7 @@
 // keeps them running (crash restart with backoff), and stops them gracefully. Commands never start processes; they
 // change the store and call converge().
 import {createHash, randomInt, randomUUID} from 'node:crypto'
-import {mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
 
@@ -11,7 +11,8 @@ import type {DesiredApp, LogService, OneOffHandle, OneOffOptions, PlatformConfig
 
 import {type DynoProcess, freePort, ListenWatcher, readLines, spawnDyno} from './dyno.js'
 import {RunTable, stopLeftovers} from './runtable.js'
-import {APP_DIR, detectIsolation, dynoEnv, fstabSafe, type IsolationInfo, launchPlan, MEMORY_CGROUP_ROOT, memoryLimitBytes, overlayFstab} from './sandbox.js'
+import {makePidsCgroup, PIDS_CGROUP_ROOT, removeCgroupLater} from '../bwrap.js'
+import {APP_DIR, detectIsolation, dynoEnv, fstabSafe, type IsolationInfo, launchPlan, MEMORY_CGROUP_ROOT, memoryLimitBytes, overlayFstab, pidsLimit} from './sandbox.js'
 import {SlugCache} from './slugs.js'
 
 export {type IsolationInfo, type IsolationMode} from './sandbox.js'
@@ -49,6 +50,7 @@ interface DynoRecord {
   onSettled?: Array<() => void>
   /** Stopped before its process was spawned: launch() must not spawn it. */
   cancelled?: boolean
+  /** Memory cgroup (limit per size, R15). */
   cgroup?: string
   command: string
   createdAt: Date
@@ -56,6 +58,8 @@ interface DynoRecord {
   failures: number
   id: string
   name: string
+  /** pids cgroup (process limit per size). */
+  pidsCgroup?: string
   oneOff?: {
     attach: boolean
     env: Record<string, string>
@@ -109,7 +113,7 @@ function indexOf(name: string): number {
 
 export class DynoSupervisor implements Supervisor {
   /** Resolved isolation (after start()). */
-  isolation: IsolationInfo = {detail: 'not started', memoryLimits: false, mode: 'none'}
+  isolation: IsolationInfo = {detail: 'not started', memoryLimits: false, mode: 'none', pidsLimits: false}
   readonly slugs: SlugCache
   private readonly apps = new Map<string, AppRuntime>()
   /** onWebChange() listeners (the router). */
@@ -432,9 +436,10 @@ export class DynoSupervisor implements Supervisor {
       port: rec.port,
     })
     rec.cgroup = sandboxed && isolation.memoryLimits ? this.makeCgroup(rec) : undefined
+    rec.pidsCgroup = sandboxed && isolation.pidsLimits ? makePidsCgroup(this.cgroupPrefix + rec.id, pidsLimit(rec.size)) : undefined
     const {overlayLauncher} = isolation
     const fstab = overlayLauncher === 'fstab' ? this.fstabFor(rec.release.id, releaseDir) : undefined
-    const spec = {cgroupDir: rec.cgroup, command: rec.command, dyno: rec.name, fstab, overlayLauncher, releaseDir, scratchMount: this.scratchMount}
+    const spec = {cgroupDirs: [rec.cgroup, rec.pidsCgroup].filter(d => d !== undefined), command: rec.command, dyno: rec.name, fstab, overlayLauncher, releaseDir, scratchMount: this.scratchMount}
     const plan = launchPlan(isolation.mode, spec, env)
     this.setState(rec, 'starting')
     this.log(rec.appId, rec.name, `Starting process with command \`${rec.command}\``)
@@ -513,8 +518,10 @@ export class DynoSupervisor implements Supervisor {
     rec.proc = undefined
     if (rec.cgroup) {
       if (oomKills(rec.cgroup) > 0) this.log(rec.appId, rec.name, `Error R15 (Memory quota vastly exceeded) -> killed at the ${rec.size} limit (${memoryLimitBytes(rec.size) / 1024 / 1024} MB)`)
-      this.removeCgroup(rec.cgroup)
+      removeCgroupLater(rec.cgroup)
     }
+
+    if (rec.pidsCgroup) removeCgroupLater(rec.pidsCgroup)
 
     this.log(rec.appId, rec.name, `Process exited with status ${status}`)
     const app = this.apps.get(rec.appId)
@@ -647,9 +654,9 @@ export class DynoSupervisor implements Supervisor {
     // fstabs of releases a previous run used (rewritten on demand).
     rmSync(this.fstabDir, {force: true, recursive: true})
     // Empty cgroups of a previous run of this daemon (non-empty ones hold leftovers: rmdir refuses them).
-    if (this.isolation.memoryLimits) {
+    for (const root of [this.isolation.memoryLimits && CGROUP_ROOT, this.isolation.pidsLimits && PIDS_CGROUP_ROOT]) {
       try {
-        for (const name of readdirSync(CGROUP_ROOT)) if (name.startsWith(this.cgroupPrefix)) this.removeCgroup(join(CGROUP_ROOT, name))
+        if (root) for (const name of readdirSync(root)) if (name.startsWith(this.cgroupPrefix)) removeCgroupLater(join(root, name))
       } catch {}
     }
 
@@ -693,20 +700,6 @@ export class DynoSupervisor implements Supervisor {
     } catch {
       return undefined
     }
-  }
-
-  private removeCgroup(dir: string): void {
-    // The cgroup empties once the sandbox's zombie pid 1 is reaped; retry for a few seconds.
-    let tries = 0
-    const attempt = () => {
-      try {
-        rmdirSync(dir)
-      } catch {
-        if (++tries < 20) setTimeout(attempt, 500).unref()
-      }
-    }
-
-    attempt()
   }
 }
 

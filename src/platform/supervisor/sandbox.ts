@@ -12,15 +12,18 @@
 //  'none' (no bwrap): a plain process group in the release dir, HOME = the release dir; no isolation, writes land in
 //      the shared release dir and persist. `ferry platform:status` reports `isolation: none (install bubblewrap)`.
 // In both bwrap modes: new PID/IPC/UTS/mount (and cgroup) namespaces, hostname = dyno name, all capabilities dropped,
-// read-only /usr (+ merged-/usr symlinks) and the few /etc files node needs, private /proc, /dev and /tmp, host
-// network (each dyno has its own $PORT). The data dir, the platform token, $HOME and other apps are simply not
-// mounted. The dyno env is handed to the sandbox on a pipe (`--file`), not in argv or in the launchers' env: config
+// read-only /usr (+ merged-/usr symlinks) and the few /etc files node needs (../bwrap.ts, shared with builds), private
+// /proc (host-changing knobs such as /proc/sys read-only), /dev and /tmp, no kernel keyrings (seccomp), host network
+// (each dyno has its own $PORT), a memory and a pids cgroup per dyno (root only). The data dir, the platform token,
+// $HOME and other apps are simply not mounted. The dyno env is handed to the sandbox on a pipe (`--file`), not in argv or in the launchers' env: config
 // vars never show in `ps` and never reach host-side tools (a config var named LD_PRELOAD would otherwise apply to them).
 import {execFile} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {existsSync, lstatSync, readlinkSync, realpathSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {mkdir, readdir, rm, rmdir, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
+
+import {CGROUP_LAUNCHER, hostRootArgs, keyringSeccomp, pidsLimitsAvailable, procArgs} from '../bwrap.js'
 
 export type IsolationMode = 'bwrap' | 'bwrap-overlay' | 'none'
 
@@ -30,6 +33,8 @@ export interface IsolationInfo {
   /** Memory limits per dyno size via cgroup v1 `memory` controller (root only). */
   memoryLimits: boolean
   mode: IsolationMode
+  /** Process (task) limits per dyno size via the cgroup v1 `pids` controller (root only). */
+  pidsLimits: boolean
   /** 'bwrap-overlay' only: how the per-dyno tmpfs + overlay get mounted (see OverlayLauncher); default 'sh'. */
   overlayLauncher?: OverlayLauncher
 }
@@ -49,8 +54,8 @@ export const BASH = '/usr/bin/bash'
 export const MEMORY_CGROUP_ROOT = '/sys/fs/cgroup/memory/ferry'
 export const APP_DIR = '/app'
 const ENV_FILE = '/run/ferry/env'
-const ETC_FILES = ['passwd', 'group', 'hosts', 'nsswitch.conf', 'resolv.conf', 'localtime', 'ssl', 'ca-certificates', 'alternatives', 'mime.types']
-const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']
+/** fd on which bwrap reads the seccomp program (after 3 = info, 4 = env). */
+export const SECCOMP_FD = 5
 
 /** Heroku's dyno memory per size, enforced as a hard cgroup limit when available. */
 export const SIZE_MEMORY_MB: Record<string, number> = {
@@ -66,6 +71,26 @@ export const SIZE_MEMORY_MB: Record<string, number> = {
 
 export function memoryLimitBytes(size: string): number {
   return (SIZE_MEMORY_MB[size.toLowerCase()] ?? 512) * 1024 * 1024
+}
+
+/**
+ * Heroku's process/thread limit per dyno size ("Dyno Process and Thread Limits": 256 for eco/basic/standard-1x, 512
+ * for standard-2x, 16384 for performance-m, 32768 for performance-l), enforced on the dyno's tasks (processes and
+ * threads, like Heroku counts them) by its pids cgroup: a fork bomb stops there.
+ */
+export const SIZE_PIDS: Record<string, number> = {
+  basic: 256,
+  eco: 256,
+  free: 256,
+  hobby: 256,
+  'performance-l': 32_768,
+  'performance-m': 16_384,
+  'standard-1x': 256,
+  'standard-2x': 512,
+}
+
+export function pidsLimit(size: string): number {
+  return SIZE_PIDS[size.toLowerCase()] ?? 256
 }
 
 export interface DynoEnvOptions {
@@ -117,36 +142,6 @@ export function encodeEnv(env: Record<string, string>): Buffer {
   return Buffer.from(Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join(''))
 }
 
-function hostRootArgs(): string[] {
-  const args: string[] = ['--ro-bind', '/usr', '/usr']
-  for (const name of ROOT_LINKS) {
-    const path = `/${name}`
-    try {
-      const st = lstatSync(path)
-      if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path)
-      else if (st.isDirectory()) args.push('--ro-bind', path, path)
-    } catch {}
-  }
-
-  for (const name of ETC_FILES) {
-    const path = `/etc/${name}`
-    if (existsSync(path)) args.push('--ro-bind', path, path)
-  }
-
-  // Node installed outside /usr (nvm, /opt): make that one install visible, read-only, at the same path.
-  try {
-    const node = realpathSync(process.execPath)
-    if (!node.startsWith('/usr/')) {
-      const prefix = dirname(dirname(node))
-      args.push('--ro-bind', prefix, prefix)
-    }
-  } catch {}
-
-  return args
-}
-
-let hostArgsCache: string[] | undefined
-
 export interface SandboxSpec {
   command: string
   dyno: string
@@ -156,17 +151,16 @@ export interface SandboxSpec {
   scratchMount: string
   /** tmpfs size for the overlay's writable layer (e.g. `1g`). */
   scratchSize?: string
-  /** cgroup directory to join before exec (memory limit), or undefined. */
-  cgroupDir?: string
+  /** cgroup directories to join before exec (memory and pids limits); no spaces in them. */
+  cgroupDirs?: string[]
   /** 'bwrap-overlay': an fstab written by overlayFstab() for this release dir (one `mount` instead of mount+mkdir+mount). */
   fstab?: string
   /** 'bwrap-overlay': which launcher (default 'fstab' when `fstab` is given, else 'sh'). */
   overlayLauncher?: OverlayLauncher
 }
 
-/** bwrap flags for one dyno; `appSource` is what becomes /app. fd 3 = info (child pid), fd 4 = env. */
+/** bwrap flags for one dyno; `appSource` is what becomes /app. fd 3 = info (child pid), fd 4 = env, fd 5 = seccomp. */
 export function bwrapArgs(spec: Pick<SandboxSpec, 'command' | 'dyno'>, appSource: string, writableApp: boolean): string[] {
-  hostArgsCache ??= hostRootArgs()
   return [
     // Without root, bwrap (not setuid on Debian) needs a user namespace to create the others.
     ...(process.getuid?.() === 0 ? [] : ['--unshare-user']),
@@ -182,9 +176,10 @@ export function bwrapArgs(spec: Pick<SandboxSpec, 'command' | 'dyno'>, appSource
     '--new-session',
     '--cap-drop',
     'ALL',
-    ...hostArgsCache,
-    '--proc',
-    '/proc',
+    '--seccomp',
+    String(SECCOMP_FD),
+    ...hostRootArgs(),
+    ...procArgs(),
     '--dev',
     '/dev',
     '--tmpfs',
@@ -214,13 +209,13 @@ export function bwrapArgs(spec: Pick<SandboxSpec, 'command' | 'dyno'>, appSource
 }
 
 /**
- * Runs (inside `unshare -m`, as root) before bwrap: join the dyno's cgroup, mount the tmpfs + overlay, exec bwrap.
- * $1 scratch mount point, $2 release dir, $3 tmpfs size, $4 cgroup dir or '', rest = bwrap argv.
+ * Runs (inside `unshare -m`, as root) before bwrap: join the dyno's cgroups, mount the tmpfs + overlay, exec bwrap.
+ * $1 scratch mount point, $2 release dir, $3 tmpfs size, $4 cgroup dirs (space-separated) or '', rest = bwrap argv.
  */
 const OVERLAY_LAUNCHER = [
   'set -e',
-  'scratch=$1; lower=$2; size=$3; cgroup=$4; shift 4',
-  'if [ -n "$cgroup" ]; then echo $$ > "$cgroup/cgroup.procs"; fi',
+  'scratch=$1; lower=$2; size=$3; cgroups=$4; shift 4',
+  'for c in $cgroups; do echo $$ > "$c/cgroup.procs"; done',
   'mount -t tmpfs -o "size=$size,mode=0755" ferry-dyno "$scratch"',
   'mkdir "$scratch/upper" "$scratch/work" "$scratch/app"',
   'mount -t overlay overlay -o "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work" "$scratch/app"',
@@ -231,12 +226,12 @@ const OVERLAY_LAUNCHER = [
  * The same with two processes fewer per dyno start (a `mount` and a `mkdir`, ~2 ms of CPU each time on a 2-core host
  * starting 50 dynos): one `mount -a` mounts both file systems from an fstab (overlayFstab()), and its
  * `X-mount.mkdir` creates upper/, work/ and app/ on the fresh tmpfs (mkdir -p of `upper/../work/../app`).
- * Used when detectIsolation() saw it work (util-linux >= 2.35). $1 cgroup dir or '', $2 fstab, rest = bwrap argv.
+ * Used when detectIsolation() saw it work (util-linux >= 2.35). $1 cgroup dirs or '', $2 fstab, rest = bwrap argv.
  */
 const OVERLAY_FSTAB_LAUNCHER = [
   'set -e',
-  'cgroup=$1; fstab=$2; shift 2',
-  'if [ -n "$cgroup" ]; then echo $$ > "$cgroup/cgroup.procs"; fi',
+  'cgroups=$1; fstab=$2; shift 2',
+  'for c in $cgroups; do echo $$ > "$c/cgroup.procs"; done',
   'mount -a --fstab "$fstab"',
   'exec "$@"',
 ].join('\n')
@@ -247,7 +242,8 @@ const SYSCALLS: Partial<Record<string, [unshare: number, mount: number]>> = {arm
 /**
  * The 'perl' launcher: what `unshare -m --propagation private` + OVERLAY_LAUNCHER do, in one process.
  * CLONE_NEWNS = 0x20000; MS_REC|MS_PRIVATE = 0x44000. Strings are copied into variables (syscall() needs writable
- * buffers); a 0 is a NULL pointer. ARGV: unshare nr, mount nr, cgroup dir or '', scratch, lower, size, argv to exec.
+ * buffers); a 0 is a NULL pointer. ARGV: unshare nr, mount nr, cgroup dirs (space-separated) or '', scratch, lower,
+ * size, argv to exec.
  */
 const OVERLAY_PERL_LAUNCHER = [
   'my ($unshare, $mount, $cgroup, $scratch, $lower, $size, @argv) = @ARGV;',
@@ -255,7 +251,7 @@ const OVERLAY_PERL_LAUNCHER = [
   'sub sys { my ($what, @args) = @_; my @copy = map { my $c = $_; $c } @args; syscall($copy[0], @copy[1 .. $#copy]) == 0 or die "ferry-launch: $what: $!\\n" }',
   'sys("unshare", $unshare + 0, 0x20000);',
   'sys("make / private", $mount + 0, 0, "/", 0, 0x44000, 0);',
-  'if ($cgroup ne "") { my $f; open($f, ">", "$cgroup/cgroup.procs") && print($f "$$\\n") && close($f) or die "ferry-launch: join $cgroup: $!\\n" }',
+  'for my $c (split " ", $cgroup) { my $f; open($f, ">", "$c/cgroup.procs") && print($f "$$\\n") && close($f) or die "ferry-launch: join $c: $!\\n" }',
   'sys("mount tmpfs", $mount + 0, "ferry-dyno", $scratch, "tmpfs", 0, "size=$size,mode=0755");',
   'mkdir("$scratch/$_", 0755) or die "ferry-launch: mkdir $_: $!\\n" for qw(upper work app);',
   'sys("mount overlay", $mount + 0, "overlay", "$scratch/app", "overlay", 0, "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work");',
@@ -286,8 +282,6 @@ export function fstabSafe(...paths: string[]): boolean {
   return paths.every(p => !/[\s,:\\]/.test(p))
 }
 
-const CGROUP_LAUNCHER = ['set -e', 'echo $$ > "$1/cgroup.procs"', 'shift', 'exec "$@"'].join('\n')
-
 /** Minimal env for host-side launchers (unshare, sh, mount, bwrap): nothing from the app. */
 const LAUNCHER_ENV = {LANG: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
 
@@ -298,6 +292,8 @@ export interface LaunchPlan {
   env: Record<string, string>
   /** bytes to write on fd 4 (sandbox env), or undefined when the env is passed directly. */
   envPayload?: Buffer
+  /** bytes to write on fd 5 (bwrap's seccomp program) when `infoFd`. */
+  seccomp?: Buffer
   file: string
   /** true when fd 3 carries bwrap's info JSON (child-pid of the sandbox's init). */
   infoFd: boolean
@@ -315,14 +311,17 @@ export function launchPlan(mode: IsolationMode, spec: SandboxSpec, env: Record<s
   }
 
   const envPayload = encodeEnv(env)
+  const seccomp = keyringSeccomp()
+  const cgroups = (spec.cgroupDirs ?? []).join(' ')
   if (mode === 'bwrap-overlay') {
     const bwrap = bwrapArgs(spec, join(spec.scratchMount, 'app'), true)
     if (spec.overlayLauncher === 'perl') {
       return {
-        args: perlLauncherArgs(spec.cgroupDir ?? '', spec.scratchMount, spec.releaseDir, spec.scratchSize ?? '1g', ['bwrap', ...bwrap]),
+        args: perlLauncherArgs(cgroups, spec.scratchMount, spec.releaseDir, spec.scratchSize ?? '1g', ['bwrap', ...bwrap]),
         cwd: '/',
         env: LAUNCHER_ENV,
         envPayload,
+        seccomp,
         file: 'perl',
         infoFd: true,
       }
@@ -330,10 +329,11 @@ export function launchPlan(mode: IsolationMode, spec: SandboxSpec, env: Record<s
 
     if (spec.fstab && spec.overlayLauncher !== 'sh') {
       return {
-        args: ['-m', '--propagation', 'private', '/bin/sh', '-c', OVERLAY_FSTAB_LAUNCHER, 'ferry-launch', spec.cgroupDir ?? '', spec.fstab, 'bwrap', ...bwrap],
+        args: ['-m', '--propagation', 'private', '/bin/sh', '-c', OVERLAY_FSTAB_LAUNCHER, 'ferry-launch', cgroups, spec.fstab, 'bwrap', ...bwrap],
         cwd: '/',
         env: LAUNCHER_ENV,
         envPayload,
+        seccomp,
         file: 'unshare',
         infoFd: true,
       }
@@ -351,31 +351,33 @@ export function launchPlan(mode: IsolationMode, spec: SandboxSpec, env: Record<s
         spec.scratchMount,
         spec.releaseDir,
         spec.scratchSize ?? '1g',
-        spec.cgroupDir ?? '',
+        cgroups,
         'bwrap',
         ...bwrap,
       ],
       cwd: '/',
       env: LAUNCHER_ENV,
       envPayload,
+      seccomp,
       file: 'unshare',
       infoFd: true,
     }
   }
 
   const bwrap = bwrapArgs(spec, spec.releaseDir, false)
-  if (spec.cgroupDir) {
+  if (cgroups) {
     return {
-      args: ['-c', CGROUP_LAUNCHER, 'ferry-launch', spec.cgroupDir, 'bwrap', ...bwrap],
+      args: ['-c', CGROUP_LAUNCHER, 'ferry-launch', cgroups, 'bwrap', ...bwrap],
       cwd: '/',
       env: LAUNCHER_ENV,
       envPayload,
+      seccomp,
       file: '/bin/sh',
       infoFd: true,
     }
   }
 
-  return {args: bwrap, cwd: '/', env: LAUNCHER_ENV, envPayload, file: 'bwrap', infoFd: true}
+  return {args: bwrap, cwd: '/', env: LAUNCHER_ENV, envPayload, file: 'bwrap', infoFd: true, seccomp}
 }
 
 function run(file: string, args: string[], options: {timeout?: number} = {}): Promise<{code: number; output: string}> {
@@ -389,14 +391,14 @@ function run(file: string, args: string[], options: {timeout?: number} = {}): Pr
 
 /** Probes what this host can do: bwrap usable? overlay mounts (root)? cgroup memory limits? */
 export async function detectIsolation(scratchMount: string, override?: string): Promise<IsolationInfo> {
-  if (override === 'none') return {detail: 'none (disabled by FERRY_ISOLATION=none)', memoryLimits: false, mode: 'none'}
-  hostArgsCache ??= hostRootArgs()
+  if (override === 'none') return {detail: 'none (disabled by FERRY_ISOLATION=none)', memoryLimits: false, mode: 'none', pidsLimits: false}
   const userns = process.getuid?.() === 0 ? [] : ['--unshare-user']
-  const probe = await run('bwrap', [...userns, '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', ...hostArgsCache, '--proc', '/proc', '--dev', '/dev', '--', BASH, '-c', 'exit 0'])
-  if (probe.code !== 0) return {detail: 'none (install bubblewrap)', memoryLimits: false, mode: 'none'}
+  const probe = await run('bwrap', [...userns, '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', ...hostRootArgs(), ...procArgs(), '--dev', '/dev', '--', BASH, '-c', 'exit 0'])
+  if (probe.code !== 0) return {detail: 'none (install bubblewrap)', memoryLimits: false, mode: 'none', pidsLimits: false}
   const memoryLimits = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/cgroup.procs')
+  const pidsLimits = pidsLimitsAvailable()
   if (override === 'bwrap' || process.getuid?.() !== 0) {
-    return {detail: 'bwrap (read-only /app, writable /tmp)', memoryLimits, mode: 'bwrap'}
+    return {detail: 'bwrap (read-only /app, writable /tmp)', memoryLimits, mode: 'bwrap', pidsLimits}
   }
 
   await mkdir(scratchMount, {recursive: true})
@@ -405,7 +407,7 @@ export async function detectIsolation(scratchMount: string, override?: string): 
   await writeFile(join(lower, 'f'), 'x')
   // Run in place of bwrap by each launcher: /app writable on the tmpfs, the lower dir untouched.
   const check = 'scratch=$1; lower=$2; echo y > "$scratch/app/f" && test "$(cat "$scratch/app/f")" = y && test "$(cat "$lower/f")" = x && test -z "$(ls -A "$lower" | grep -v "^f$")"'
-  const info = (overlayLauncher: OverlayLauncher): IsolationInfo => ({detail: 'bwrap + overlayfs (writable ephemeral /app)', memoryLimits, mode: 'bwrap-overlay', overlayLauncher})
+  const info = (overlayLauncher: OverlayLauncher): IsolationInfo => ({detail: 'bwrap + overlayfs (writable ephemeral /app)', memoryLimits, mode: 'bwrap-overlay', overlayLauncher, pidsLimits})
   // Everything a launcher created must have been on the private tmpfs: nothing left in the scratch dir afterwards.
   const clean = async () => (await readdir(scratchMount)).length === 0
   // The launchers join the dyno's memory cgroup: probe that too, with a cgroup of our own.
@@ -429,7 +431,7 @@ export async function detectIsolation(scratchMount: string, override?: string): 
     const script = OVERLAY_LAUNCHER.replace('exec "$@"', 'set -- "$scratch" "$lower"; ' + check)
     const overlay = await run('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script, 'probe', scratchMount, lower, '16m', cgroup])
     if (overlay.code === 0) return info('sh')
-    return {detail: `bwrap (read-only /app, writable /tmp; overlay unavailable: ${overlay.output.split('\n')[0]})`, memoryLimits, mode: 'bwrap'}
+    return {detail: `bwrap (read-only /app, writable /tmp; overlay unavailable: ${overlay.output.split('\n')[0]})`, memoryLimits, mode: 'bwrap', pidsLimits}
   } finally {
     await rm(lower, {force: true, recursive: true})
     if (cgroup) await rmdir(cgroup).catch(() => {})
