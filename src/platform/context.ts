@@ -6,6 +6,12 @@ import type {PlatformPaths} from './paths.js'
 import type {Store} from './store/index.js'
 
 export interface PlatformConfig {
+  /** Build logs kept per app: older builds' output files are deleted (default 20). */
+  buildLogsKept?: number
+  /** Build output kept on disk and shown per build; past it a notice and the last lines (default 20 MB). */
+  buildOutputMaxBytes?: number
+  /** Build output replayed from memory to readers joining a running build (default 1 MB). */
+  buildOutputMemoryBytes?: number
   /** Build time limit (default 15 min). */
   buildTimeoutMs: number
   /** Web dynos must accept on $PORT within this time (default 60 s, Heroku's R10). */

@@ -223,6 +223,9 @@ function routerEnv(env: NodeJS.ProcessEnv): RouterEngine {
 export function platformConfig(env: NodeJS.ProcessEnv, dataDir: string, parts: {isolation: 'bwrap' | 'none'; router: RouterEngine; token: string}): PlatformConfig {
   return {
     bootTimeoutMs: intEnv(env, 'FERRY_BOOT_TIMEOUT_MS', 60_000),
+    buildLogsKept: intEnv(env, 'FERRY_BUILD_LOGS_KEPT', 20),
+    buildOutputMaxBytes: intEnv(env, 'FERRY_BUILD_OUTPUT_MAX_BYTES', 20 * 1024 * 1024),
+    buildOutputMemoryBytes: intEnv(env, 'FERRY_BUILD_OUTPUT_MEMORY_BYTES', 1024 * 1024),
     buildTimeoutMs: intEnv(env, 'FERRY_BUILD_TIMEOUT_MS', 15 * 60_000),
     dataDir,
     host: '127.0.0.1',

@@ -1,12 +1,15 @@
 // e2e (issue 13, deploy pipeline): attacks through `git push ferry main` against the real CLI and daemon.
-// Item 7: repository symlinks out of the build. Needs `npm run build`.
+// Item 5: unbounded build output; item 7: repository symlinks out of the build. Needs `npm run build`.
 import {execFileSync, spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
+import {ferryEnv, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
+
+/** Small caps so a test build can pass them (the defaults are 20 MB kept, 1 MB replay, 20 builds). */
+const LIMITS = {FERRY_BUILD_LOGS_KEPT: '2', FERRY_BUILD_OUTPUT_MAX_BYTES: String(64 * 1024), FERRY_BUILD_OUTPUT_MEMORY_BYTES: String(16 * 1024)}
 
 describe('e2e: deploy pipeline under attack', () => {
   let home: string
@@ -57,7 +60,7 @@ describe('e2e: deploy pipeline under attack', () => {
   beforeAll(async () => {
     home = makeFerryHome()
     scratch = mkdtempSync(join(tmpdir(), 'ferry-e2e-hardening-'))
-    const started = await runFerry(['apps'], {home})
+    const started = await runFerry(['apps'], {env: LIMITS, home})
     expect(started.code, started.stderr).toBe(0)
   })
 
@@ -120,6 +123,57 @@ describe('e2e: deploy pipeline under attack', () => {
       const ok = await gitPush(inside)
       expect(ok.code, ok.output).toBe(0)
       expect(ok.output).toContain('Procfile declares types     -> worker')
+    })
+  })
+
+  describe('item 5: build output is bounded in memory and on disk, old build logs are pruned', () => {
+    it('a build printing 30 MB (and a 3 MB line without newline): the daemon survives, the output is truncated with a notice', async () => {
+      const buildpack = join(scratch, 'flood-buildpack')
+      mkdirSync(join(buildpack, 'bin'), {recursive: true})
+      const scripts = {
+        compile: "#!/bin/sh\nhead -c 30000000 /dev/zero | tr '\\0' x | fold -w 100\nhead -c 3000000 /dev/zero | tr '\\0' y\necho\necho compile finished\n",
+        detect: '#!/bin/sh\necho Flood\n',
+        release: "#!/bin/sh\necho '--- {}'\n",
+      }
+      for (const [name, text] of Object.entries(scripts)) {
+        writeFileSync(join(buildpack, 'bin', name), text)
+        chmodSync(join(buildpack, 'bin', name), 0o755)
+      }
+
+      const dir = workTree('flood', {Procfile: 'worker: sleep 1000\n'})
+      await createApp('flood', dir)
+      expect((await runFerry(['buildpacks:add', buildpack, '-a', 'flood'], {home})).code).toBe(0)
+      const {pid} = readDaemonJson(home)!
+      const push = await gitPush(dir)
+      expect(push.code, push.output.slice(-2000)).toBe(0)
+      expect(push.output).toContain('remote: -----> Build output truncated: it passed the 64.0 KB kept per build; the build goes on, and its last lines follow when it ends.')
+      expect(push.output).toMatch(/remote: {2}! {5}\d+ lines \(\d+\.\d MB\) of build output were not kept\./)
+      expect(push.output).toContain('remote: compile finished')
+      expect(push.output).toContain('remote: -----> Launching... done, v3')
+      expect(push.output.length).toBeLessThan(200_000)
+      expect(readDaemonJson(home)!.pid).toBe(pid)
+      expect(isAlive(pid)).toBe(true)
+
+      const builds = JSON.parse((await runFerry(['builds', '--json', '-a', 'flood'], {home})).stdout) as Array<{id: string}>
+      const first = builds[0].id
+      const log = join(home, 'data', 'builds', `${first}.log`)
+      expect(statSync(log).size).toBeLessThan((64 + 16 + 1) * 1024)
+      const shown = await runFerry(['builds:output', first, '-a', 'flood'], {home})
+      expect(shown.stdout + shown.stderr).toContain('-----> Build output truncated')
+      expect((shown.stdout + shown.stderr).trimEnd()).toMatch(/Launching\.\.\. done, v3\n.*deployed to ferry$/)
+
+      // Two more builds: with 2 logs kept per app, the first one's file is deleted and builds:output says so.
+      for (let i = 0; i < 2; i++) {
+        execFileSync('git', ['commit', '-q', '--allow-empty', '-m', `again ${i}`], {cwd: dir, env: ferryEnv(home)})
+        expect((await gitPush(dir)).code).toBe(0)
+      }
+
+      expect(existsSync(log)).toBe(false)
+      const pruned = await runFerry(['builds:output', first, '-a', 'flood'], {home})
+      expect(pruned.stdout + pruned.stderr).toContain('The output of this build is no longer kept')
+      const logs = JSON.parse((await runFerry(['builds', '--json', '-a', 'flood'], {home})).stdout).map((b: {id: string}) => join(home, 'data', 'builds', `${b.id}.log`))
+      // Newest first.
+      expect(logs.map((file: string) => existsSync(file))).toEqual([true, true, false])
     })
   })
 })

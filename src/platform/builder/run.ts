@@ -136,8 +136,11 @@ function signalNumber(signal: NodeJS.Signals): number {
   return ({SIGINT: 2, SIGKILL: 9, SIGTERM: 15} as Record<string, number>)[signal] ?? 1
 }
 
-/** Splits a byte stream into lines (\n, \r\n, and bare \r progress updates). */
-export function lineSplitter(onLine: (line: string) => void): {flush: () => void; push: (chunk: Buffer) => void} {
+/**
+ * Splits a byte stream into lines (\n, \r\n, and bare \r progress updates). A line longer than `maxLine` characters
+ * is passed on in pieces: a build printing hundreds of MB without a newline must not grow one string in the daemon.
+ */
+export function lineSplitter(onLine: (line: string) => void, maxLine = 64 * 1024): {flush: () => void; push: (chunk: Buffer) => void} {
   let rest = ''
   const decoder = new StringDecoder('utf8')
   return {
@@ -151,6 +154,10 @@ export function lineSplitter(onLine: (line: string) => void): {flush: () => void
       const parts = rest.split(/\r?\n|\r/)
       rest = parts.pop() ?? ''
       for (const part of parts) onLine(part)
+      while (rest.length > maxLine) {
+        onLine(rest.slice(0, maxLine))
+        rest = rest.slice(maxLine)
+      }
     },
   }
 }

@@ -11,7 +11,7 @@ import type {BuildRecord, ReleaseRecord} from '../store/index.js'
 import {BuildError, lineSplitter, MB} from '../builder/run.js'
 import {apiUrl, webUrl} from '../server/present.js'
 import {apiLog, logRelease} from '../server/support.js'
-import {OutputRegistry} from './output.js'
+import {DEFAULT_OUTPUT_LIMITS, OutputRegistry} from './output.js'
 import {recoverInterruptedBuilds} from './recover.js'
 
 export {BuildOutput, OutputRegistry} from './output.js'
@@ -64,7 +64,7 @@ function envNumber(name: string): number | undefined {
 }
 
 export class DeployService {
-  readonly outputs = new OutputRegistry()
+  readonly outputs: OutputRegistry
   readonly sourceMaxBytes: number
   private readonly busy = new Set<string>()
   private readonly running = new Map<string, AbortController>()
@@ -74,6 +74,11 @@ export class DeployService {
     private readonly options: DeployOptions = {},
   ) {
     this.sourceMaxBytes = options.sourceMaxBytes ?? envNumber('FERRY_SOURCE_MAX_BYTES') ?? 512 * MB
+    const {config} = ctx
+    this.outputs = new OutputRegistry({
+      maxBytes: config.buildOutputMaxBytes ?? DEFAULT_OUTPUT_LIMITS.maxBytes,
+      memoryBytes: config.buildOutputMemoryBytes ?? DEFAULT_OUTPUT_LIMITS.memoryBytes,
+    })
   }
 
   isBusy(appId: string): boolean {
@@ -112,6 +117,7 @@ export class DeployService {
         this.busy.delete(app.id)
         this.running.delete(build.id)
         await this.outputs.finish(build.id)
+        await this.pruneOutputs(app.id)
       })
       return {build, done}
     } catch (error) {
@@ -134,6 +140,18 @@ export class DeployService {
     if (!abort) return false
     abort.abort(new BuildError('The build was cancelled.'))
     return true
+  }
+
+  /** Deletes the output files of an app's builds but the latest `buildLogsKept` (the build records stay). */
+  private async pruneOutputs(appId: string): Promise<void> {
+    const keep = this.ctx.config.buildLogsKept ?? 20
+    try {
+      const builds = this.ctx.store.listBuilds(appId)
+      const old = builds.slice(0, Math.max(0, builds.length - keep)).filter(b => !this.outputs.get(b.id))
+      await Promise.all(old.map(b => rm(b.outputPath, {force: true})))
+    } catch (error) {
+      console.error(`[ferry] pruning build output of app ${appId} failed:`, error)
+    }
   }
 
   /** Empties an app's build cache. */
