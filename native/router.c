@@ -44,7 +44,7 @@
 
 static char opt_host[128] = "127.0.0.1";
 static int opt_port = 0, opt_fallback = 0, opt_listen_fd = -1;
-static long timeout_ms = 30000, idle_client_ms = 60000, idle_up_ms = 4000;
+static long timeout_ms = 30000, idle_client_ms = 60000, idle_up_ms = 4000, head_timeout_ms = 15000;
 static int bound_port = 0;
 static uint64_t now_us;
 
@@ -224,6 +224,7 @@ struct conn {
   entry_t *waiting; /* CS_WAIT: the app entry asked for (W) and not answered yet */
   int to_node;      /* the next request goes to the Node router (no answer about its app in time) */
   char hostname[256];
+  uint64_t head_since; /* when the first byte of the (incomplete) head being read arrived; 0: none buffered */
   exch_t ex;
   /* upstream */
   int port;
@@ -1064,6 +1065,8 @@ static void process_requests(conn_t *c) {
       return;
     }
     int r = parse_request(c);
+    /* The head's deadline runs from its first byte (or from now, for bytes that waited behind an exchange). */
+    c->head_since = r == 0 ? (c->head_since ? c->head_since : now_us) : 0;
     if (r == 0) {
       if (c->rd_eof) finish_client(c); /* an incomplete request followed by FIN */
       else if (c->rd_blocked) {
@@ -1447,7 +1450,8 @@ static void client_readable(conn_t *c) {
     close_conn(c);
     return;
   }
-  c->last = now_us;
+  /* Bytes dropped while closing are no activity: a client trickling into a closing connection meets the idle limit. */
+  if (c->state != CS_CLOSING) c->last = now_us;
   switch (c->state) {
     case CS_IDLE:
       process_requests(c);
@@ -1691,6 +1695,13 @@ static void sweep(void) {
       c->waiting = NULL;
       c->to_node = 1;
       process_requests(c);
+    } else if (c->state == CS_IDLE && c->head_since && now_us - c->head_since > (uint64_t)head_timeout_ms * 1000) {
+      /* A head trickled in byte by byte (slowloris): however active, it has a total deadline, like the Node router. */
+      static const char timeout_answer[] = "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      c->head_since = 0;
+      buf_append(&c->out, timeout_answer, sizeof timeout_answer - 1);
+      finish_client(c);
+      pump_response(c);
     } else if ((c->state == CS_IDLE || c->state == CS_CLOSING) && now_us - c->last > ic) {
       close_conn(c);
     } else if (c->state == CS_SPLICE && c->wr_shut && now_us - c->last > ic) {
@@ -1768,6 +1779,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--timeout-ms")) timeout_ms = arg_num(v);
     else if (!strcmp(k, "--idle-client-ms")) idle_client_ms = arg_num(v);
     else if (!strcmp(k, "--idle-upstream-ms")) idle_up_ms = arg_num(v);
+    else if (!strcmp(k, "--head-timeout-ms")) head_timeout_ms = arg_num(v);
     else die("unknown option");
   }
   if (!opt_fallback) die("--fallback-port is required");
@@ -1833,6 +1845,7 @@ int main(int argc, char **argv) {
   long period = timeout_ms / 8;
   if (idle_client_ms / 8 < period) period = idle_client_ms / 8;
   if (idle_up_ms / 4 < period) period = idle_up_ms / 4;
+  if (head_timeout_ms / 4 < period) period = head_timeout_ms / 4;
   if (period > 1000) period = 1000;
   if (period < 10) period = 10;
   uint64_t next_sweep = now_us + (uint64_t)period * 1000;

@@ -32,6 +32,13 @@ export interface PlatformConfig {
   routerEngine: 'native' | 'node'
   /** The ferry-router executable (native engine). */
   routerBinary?: string
+  /**
+   * Slowloris bounds: a router request head, and a rendezvous client's greeting, must be complete within this time
+   * of its first byte / of connecting (default 15 s; FERRY_HEAD_TIMEOUT_MS).
+   */
+  headTimeoutMs?: number
+  /** Router client connections the daemon holds at once (default: from its descriptor limit; FERRY_ROUTER_MAX_CONNECTIONS). */
+  routerMaxConnections?: number
   /** SIGTERM → SIGKILL grace period when stopping a dyno (default 30 s). */
   stopGraceMs: number
   /** The platform token: required by every API request. */

@@ -17,7 +17,7 @@ import {detectIsolation} from './isolation.js'
 import {createFileLogService} from './logs/index.js'
 import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from './paths.js'
 import {isRunning, processStartTime} from './proc.js'
-import {routerEngine, type RouterEngine, startRouter as startHttpRouter} from './router/index.js'
+import {routerConnectionLimit, routerEngine, type RouterEngine, startRouter as startHttpRouter} from './router/index.js'
 import {buildServer} from './server/index.js'
 import {Store} from './store/index.js'
 import {createSupervisor as createDynoSupervisor} from './supervisor/index.js'
@@ -228,12 +228,14 @@ export function platformConfig(env: NodeJS.ProcessEnv, dataDir: string, parts: {
     buildOutputMemoryBytes: intEnv(env, 'FERRY_BUILD_OUTPUT_MEMORY_BYTES', 1024 * 1024),
     buildTimeoutMs: intEnv(env, 'FERRY_BUILD_TIMEOUT_MS', 15 * 60_000),
     dataDir,
+    headTimeoutMs: intEnv(env, 'FERRY_HEAD_TIMEOUT_MS', 15_000),
     host: '127.0.0.1',
     isolation: parts.isolation,
     logRetentionLines: intEnv(env, 'FERRY_LOG_RETENTION_LINES', 100_000),
     port: 0,
     routerBinary: parts.router.binary,
     routerEngine: parts.router.engine,
+    routerMaxConnections: intEnv(env, 'FERRY_ROUTER_MAX_CONNECTIONS', routerConnectionLimit()),
     routerPort: 0,
     stopGraceMs: intEnv(env, 'FERRY_STOP_GRACE_MS', 30_000),
     token: parts.token,

@@ -1,6 +1,8 @@
 // The router: one listener on 127.0.0.1 for every app's web dynos, wired to the platform context. Two engines:
 // the native one (native.ts: a C data plane with HttpRouter as its fallback) when dist/native/ferry-router is
 // built, else the pure-Node HttpRouter (proxy.ts). FERRY_ROUTER_ENGINE and FERRY_ROUTER_BINARY choose (routerEngine()).
+import {readFileSync} from 'node:fs'
+
 import type {PlatformContext} from '../context.js'
 
 import {NativeRouter, nativeRouterBinary} from './native.js'
@@ -47,6 +49,20 @@ export function createRouter(options: RouterOptions, choice: RouterEngine): Rout
   return choice.engine === 'native' ? new NativeRouter({...options, binary: choice.binary}) : new HttpRouter(options)
 }
 
+/**
+ * How many router client connections the daemon may hold: a quarter of its descriptor limit (each costs one, and
+ * one more to a dyno; the API, dynos' pipes, logs and the database need the rest), at least 64, at most 16384.
+ */
+export function routerConnectionLimit(limits = '/proc/self/limits'): number {
+  let soft = 1024
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync(limits, 'utf8'))
+    if (m) soft = m[1] === 'unlimited' ? 1 << 20 : Number(m[1])
+  } catch {}
+
+  return Math.max(64, Math.min(16_384, Math.floor(soft / 4)))
+}
+
 /** How long a Host → app lookup is cached (renames and destroys take effect within this time). */
 const APP_CACHE_MS = 1000
 
@@ -57,12 +73,14 @@ const APP_CACHE_MS = 1000
 export async function startRouter(ctx: PlatformContext): Promise<Router> {
   const cache = new Map<string, {app: undefined | {id: string; name: string}; at: number}>()
   const router = createRouter({
+    headTimeoutMs: ctx.config.headTimeoutMs,
     host: ctx.config.host,
     log(appId, message) {
       ctx.logs.append(appId, {dyno: 'router', message, source: 'heroku'})
     },
     // Web dynos starting (restart, deploy, scale from 0): hold requests for them like Heroku's router.
     pending: appId => ctx.supervisor.dynos(appId).some(d => d.type === 'web' && d.state === 'starting'),
+    maxConnections: ctx.config.routerMaxConnections,
     port: ctx.config.routerPort,
     resolveApp(name) {
       const now = Date.now()

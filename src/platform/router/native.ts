@@ -5,6 +5,7 @@
 //
 // The protocol, one message per line:
 //   child argv   --host H --listen-fd 3 --fallback-port F --timeout-ms T --idle-client-ms C --idle-upstream-ms U
+//                --head-timeout-ms D
 //   child fd 3   the public listening socket: bound here (bindListener) and held for the router's lifetime, so the
 //                port is never free while a crashed child is replaced (a dyno on the host network could take it)
 //   child stdout `P <port>`            listening (first line)
@@ -195,6 +196,7 @@ export class NativeRouter {
   private async start(binary: string, fallbackPort: number): Promise<number> {
     const flags = {
       'fallback-port': fallbackPort,
+      'head-timeout-ms': this.fallback.headTimeoutMs,
       host: this.options.host ?? '127.0.0.1',
       'idle-client-ms': this.fallback.idleClientMs,
       'idle-upstream-ms': this.options.idleUpstreamMs ?? 4000,

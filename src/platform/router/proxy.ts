@@ -24,6 +24,11 @@ import {
 export interface RouterOptions {
   /** X-Forwarded-Port sent to dynos (default: the bound port; the native router's fallback sets the public port). */
   forwardedPort?: number
+  /**
+   * A request head must be complete within this time of its first byte (default 15 s), however slowly its bytes
+   * keep coming (slowloris): else 408 and the connection closes.
+   */
+  headTimeoutMs?: number
   /** Default 127.0.0.1. */
   host?: string
   /** Keep-alive sockets to dynos are closed after this idle time (default 4 s, below Node's 5 s server default). */
@@ -32,6 +37,11 @@ export interface RouterOptions {
   idleClientMs?: number
   /** Writes one `heroku[router]` line to an app's log. */
   log: (appId: string, message: string) => void
+  /**
+   * Client connections held at once (default 1024): past it new ones are closed at once, so clients can never take
+   * all of the process's file descriptors (each connection costs one, plus one to a dyno).
+   */
+  maxConnections?: number
   /** true while the app has web dynos starting: requests wait for them (up to timeoutMs) instead of H14. */
   pending?: (appId: string) => boolean
   /** 0 = any free port. */
@@ -59,6 +69,7 @@ const CLIENT_READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
+  408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
   501: 'Not Implemented',
   502: 'Bad Gateway',
@@ -151,6 +162,8 @@ class ClientConn {
   readonly fwd: string
   /** The router's coarse clock at the last activity (see HttpRouter.sweep). */
   last: number
+  /** The clock when the first byte of the head being read arrived (0: no partial head buffered). */
+  headSince = 0
   /** The last Host value seen on this connection, and what handle() derived from it. */
   appName = ''
   host: string | undefined
@@ -201,10 +214,13 @@ class ClientConn {
       }
 
       this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end)
+      this.headSince = 0
       this.router.handle(this, head)
     }
 
     if (this.exchange) return
+    // The next head's deadline runs from its first byte (or from now, for bytes that waited behind an exchange).
+    if (this.buf.length > 0 && this.headSince === 0) this.headSince = this.router.clock
     if (this.closing || (this.ended && this.buf.length === 0)) {
       this.socket.end()
       return
@@ -253,13 +269,15 @@ class ClientConn {
   }
 
   private onData(chunk: Buffer, shared: boolean): void {
-    this.last = this.router.clock
     if (this.closing && !this.exchange) {
-      // Answered and ending: the rest is dropped (see respond()).
+      // Answered and ending: the rest is dropped (see respond()), and does not count as activity: a client that
+      // keeps trickling bytes into a closing connection is cut off at the idle limit.
       this.buf = EMPTY
       this.shared = false
       return
     }
+
+    this.last = this.router.clock
 
     if (this.buf.length === 0) {
       this.buf = chunk
@@ -280,7 +298,7 @@ class ClientConn {
     this.own()
   }
 
-  private reject(status: number, message: string): void {
+  reject(status: number, message: string): void {
     this.respond(status, page(`${status} ${REASONS[status] ?? 'Error'}`, message), true)
   }
 }
@@ -703,7 +721,9 @@ export class HttpRouter {
    * connection is accepted: set it before connections arrive.
    */
   forwardedPort: number | undefined
+  readonly headTimeoutMs: number
   readonly idleClientMs: number
+  readonly maxConnections: number
   readonly period: number
   readonly timeoutMs: number
   private readonly clients = new Set<ClientConn>()
@@ -727,8 +747,10 @@ export class HttpRouter {
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.idleUpstreamMs = options.idleUpstreamMs ?? 4000
     this.idleClientMs = options.idleClientMs ?? 60_000
+    this.headTimeoutMs = options.headTimeoutMs ?? 15_000
+    this.maxConnections = options.maxConnections ?? 1024
     // Timeouts fire between limit and limit + period after the last activity.
-    this.period = Math.max(10, Math.min(1000, this.timeoutMs / 8, this.idleClientMs / 8, this.idleUpstreamMs / 4))
+    this.period = Math.max(10, Math.min(1000, this.timeoutMs / 8, this.idleClientMs / 8, this.idleUpstreamMs / 4, this.headTimeoutMs / 4))
     this.clock = performance.now()
     this.server = net.createServer({allowHalfOpen: true, noDelay: true, pauseOnConnect: true}, socket => this.accept(socket))
   }
@@ -741,6 +763,13 @@ export class HttpRouter {
    * used as it is.
    */
   private accept(accepted: net.Socket): void {
+    if (this.clients.size >= this.maxConnections) {
+      // Full: closed before it costs more than its descriptor, for as long as it lasted (the kernel's backlog is
+      // not left to fill either). Head deadlines and idle limits free the places again.
+      accepted.destroy()
+      return
+    }
+
     const husk = accepted as unknown as {_handle?: null | object}
     const handle = husk._handle
     if (!handle || typeof (handle as {useUserBuffer?: unknown}).useUserBuffer !== 'function') {
@@ -768,6 +797,11 @@ export class HttpRouter {
 
   get port(): number {
     return this.boundPort
+  }
+
+  /** Client connections open now. */
+  get connections(): number {
+    return this.clients.size
   }
 
   /**
@@ -970,6 +1004,8 @@ export class HttpRouter {
       const ex = client.exchange
       if (ex) {
         if (ex.upstream && !ex.finished && now - ex.last > this.timeoutMs + this.period) ex.onTimeout()
+      } else if (!client.tunnel && client.headSince > 0 && !client.closing && now - client.headSince > this.headTimeoutMs) {
+        client.reject(408, 'The request head did not arrive in time.')
       } else if (!client.tunnel && now - client.last > this.idleClientMs + this.period) {
         client.socket.destroy()
       }

@@ -17,6 +17,13 @@ export interface RendezvousOptions {
   attachTimeoutMs?: number
   /** Pause between the greeting and the first output (default 150 ms). */
   greetingPauseMs?: number
+  /**
+   * A client must have sent its whole `<secret>` line (after the TLS handshake, when TLS) within this time of
+   * connecting, however slowly its bytes keep coming (default 10 s): else the connection is closed.
+   */
+  greetingTimeoutMs?: number
+  /** Connections held at once (default 256): past it new ones are closed at once (the daemon's descriptors). */
+  maxConnections?: number
   host?: string
   /** 0 = any free port (default). */
   port?: number
@@ -66,6 +73,7 @@ interface Pending {
 export class Rendezvous {
   private readonly attachTimeoutMs: number
   private readonly greetingPauseMs: number
+  private readonly greetingTimeoutMs: number
   private readonly host: string
   private readonly pending = new Map<string, Pending>()
   private readonly server: net.Server
@@ -79,14 +87,24 @@ export class Rendezvous {
     this.host = options.host ?? '127.0.0.1'
     this.attachTimeoutMs = options.attachTimeoutMs ?? 30_000
     this.greetingPauseMs = options.greetingPauseMs ?? 150
+    this.greetingTimeoutMs = options.greetingTimeoutMs ?? 10_000
+    const maxConnections = options.maxConnections ?? 256
     this.server = net.createServer(socket => {
+      socket.on('error', () => {})
+      if (this.sockets.size >= maxConnections) {
+        socket.destroy()
+        return
+      }
+
       this.sockets.add(socket)
       socket.on('close', () => this.sockets.delete(socket))
-      socket.on('error', () => {})
+      // One deadline from connect to the secret line, TLS sniff and handshake included (see accept()).
+      const deadline = setTimeout(() => socket.destroy(), this.greetingTimeoutMs)
+      socket.once('close', () => clearTimeout(deadline))
       const tlsOptions = this.tlsMaterial
       const tls = this.tlsModule
       if (!tlsOptions || !tls) {
-        this.accept(socket)
+        this.accept(socket, deadline)
         return
       }
 
@@ -96,12 +114,12 @@ export class Rendezvous {
         if (first[0] === 0x16) {
           const secure = new tls.TLSSocket(replaying(socket, first), {cert: tlsOptions.cert, isServer: true, key: tlsOptions.key})
           secure.on('error', () => socket.destroy())
-          this.accept(secure as unknown as net.Socket)
+          this.accept(secure as unknown as net.Socket, deadline)
           return
         }
 
         socket.unshift(first)
-        this.accept(socket)
+        this.accept(socket, deadline)
         socket.resume()
       })
     })
@@ -164,14 +182,14 @@ export class Rendezvous {
     return `rendezvous://${this.host}:${this.boundPort}/${secret}`
   }
 
-  private accept(socket: net.Socket): void {
+  /** Reads the `<secret>` line; `greetTimer` (armed at connect) ends the connection unless it is complete in time. */
+  private accept(socket: net.Socket, greetTimer: NodeJS.Timeout): void {
     socket.on('error', () => {})
     try {
       socket.setNoDelay(true)
     } catch {}
 
     let line = ''
-    const greetTimer = setTimeout(() => socket.destroy(), 10_000)
     const onData = (chunk: Buffer) => {
       line += chunk.toString('latin1')
       const end = line.indexOf('\n')

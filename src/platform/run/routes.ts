@@ -59,7 +59,13 @@ export interface RunRoutesOptions {
 /** Registers POST /apps/:app/dynos. The rendezvous listener starts on first use; closed by `close()`. */
 export function runRoutes(router: Router, ctx: PlatformContext, options: RunRoutesOptions = {}): {close(): Promise<void>; rendezvous: Rendezvous} {
   // The certificate is made (once per data dir) when the daemon starts, so clients can trust it from then on.
-  const rendezvous = options.rendezvous ?? new Rendezvous({host: ctx.config.host, tls: ctx.config.dataDir ? ensureCertificate(rendezvousCertDir(ctx.config.dataDir)) : undefined})
+  const rendezvous =
+    options.rendezvous ??
+    new Rendezvous({
+      greetingTimeoutMs: ctx.config.headTimeoutMs,
+      host: ctx.config.host,
+      tls: ctx.config.dataDir ? ensureCertificate(rendezvousCertDir(ctx.config.dataDir)) : undefined,
+    })
   router.post('/apps/:app/dynos', async c => {
     const app = ctx.store.findApp(c.params.app)
     if (!app) throw notFound("Couldn't find that app.", 'app')

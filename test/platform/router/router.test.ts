@@ -874,7 +874,7 @@ if (process.env.FAKE_MODE === 'error') {
       const echoed = () => lines.filter(l => l.appId === 'echo').map(l => l.message)
       // Until the stand-in has asked about both names (its lines come in pieces, 5 ms apart).
       while (echoed().length < 2) await router.refresh()
-      expect(lines[0].message).toBe(`--fallback-port ${router.fallback.port} --host 127.0.0.1 --idle-client-ms 60000 --idle-upstream-ms 4000 --listen-fd 3 --timeout-ms 700`)
+      expect(lines[0].message).toBe(`--fallback-port ${router.fallback.port} --head-timeout-ms 15000 --host 127.0.0.1 --idle-client-ms 60000 --idle-upstream-ms 4000 --listen-fd 3 --timeout-ms 700`)
       expect(lines).toContainEqual({appId: 'app-x', message: 'hello world'})
       expect(echoed()).toEqual(['A demo app-demo 5002/web.1,5003/web.2', 'N ghost'])
       await router.refresh()
