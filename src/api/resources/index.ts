@@ -1,6 +1,7 @@
 // Resource groups of the API client. To add one: write `src/api/resources/<name>.ts` exporting
 // `export const <name> = (http: Http) => ({...methods})` and register it here with ONE line.
 import {account} from './account.js'
+import {addons} from './addons.js'
 import {appFeatures} from './app-features.js'
 import {apps} from './apps.js'
 import {buildpacks, builds, sources} from './builds.js'
@@ -27,4 +28,5 @@ export const resources = {
   appFeatures,
   // engineers C/D/E: register builds, buildpacks, dyno actions, log sessions below (one line each)
   builds, buildpacks, sources,
+  addons,
 }
