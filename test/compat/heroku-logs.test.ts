@@ -28,7 +28,7 @@ describe.skipIf(skipUnlessAvailable('the official heroku CLI', herokuAvailable, 
     // A release through the API (slug metadata + tarball + release), so `run` has something to run.
     const info = readDaemonJson(home)!
     const auth = {Authorization: `Bearer ${readToken(home)}`, 'Content-Type': 'application/json'}
-    const slug = (await (await fetch(`${info.url}/apps/${APP}/slugs`, {body: JSON.stringify({process_types: {}}), headers: auth, method: 'POST'})).json()) as {id: string}
+    const slug = (await (await fetch(`${info.url}/apps/${APP}/slugs`, {body: JSON.stringify({process_types: {worker: 'sleep 1000'}}), headers: auth, method: 'POST'})).json()) as {id: string}
     const stage = fs.mkdtempSync(path.join(home, 'stage-'))
     fs.mkdirSync(path.join(stage, 'app'))
     fs.writeFileSync(path.join(stage, 'app', 'hello.txt'), 'hello\n')
@@ -61,5 +61,33 @@ describe.skipIf(skipUnlessAvailable('the official heroku CLI', herokuAvailable, 
     expect(r.stdout).toContain('hello')
     expect(r.stderr).toMatch(/run\.\d{4}/)
     expect(r.code).toBe(3)
+  })
+
+  it('heroku ps:restart TYPE and ps:stop TYPE name a process type (DELETE /apps/APP/dynos/worker)', async () => {
+    const restart = await heroku('ps:restart', 'worker')
+    expect(restart.code, restart.stderr).toBe(0)
+    // The CLI's positional form: "Restarting dyno worker", sent as DELETE /apps/APP/dynos/worker.
+    expect(restart.stderr).toMatch(/Restarting dyno worker on .*hk-logs.*\.\.\. done/)
+    const stop = await heroku('ps:stop', 'worker')
+    expect(stop.code, stop.stderr).toBe(0)
+    const unknown = await heroku('ps:restart', 'nosuchtype')
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stderr).toMatch(/Couldn't find that dyno/)
+  })
+
+  it('heroku labs answers (account and app features)', async () => {
+    const labs = await heroku('labs')
+    expect(labs.code, labs.stderr).toBe(0)
+    // GET /account/features (404 before) and /apps/APP/features; labs shows only features not in general release.
+    expect(labs.stdout).toMatch(/=== User Features .+\n[\s\S]*=== App Features hk-logs/)
+  })
+
+  it('heroku buildpacks:info finds the built-in buildpacks by name', async () => {
+    const info = await runHeroku(env, ['buildpacks:info', 'heroku/nodejs'])
+    expect(info.code, info.stderr).toBe(0)
+    expect(info.stdout).toMatch(/=== heroku\/nodejs/)
+    expect(info.stdout).toMatch(/description:\s+Node\.js/i)
+    const missing = await runHeroku(env, ['buildpacks:info', 'someone/unknown'])
+    expect(missing.code).not.toBe(0)
   })
 })

@@ -3,6 +3,7 @@ import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
 import {invalidParams, notFound} from '../http.js'
+import {BUILTINS} from '../../builder/buildpacks/builtin.js'
 import {presentBuildpackInstallation} from '../present.js'
 import {appParam} from '../support.js'
 import {objectBody, objectOf, optionalArray, requiredString} from '../validate.js'
@@ -16,6 +17,33 @@ export function normalizeBuildpack(value: string): {name: string; url: string} {
   if (text === '') throw invalidParams('Invalid buildpack: empty value.')
   if (REGISTRY_NAME_RE.test(text) || URL_RE.test(text) || text.startsWith('/')) return {name: text, url: text}
   throw invalidParams(`Invalid buildpack "${value}": use a registry name (heroku/nodejs), a URL (file://, https://…) or an absolute directory path.`)
+}
+
+const STARTED = new Date().toISOString()
+
+/** What `buildpacks:info` shows of a built-in buildpack (by any of the names BUILTINS knows). */
+const BUILTIN_INFO: Record<string, {category: string; description: string}> = {
+  'ferry/procfile': {category: 'languages', description: 'Runs the source as it is, with the process types of its Procfile.'},
+  'heroku/nodejs': {category: 'languages', description: 'Node.js: npm install (npm ci with a lockfile), the build script, a cache of npm downloads, web: npm start.'},
+  'ferry/static': {category: 'static', description: 'A static site (index.html or public/) served by a small Node file server.'},
+}
+
+function builtinInfo(name: string): undefined | {category: string; description: string} {
+  const buildpack = BUILTINS.get(name)
+  if (!buildpack) return undefined
+  return BUILTIN_INFO[name] ?? BUILTIN_INFO[buildpack.name] ?? {category: 'languages', description: `Built-in buildpack ${buildpack.name}.`}
+}
+
+function registryEntry(name: string, info: {category: string; description: string}) {
+  const [namespace, shortName] = name.split('/')
+  return {
+    category: info.category,
+    description: info.description,
+    name: shortName,
+    namespace,
+    source: {type: 'builtin'},
+    support: {address: 'ferry: built into the local platform', method: 'website'},
+  }
 }
 
 export function registerBuildpackRoutes(router: Router, ctx: PlatformContext): void {
@@ -42,12 +70,32 @@ export function registerBuildpackRoutes(router: Router, ctx: PlatformContext): v
   })
 
   // heroku CLI: GET <HEROKU_BUILDPACK_REGISTRY_URL>/buildpacks/<ns>%2F<name>, no auth (shared/platform-api.md §3.17).
+  // Any registry name resolves (buildpacks:add); the built-ins also describe themselves for `buildpacks:info`.
   router.get(
     '/buildpacks/:name',
     c => {
       const name = c.params.name
       if (!REGISTRY_NAME_RE.test(name)) throw notFound(`Couldn't find that buildpack (${name}).`)
-      return {body: {blob_url: `urn:buildpack:${name}`}}
+      const builtin = builtinInfo(name)
+      return {body: {blob_url: `urn:buildpack:${name}`, ...(builtin && registryEntry(name, builtin))}}
+    },
+    {auth: false},
+  )
+  router.get(
+    '/buildpacks/:name/revisions',
+    c => {
+      const name = c.params.name
+      if (!builtinInfo(name)) throw notFound(`Couldn't find that buildpack (${name}): only the built-in buildpacks are in this registry.`)
+      return {body: [{created_at: STARTED, id: name, license: 'MIT', published_by: 'ferry', release: 1, tarball: null}]}
+    },
+    {auth: false},
+  )
+  router.get(
+    '/buildpacks/:name/readme',
+    c => {
+      const info = builtinInfo(c.params.name)
+      if (!info) throw notFound(`Couldn't find that buildpack (${c.params.name}).`)
+      return {body: {content: Buffer.from(`${info.description}\n`).toString('base64'), encoding: 'base64'}}
     },
     {auth: false},
   )

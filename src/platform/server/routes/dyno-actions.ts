@@ -13,16 +13,19 @@ function inBackground(work: Promise<void>, what: string): void {
 const accepted = {body: {}, status: 202}
 
 export function registerDynoActionRoutes(router: Router, ctx: PlatformContext): void {
-  const dynoName = (appId: string, nameOrId: string): string => {
-    const dyno = ctx.supervisor.dynos(appId).find(d => d.name === nameOrId || d.id === nameOrId)
-    if (!dyno) throw notFound("Couldn't find that dyno.")
-    return dyno.name
-  }
-
   const processType = (appId: string, type: string): string => {
     const formation = ctx.desired(appId)?.formation ?? []
     if (!formation.some(f => f.type === type)) throw notFound(`Couldn't find that process type (${type}).`)
     return type
+  }
+
+  // Like Heroku, a name without a dot that is no dyno's names a process type: the official CLI's
+  // `heroku ps:restart web` sends DELETE /apps/APP/dynos/web (and ps:stop web the stop action on dynos/web).
+  const dynoOrType = (appId: string, nameOrId: string): {name: string} | {type: string} => {
+    const dyno = ctx.supervisor.dynos(appId).find(d => d.name === nameOrId || d.id === nameOrId)
+    if (dyno) return {name: dyno.name}
+    if (!nameOrId.includes('.') && (ctx.desired(appId)?.formation ?? []).some(f => f.type === nameOrId)) return {type: nameOrId}
+    throw notFound("Couldn't find that dyno.")
   }
 
   router.delete('/apps/:app/dynos', c => {
@@ -33,8 +36,8 @@ export function registerDynoActionRoutes(router: Router, ctx: PlatformContext): 
 
   router.delete('/apps/:app/dynos/:dyno', c => {
     const app = appParam(ctx, c.params.app)
-    const name = dynoName(app.id, c.params.dyno)
-    inBackground(ctx.supervisor.restart(app.id, {name}), `restart of ${app.name} ${name}`)
+    const target = dynoOrType(app.id, c.params.dyno)
+    inBackground(ctx.supervisor.restart(app.id, target), `restart of ${app.name} ${'name' in target ? target.name : `${target.type} dynos`}`)
     return accepted
   })
 
@@ -49,8 +52,8 @@ export function registerDynoActionRoutes(router: Router, ctx: PlatformContext): 
     '/apps/:app/dynos/:dyno/actions/stop',
     c => {
       const app = appParam(ctx, c.params.app)
-      const name = dynoName(app.id, c.params.dyno)
-      inBackground(ctx.supervisor.stop(app.id, {name}), `stop of ${app.name} ${name}`)
+      const target = dynoOrType(app.id, c.params.dyno)
+      inBackground(ctx.supervisor.stop(app.id, target), `stop of ${app.name} ${'name' in target ? target.name : `${target.type} dynos`}`)
       return accepted
     },
     {body: 'none'},
