@@ -1,0 +1,149 @@
+// e2e (issue 15): add-ons through the real CLI and daemon on real PostgreSQL and Redis servers. The four-command path
+// (create, addons:create heroku-postgresql, git push, open) with examples/node-postgres (release-phase migration,
+// rows through DATABASE_URL), pg:psql, ferry run, platform restart, a killed database server, two apps kept
+// apart, Redis through REDIS_URL in a dyno, destroy. Needs `npm run build`, postgresql and redis-server.
+import {execFileSync, spawnSync} from 'node:child_process'
+import {cpSync, existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {postgresBinDir, redisServerBinary} from '../../src/platform/addons/binaries.js'
+import {ferryEnv, makeFerryHome, readDaemonJson, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
+import {skipUnlessAvailable} from '../helpers/requires.js'
+
+function serversInstalled(): boolean {
+  try {
+    postgresBinDir()
+    redisServerBinary()
+    return true
+  } catch {
+    return false
+  }
+}
+
+const skip =
+  skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROOT, 'dist', 'commands', 'addons', 'create.js')), 'run npm run build') ||
+  skipUnlessAvailable('postgresql and redis-server', serversInstalled(), 'apt-get install postgresql redis-server (.ci/run does)')
+
+async function until<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = await fn()
+  while (!ok(value) && Date.now() < deadline) {
+    await new Promise(resolve => setTimeout(resolve, 250))
+    value = await fn()
+  }
+
+  return value
+}
+
+describe.skipIf(skip)('e2e: add-ons', () => {
+  let home: string
+  let dir: string
+  const ferry = (args: string[], options: {input?: string} = {}) => runFerry(args, {cwd: dir, home, timeoutMs: 120_000, ...options})
+  const get = (path: string) => routerGet(readDaemonJson(home)!.routerPort, 'shop.localhost', path)
+  const items = async () => {
+    const r = await get('/')
+    return r.status === 200 ? (JSON.parse(r.body).items as Array<{text: string}>).map(i => i.text) : [`status ${r.status}: ${r.body}`]
+  }
+
+  const configOf = async (app: string) => JSON.parse((await runFerry(['config', '--json', '-a', app], {home})).stdout) as Record<string, string>
+
+  beforeAll(() => {
+    home = makeFerryHome('ferry-addons-e2e-')
+    dir = join(home, 'shop')
+    cpSync(join(ROOT, 'examples', 'node-postgres'), dir, {filter: src => !src.includes('node_modules'), recursive: true})
+    const env = ferryEnv(home)
+    execFileSync('git', ['init', '-q', '-b', 'main'], {cwd: dir, env})
+    execFileSync('git', ['add', '-A'], {cwd: dir, env})
+    execFileSync('git', ['commit', '-qm', 'node-postgres'], {cwd: dir, env})
+  })
+
+  afterAll(async () => {
+    if (home) await removeFerryHome(home)
+  })
+
+  it('create → addons:create heroku-postgresql → git push → the app serves rows from its database', async () => {
+    expect((await ferry(['create', 'shop'])).code).toBe(0)
+    const created = await ferry(['addons:create', 'heroku-postgresql'])
+    expect(created.code, created.stderr).toBe(0)
+    expect(created.stdout).toMatch(/^Created postgresql-[a-z]+-\d+ as DATABASE_URL$/m)
+    const config = await ferry(['config'])
+    expect(config.stdout).toMatch(/^DATABASE_URL: +postgres:\/\/u[\da-f]+:[\da-f]+@127\.0\.0\.1:\d+\/d[\da-f]+$/m)
+    const select = await ferry(['pg:psql', '-c', 'select 40 + 2 as answer'])
+    expect(select.code, select.stderr).toBe(0)
+    expect(select.stdout).toMatch(/^ +42$/m)
+
+    const push = spawnSync('git', ['push', 'ferry', 'main'], {cwd: dir, encoding: 'utf8', env: ferryEnv(home), timeout: 300_000})
+    expect(push.status, push.stderr).toBe(0)
+    expect(push.stderr).toMatch(/migrate: table items is ready/)
+    const added = await until(() => get('/add?text=first'), r => r.status === 201)
+    expect(added.status, added.body).toBe(201)
+    expect((await get('/add?text=second')).status).toBe(201)
+    expect(await items()).toEqual(['first', 'second'])
+    const counted = await ferry(['pg:psql', '-c', 'select count(*) from items'])
+    expect(counted.stdout).toMatch(/^ +2$/m)
+  })
+
+  it('ferry run sees DATABASE_URL and reaches the database from a one-off dyno', async () => {
+    const run = await ferry(['run', '--no-tty', 'psql "$DATABASE_URL" -X -A -t -c "select text from items order by id"'])
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    expect(run.stdout.trim().split(/\r?\n/)).toEqual(['first', 'second'])
+  })
+
+  it('the app reconnects after its database server is killed: the platform restarts it', async () => {
+    const pidFile = join(home, 'data', 'addons', 'postgres', 'data', 'postmaster.pid')
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+    process.kill(pid, 'SIGKILL')
+    const after = await until(items, list => list.length === 2 && list[0] === 'first')
+    expect(after).toEqual(['first', 'second'])
+    expect(Number(readFileSync(pidFile, 'utf8').split('\n')[0])).not.toBe(pid)
+  })
+
+  it('keeps the rows across a platform restart', async () => {
+    expect((await ferry(['platform:stop'])).code).toBe(0)
+    expect((await ferry(['ps'])).code).toBe(0) // autostarts the platform, which starts the database first
+    expect(await until(items, list => list.length === 2)).toEqual(['first', 'second'])
+  })
+
+  it("keeps apps apart: one app's database role cannot open another app's database", async () => {
+    expect((await runFerry(['create', 'other', '--no-remote'], {home})).code).toBe(0)
+    expect((await runFerry(['addons:create', 'heroku-postgresql', '-a', 'other'], {home})).code).toBe(0)
+    const mine = new URL((await configOf('shop')).DATABASE_URL)
+    const theirs = new URL((await configOf('other')).DATABASE_URL)
+    expect(theirs.pathname).not.toBe(mine.pathname)
+    mine.pathname = theirs.pathname
+    const crossed = spawnSync('psql', [mine.toString(), '-c', 'select 1'], {encoding: 'utf8'})
+    expect(crossed.status).not.toBe(0)
+    expect(crossed.stderr).toMatch(/permission denied for database/)
+  })
+
+  it('Redis: addons:create heroku-redis sets REDIS_URL; a dyno passes a job through it', async () => {
+    const created = await ferry(['addons:create', 'heroku-redis:mini'])
+    expect(created.stdout).toMatch(/as REDIS_URL$/m)
+    const push = await ferry(['run', '--no-tty', 'redis-cli --no-auth-warning -u "$REDIS_URL" LPUSH jobs resize-42'])
+    expect(push.stdout.trim(), push.stderr).toBe('1')
+    const pop = await ferry(['redis:cli', 'RPOP', 'jobs'])
+    expect(pop.code, pop.stderr).toBe(0)
+    expect(pop.stdout.trim()).toBe('resize-42')
+    const listed = await ferry(['addons', '--json'])
+    expect((JSON.parse(listed.stdout) as any[]).map(a => a.addon_service.name).sort()).toEqual(['heroku-postgresql', 'heroku-redis'])
+  })
+
+  it('addons:destroy needs confirmation, then deletes the data and unsets the var in a new release', async () => {
+    const refused = await ferry(['addons:destroy', 'DATABASE'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/--confirm shop/)
+    expect((await configOf('shop')).DATABASE_URL).toBeDefined()
+    const unknown = await ferry(['addons:create', 'heroku-mysql'])
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stderr).toMatch(/Couldn't find either the add-on service or the add-on plan of "heroku-mysql"/)
+    const url = (await configOf('shop')).DATABASE_URL
+    const destroyed = await ferry(['addons:destroy', 'DATABASE', '--confirm', 'shop'])
+    expect(destroyed.code, destroyed.stderr).toBe(0)
+    expect((await configOf('shop')).DATABASE_URL).toBeUndefined()
+    const releases = JSON.parse((await ferry(['releases', '--json'])).stdout) as Array<{description: string; version: number}>
+    expect(releases.sort((a, b) => b.version - a.version)[0].description).toMatch(/^Detach DATABASE \(@ref:postgresql-/)
+    expect(spawnSync('psql', [url, '-c', 'select 1']).status).not.toBe(0)
+  })
+})
+
