@@ -1,5 +1,6 @@
 // e2e (issue 16): the README's exit-code table (0 ok, 1 bad input, 2 API/backend error), "did you mean" for a mistyped
 // command, and --json on every command that has a result. The real CLI (bin/run.js) against a real daemon.
+import {execFileSync} from 'node:child_process'
 import {copyFileSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -7,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Api, createApi} from '../../src/api/client.js'
 import {suggestions} from '../../src/hooks/command-not-found.js'
-import {makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry, type RunResult} from '../helpers/index.js'
+import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry, type RunResult} from '../helpers/index.js'
 import {makeSlug} from '../platform/supervisor/helpers.js'
 
 const home = makeFerryHome()
@@ -87,5 +88,16 @@ describe('exit codes, suggestions and --json', () => {
     const renamed = await json(['apps:rename', 'parity2', '-a', 'parity'])
     expect(renamed.name).toBe('parity2')
     await ferry(['apps:rename', 'parity', '-a', 'parity2'])
+  })
+
+  it('create in a repo whose ferry remote points elsewhere says so and leaves the remote alone', async () => {
+    const repo = join(scratch, 'repo')
+    const env = ferryEnv(home)
+    execFileSync('git', ['init', '-q', repo], {env})
+    execFileSync('git', ['-C', repo, 'remote', 'add', 'ferry', 'https://git.example.test/other.git'], {env})
+    const created = await runFerry(['create', 'parity-remote'], {cwd: repo, home})
+    expect(created.code, created.stderr).toBe(0)
+    expect(created.stderr).toMatch(/Git remote ferry already points at https:\/\/git\.example\.test\/other\.git; left as it is\. Run `ferry git:remote -a parity-remote`/)
+    expect(execFileSync('git', ['-C', repo, 'remote', 'get-url', 'ferry'], {encoding: 'utf8', env}).trim()).toBe('https://git.example.test/other.git')
   })
 })

@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
-import {configureCredentialHelper, gitRemotes, isGitRepo, setRemote} from '../../cli/git.js'
 import {json} from '../../cli/flags.js'
+import {configureCredentialHelper, gitRemotes, isGitRepo, setRemote} from '../../cli/git.js'
+import {warn} from '../../cli/input.js'
 import {action, json as toJson} from '../../cli/output.js'
 
 export default class AppsCreate extends FerryCommand {
@@ -24,7 +25,14 @@ export default class AppsCreate extends FerryCommand {
     const app = await action(args.app ? `Creating ${args.app}` : 'Creating app', () => this.api.apps.create(body), a => (args.app ? undefined : a.name))
     const cwd = process.cwd()
     if (!flags['no-remote'] && isGitRepo(cwd)) {
-      if (!gitRemotes(cwd).has(flags.remote)) setRemote(cwd, flags.remote, app.git_url)
+      const existing = gitRemotes(cwd).get(flags.remote)
+      if (existing === undefined) setRemote(cwd, flags.remote, app.git_url)
+      else if (existing !== app.git_url) {
+        // Never repoint a remote silently (it may be another app's, or real Heroku's): say so and how to change it.
+        const fix = `Run \`ferry git:remote -a ${app.name}\` to point it at ${app.name}, or create with --remote NAME for another remote.`
+        warn(`Git remote ${flags.remote} already points at ${existing}; left as it is. ${fix}`)
+      }
+
       configureCredentialHelper(cwd, app.git_url)
     }
 
