@@ -1,5 +1,6 @@
 // e2e (issue 13, deploy pipeline): attacks through `git push ferry main` against the real CLI and daemon.
-// Item 5: unbounded build output; item 7: repository symlinks out of the build. Needs `npm run build`.
+// Item 5: unbounded build output; item 6: .slugignore patterns freezing the daemon; item 7: repository symlinks
+// out of the build. Needs `npm run build`.
 import {execFileSync, spawn} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -175,5 +176,36 @@ describe('e2e: deploy pipeline under attack', () => {
       // Newest first.
       expect(logs.map((file: string) => existsSync(file))).toEqual([true, true, false])
     })
+  })
+
+  describe('item 6: a pathological .slugignore pattern does not freeze the daemon', () => {
+    it('**/*a*a*a*a*a*a*a*a*a*a*b against 250-character names: the build finishes and the API answers throughout', async () => {
+      const files: Record<string, string> = {'.slugignore': '**/*a*a*a*a*a*a*a*a*a*a*b\n*.psd\n', Procfile: 'worker: sleep 1000\n', 'art.psd': 'x'}
+      for (let i = 0; i < 40; i++) files[`names/${'a'.repeat(240)}${String(i).padStart(4, '0')}`] = 'x'
+      files[`names/${'a'.repeat(240)}b`] = 'removed'
+      const dir = workTree('slugignore', files)
+      await createApp('slugignore', dir)
+      const {url} = readDaemonJson(home)!
+      const token = readToken(home)
+      let slowest = 0
+      const polling = {on: true}
+      const poller = (async () => {
+        while (polling.on) {
+          const started = Date.now()
+          const res = await fetch(`${url}/apps/slugignore`, {headers: {Authorization: `Bearer ${token}`}, signal: AbortSignal.timeout(5000)})
+          expect(res.status).toBe(200)
+          await res.arrayBuffer()
+          slowest = Math.max(slowest, Date.now() - started)
+          await new Promise(resolve => setTimeout(resolve, 50))
+        }
+      })()
+      const push = await gitPush(dir)
+      polling.on = false
+      await poller
+      expect(push.code, push.output).toBe(0)
+      expect(push.output).toContain('remote: -----> Deleting 2 files matching .slugignore patterns.')
+      // A backtracking RegExp spends hours on one of these names; the API must never wait for the matcher.
+      expect(slowest).toBeLessThan(2000)
+    }, 60_000)
   })
 })

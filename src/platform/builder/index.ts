@@ -87,7 +87,7 @@ async function runBuild(options: BuildOptions, signal: AbortSignal): Promise<Bui
   }
 
   out('-----> Building on the ferry platform')
-  const removed = await applySlugignore(appDir)
+  const removed = await applySlugignore(appDir, signal)
   if (removed.length > 0) out(`-----> Deleting ${removed.length} files matching .slugignore patterns.`)
 
   const sandbox: Sandbox | undefined =

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {satisfies} from '../../../src/platform/builder/buildpacks/semver.js'
 import {parseReleaseYaml} from '../../../src/platform/builder/release-yaml.js'
-import {isIgnored, parseSlugignore} from '../../../src/platform/builder/slugignore.js'
+import {Budget, compileGlob, isIgnored, matches, parseSlugignore} from '../../../src/platform/builder/slugignore.js'
 
 describe('builder parsers', () => {
 describe('satisfies (engines.node)', () => {
@@ -66,6 +66,45 @@ describe('.slugignore patterns', () => {
     ['src/app.js', false, false],
   ])('%s (dir %s) ignored: %s', (path, isDir, expected) => {
     expect(isIgnored(rules, path, isDir)).toBe(expected)
+  })
+
+  it.each([
+    ['*.log', 'a.log', true],
+    ['*.log', 'a/b.log', false],
+    ['?.txt', 'a.txt', true],
+    ['?.txt', 'ab.txt', false],
+    ['[abc].md', 'b.md', true],
+    ['[!abc].md', 'b.md', false],
+    ['[a-c]x', 'cx', true],
+    ['[a-c]x', 'dx', false],
+    ['**/tmp', 'tmp', true],
+    ['**/tmp', 'a/b/tmp', true],
+    ['a/**', 'a/b/c', true],
+    ['a/**', 'a', false],
+    ['a/**/z', 'a/z', true],
+    ['a/**/z', 'a/x/y/z', true],
+    ['a/**/z', 'a/xz', false],
+    ['a*', 'a/b', false],
+    [String.raw`\*lit`, '*lit', true],
+    [String.raw`\*lit`, 'xlit', false],
+    ['[unclosed', '[unclosed', true],
+  ])('glob %s against %s: %s', (glob, text, expected) => {
+    expect(matches(compileGlob(glob), text)).toBe(expected)
+  })
+
+  it('matches a pathological pattern in linear time (a backtracking RegExp took 54 s)', () => {
+    const rules = parseSlugignore('**/*a*a*a*a*a*a*a*a*a*a*b\n')
+    const started = performance.now()
+    for (let i = 0; i < 200; i++) expect(isIgnored(rules, `dir/${'a'.repeat(250)}`, false)).toBe(false)
+    expect(isIgnored(rules, `dir/${'a'.repeat(250)}b`, false)).toBe(true)
+    // Generous: about 40 ms here; a RegExp needs hours for one such name.
+    expect(performance.now() - started).toBeLessThan(3000)
+  })
+
+  it('bounds the number and length of patterns and the total work, with a clear message', () => {
+    expect(() => parseSlugignore(`${'x'.repeat(1025)}\n`)).toThrow(/\.slugignore line 1 is longer than 1024 characters; shorten the pattern\./)
+    expect(() => parseSlugignore(Array.from({length: 1001}, (_, i) => `p${i}`).join('\n'))).toThrow(/more than 1000 patterns/)
+    expect(() => matches(compileGlob('*a*a*a*b'), 'a'.repeat(1000), new Budget(1000))).toThrow(/Applying \.slugignore takes too much work/)
   })
 })
 })
