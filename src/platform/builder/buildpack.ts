@@ -3,7 +3,7 @@ import {access, constants, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {parseReleaseYaml, type ReleaseInfo} from './release-yaml.js'
+import {parseReleaseYaml, type ReleaseInfo, ReleaseYamlError} from './release-yaml.js'
 import {BuildError, captureStep, runStep, type Sandbox} from './run.js'
 
 export interface StepContext {
@@ -72,7 +72,12 @@ export class ClassicBuildpack implements Buildpack {
     if (!(await isExecutable(release))) return {addons: [], config_vars: {}, default_process_types: {}}
     const {status, stdout} = await captureStep(release, [ctx.buildDir], {cwd: ctx.buildDir, env: ctx.env, onLine: ctx.log, sandbox: ctx.sandbox, signal: ctx.signal})
     if (status !== 0) throw new BuildError(`Buildpack ${this.name}: bin/release exited with status ${status}.`)
-    return parseReleaseYaml(stdout)
+    try {
+      return parseReleaseYaml(stdout)
+    } catch (error) {
+      if (error instanceof ReleaseYamlError) throw new BuildError(`Buildpack ${this.name}: bin/release printed ${error.message}`)
+      throw error
+    }
   }
 }
 

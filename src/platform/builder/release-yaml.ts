@@ -1,4 +1,8 @@
-// The YAML subset `bin/release` prints: top-level keys holding a map of scalars, a list of scalars, or `{}`/`[]`.
+// What a classic buildpack's `bin/release` prints: a YAML document with `default_process_types`, `config_vars` and
+// `addons`. Parsed with a real YAML parser (flow maps, folded scalars and flow lists are all common in the wild); a
+// document that is not valid YAML, or whose keys hold the wrong shapes, fails the build with a message that says so,
+// instead of silently losing the buildpack's process types.
+import {parse} from 'yaml'
 
 export interface ReleaseInfo {
   addons: string[]
@@ -6,60 +10,44 @@ export interface ReleaseInfo {
   default_process_types: Record<string, string>
 }
 
-function scalar(text: string): string {
-  const value = text.trim()
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    return value.slice(1, -1).replaceAll(/\\(["\\nt])/g, (_m, c: string) => ({'"': '"', '\\': '\\', n: '\n', t: '\t'})[c] ?? c)
+export class ReleaseYamlError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ReleaseYamlError'
   }
-
-  if (value.length >= 2 && value.startsWith("'") && value.endsWith("'")) return value.slice(1, -1).replaceAll("''", "'")
-  return value.replace(/\s+#.*$/, '')
 }
 
-/** Splits `key: value` at the first `: ` (or a trailing `:`) outside quotes. */
-function splitPair(line: string): [string, string] | undefined {
-  const m = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:]+?)\s*:(?:\s+(.*)|$)/.exec(line)
-  if (!m) return undefined
-  return [scalar(m[1]), m[2] ?? '']
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isScalar = (v: unknown): v is boolean | number | string => ['boolean', 'number', 'string'].includes(typeof v)
+
+function stringMap(doc: Record<string, unknown>, key: string): Record<string, string> {
+  const value = doc[key]
+  if (value === undefined || value === null) return {}
+  if (!isMap(value)) throw new ReleaseYamlError(`"${key}" must be a map of names to strings.`)
+  const out: Record<string, string> = {}
+  for (const [name, v] of Object.entries(value)) {
+    if (!isScalar(v)) throw new ReleaseYamlError(`"${key}.${name}" must be a string.`)
+    out[name] = String(v)
+  }
+
+  return out
 }
 
 export function parseReleaseYaml(text: string): ReleaseInfo {
-  const doc: Record<string, Record<string, string> | string | string[]> = {}
-  let current: string | undefined
-  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
-    if (raw.trim() === '' || raw.trim().startsWith('#') || raw.trim() === '---' || raw.trim() === '...') continue
-    const indented = /^\s/.test(raw)
-    const line = raw.trim()
-    if (!indented) {
-      const pair = splitPair(line)
-      if (!pair) continue
-      const [key, value] = pair
-      current = key
-      const v = value.trim()
-      doc[key] = v === '' || v === '{}' ? {} : v === '[]' ? [] : scalar(v)
-      continue
-    }
-
-    if (current === undefined) continue
-    const container = doc[current]
-    if (line.startsWith('- ') || line === '-') {
-      const list = Array.isArray(container) ? container : []
-      list.push(scalar(line.slice(1)))
-      doc[current] = list
-      continue
-    }
-
-    const pair = splitPair(line)
-    if (!pair) continue
-    const map = typeof container === 'object' && !Array.isArray(container) ? container : {}
-    map[pair[0]] = scalar(pair[1])
-    doc[current] = map
+  let doc: unknown
+  try {
+    doc = parse(text.replace(/^\uFEFF/, ''))
+  } catch (error) {
+    throw new ReleaseYamlError(`invalid YAML: ${String((error as Error).message).split('\n')[0]}`)
   }
 
-  const asMap = (v: unknown): Record<string, string> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {})
+  if (doc === null || doc === undefined || doc === '') return {addons: [], config_vars: {}, default_process_types: {}}
+  if (!isMap(doc)) throw new ReleaseYamlError('the document must be a map (default_process_types, config_vars, addons).')
+  const addons = doc.addons ?? []
+  if (!Array.isArray(addons) || !addons.every(a => isScalar(a))) throw new ReleaseYamlError('"addons" must be a list of strings.')
   return {
-    addons: Array.isArray(doc.addons) ? doc.addons : [],
-    config_vars: asMap(doc.config_vars),
-    default_process_types: asMap(doc.default_process_types),
+    addons: addons.map(String),
+    config_vars: stringMap(doc, 'config_vars'),
+    default_process_types: stringMap(doc, 'default_process_types'),
   }
 }

@@ -185,6 +185,14 @@ describe('buildSlug', () => {
     expect(files).toContain('./app/greeting.txt')
   })
 
+  it('takes a flow-map bin/release, and fails the build on one that is not valid YAML (issue 16)', async () => {
+    source({'index.txt': 'no Procfile: the process types come from the buildpack'})
+    const flow = buildpackFixture(join(root, 'bp-flow'), {compile: 'true', detect: 'echo Flow', release: "echo 'default_process_types: {web: \"./web -p $PORT\"}'"})
+    expect((await buildSlug(options({buildpacks: [flow]}))).processTypes).toEqual({web: './web -p $PORT'})
+    const broken = buildpackFixture(join(root, 'bp-broken'), {compile: 'true', detect: 'echo Broken', release: "echo 'default_process_types: {web: ./web'"})
+    await expect(buildSlug(options({buildpacks: [broken]}))).rejects.toThrow(/bin\/release printed invalid YAML/)
+  })
+
   it('clones a buildpack from a local git repository (file:// URL)', async () => {
     const dir = buildpackFixture(join(root, 'bp-git'), {compile: 'touch "$1/from-git"', detect: 'echo FromGit'})
     const git = (...args: string[]) => execFileSync('git', args, {cwd: dir, env: {...process.env, GIT_AUTHOR_EMAIL: 'a@b', GIT_AUTHOR_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a'}})

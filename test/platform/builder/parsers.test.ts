@@ -51,6 +51,25 @@ describe('parseReleaseYaml', () => {
     expect(parseReleaseYaml('default_process_types: {}\n').default_process_types).toEqual({})
     expect(parseReleaseYaml('')).toEqual({addons: [], config_vars: {}, default_process_types: {}})
   })
+
+  it('reads flow maps, folded scalars and flow lists, as buildpacks in the wild print them (issue 16)', () => {
+    const info = parseReleaseYaml(['---', 'default_process_types: {web: "node server.js", worker: node w.js}', 'addons: [heroku-postgresql, heroku-redis]', 'config_vars:', '  NOTE: >-', '    one', '    line', '  PORT_HINT: 5000'].join('\n'))
+    expect(info).toEqual({
+      addons: ['heroku-postgresql', 'heroku-redis'],
+      config_vars: {NOTE: 'one line', PORT_HINT: '5000'},
+      default_process_types: {web: 'node server.js', worker: 'node w.js'},
+    })
+  })
+
+  it.each([
+    ['default_process_types: {web: node server.js\n', /invalid YAML/],
+    ['- a\n- b\n', /must be a map/],
+    ['default_process_types: [web]\n', /"default_process_types" must be a map/],
+    ['default_process_types:\n  web: {cmd: x}\n', /"default_process_types.web" must be a string/],
+    ['addons: heroku-postgresql\n', /"addons" must be a list/],
+  ])('refuses %j with a message instead of dropping the process types', (text, message) => {
+    expect(() => parseReleaseYaml(text)).toThrow(message)
+  })
 })
 
 describe('.slugignore patterns', () => {
