@@ -273,6 +273,7 @@ export interface Addon {
 
 export interface AddonAttachment {
   addon: {app: {id: string; name: string}; id: string; name: string; plan?: {id: string; name: string}}
+  addon_service?: {id: string; name: string}
   app: {id: string; name: string}
   config_vars?: string[]
   created_at: string

@@ -33,6 +33,7 @@ export function presentAddon(addon: AddonRecord, attachments: AttachmentRecord[]
 export function presentAttachment(attachment: AttachmentRecord, addon: AddonRecord): AddonAttachment {
   return {
     addon: {app: {id: addon.appId, name: addon.appName}, id: addon.id, name: addon.name, plan: planRef(addon).plan},
+    addon_service: {id: planRef(addon).service?.id ?? addon.service, name: addon.service},
     app: {id: attachment.appId, name: attachment.appName},
     config_vars: [`${attachment.name}_URL`],
     created_at: attachment.createdAt,

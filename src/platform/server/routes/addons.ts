@@ -1,9 +1,9 @@
 // Add-ons, attachments and the service catalogue (schema.json: add-on, add-on-attachment, add-on-service, plan),
 // plus the resolve actions the official CLI uses and ferry's own /ferry/addons/{id}/info|reset for pg:* / redis:*.
 import type {PlatformContext} from '../../context.js'
-import type {Router} from '../http.js'
+import type {Ctx, Router} from '../http.js'
 
-import {findService, presentPlan, presentService, SERVICES} from '../../addons/catalog.js'
+import {findService, presentPlan, presentService, resolvePlan, SERVICES} from '../../addons/catalog.js'
 import {presentAddon, presentAttachment} from '../../addons/present.js'
 import {type AddonRecord, AddonStore} from '../../addons/store.js'
 import {invalidParams, notFound, unavailable} from '../errors.js'
@@ -18,7 +18,8 @@ export function registerAddonRoutes(router: Router, ctx: PlatformContext): void 
     return ctx.addons
   }
 
-  const present = (addon: AddonRecord) => presentAddon(addon, records().attachments({addonId: addon.id}))
+  // Accept-Expansion: addon_service,plan (the official CLI asks for it) replaces the {id, name} refs by full objects.
+  const present = (addon: AddonRecord, c?: Ctx) => expand(presentAddon(addon, records().attachments({addonId: addon.id})), c)
   const attachmentBody = (id: string) => {
     const attachment = records().getAttachment(id)
     return presentAttachment(attachment, records().get(attachment.addonId))
@@ -32,30 +33,32 @@ export function registerAddonRoutes(router: Router, ctx: PlatformContext): void 
     // Owned and attached ones, like Heroku's list by app.
     const attachedIds = new Set(records().attachments({appId: app.id}).map(t => t.addonId))
     const addons = records().list().filter(a => a.appId === app.id || attachedIds.has(a.id))
-    return listReply(c, addons.map(a => present(a)), fields)
+    return listReply(c, addons.map(a => present(a, c)), fields)
   })
-  router.get('/apps/:app/addons/:addon', c => ({body: present(records().get(c.params.addon, appParam(ctx, c.params.app).id))}))
-  router.get('/addons', c => listReply(c, records().list().map(a => present(a)), fields))
-  router.get('/addons/:addon', c => ({body: present(records().get(c.params.addon))}))
+  router.get('/apps/:app/addons/:addon', c => ({body: present(records().get(c.params.addon, appParam(ctx, c.params.app).id), c)}))
+  router.get('/addons', c => listReply(c, records().list().map(a => present(a, c)), fields))
+  router.get('/addons/:addon', c => ({body: present(records().get(c.params.addon), c)}))
 
   router.post('/apps/:app/addons', async c => {
     const app = appParam(ctx, c.params.app)
     const body = objectBody(c.body, ['attachment', 'config', 'confirm', 'name', 'plan'], {required: true})
-    const plan = requiredString(body, 'plan')
+    // `plan` is a plan identity: "heroku-postgresql:essential-0" or {name} / {id} (the official CLI sends {name}).
+    const planRef = typeof body.plan === 'object' && body.plan !== null ? objectOf(body.plan, ['id', 'name'], 'field "plan"') : body
+    const plan = optionalString(planRef, 'name', 'field "plan"') ?? optionalString(planRef, 'id', 'field "plan"') ?? requiredString(body, 'plan')
     const attachment = body.attachment === undefined ? {} : objectOf(body.attachment, ['name'], 'field "attachment"')
     const {addon} = await manager().create(app, {
       attachmentName: optionalString(attachment, 'name', 'field "attachment"'),
       name: optionalString(body, 'name'),
       spec: plan,
     })
-    return {body: present(addon), status: 201}
+    return {body: present(addon, c), status: 201}
   })
 
   router.delete('/apps/:app/addons/:addon', async c => {
     const app = appParam(ctx, c.params.app)
     const addon = records().get(c.params.addon, app.id)
     if (addon.appId !== app.id) throw invalidParams(`Add-on ${addon.name} belongs to app ${addon.appName}; detach it from ${app.name} instead (addons:detach).`)
-    const body = present(addon)
+    const body = present(addon, c)
     await manager().destroy(addon)
     return {body: {...body, config_vars: [], state: 'deprovisioned'}}
   })
@@ -122,7 +125,7 @@ export function registerAddonRoutes(router: Router, ctx: PlatformContext): void 
     const addon = records().lookup(requiredString(body, 'addon'), app?.id)
     const wanted = optionalString(body, 'addon_service')
     if (!addon || (wanted && findService(wanted)?.name !== addon.service)) throw notFound(`Couldn't find that add-on (${body.addon}).`, 'add_on')
-    return {body: [present(addon)]}
+    return {body: [present(addon, c)]}
   })
 
   router.post('/actions/addon-attachments/resolve', c => {
@@ -139,6 +142,24 @@ export function registerAddonRoutes(router: Router, ctx: PlatformContext): void 
     return {body: matches.map(t => attachmentBody(t.id))}
   })
 
+  // ---- the Heroku Data API's database info, which `heroku pg:info` reads (HEROKU_DATA_HOST=127.0.0.1) ----
+  router.get('/client/v11/databases/:addon', async c => {
+    const addon = records().get(c.params.addon)
+    if (addon.service !== 'heroku-postgresql') throw notFound(`${addon.name} is not a heroku-postgresql add-on.`)
+    const server = await manager().info(addon)
+    const plan = addon.plan.replace(/^[^:]+:/, '')
+    return {
+      body: {
+        addon_id: addon.id,
+        info: [{name: 'Plan', values: [plan.replaceAll('-', ' ').replace(/^\w/, ch => ch.toUpperCase())]}, ...server.info, {name: 'Created', values: [addon.createdAt]}],
+        name: addon.name,
+        plan,
+        resource_url: addon.url,
+        waiting: false,
+      },
+    }
+  })
+
   // ---- ferry: the server behind an add-on (pg:info, redis:info, pg:reset) ----
   router.get('/ferry/addons/:addon/info', async c => ({body: await manager().info(records().get(c.params.addon))}))
   router.post('/ferry/addons/:addon/reset', async c => {
@@ -146,4 +167,16 @@ export function registerAddonRoutes(router: Router, ctx: PlatformContext): void 
     await manager().reset(addon)
     return {body: present(addon)}
   })
+}
+
+/** Replaces `plan` and `addon_service` refs by the full objects when the request's Accept-Expansion names them. */
+function expand<T extends {addon_service: {id: string; name: string}; plan: {id: string; name: string}}>(body: T, c?: Ctx): T {
+  const wanted = new Set(String(c?.req.headers['accept-expansion'] ?? '').split(',').map(s => s.trim()))
+  const resolved = resolvePlan(body.plan.name)
+  if (!resolved) return body
+  return {
+    ...body,
+    ...(wanted.has('addon_service') ? {addon_service: presentService(resolved.service)} : {}),
+    ...(wanted.has('plan') ? {plan: presentPlan(resolved.service, resolved.plan)} : {}),
+  }
 }
