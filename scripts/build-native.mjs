@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Builds the native router data plane (native/router.c → dist/native/ferry-router). Without a C compiler, or
-// before native/router.c exists, it warns and exits 0: the daemon then uses the pure-Node router.
+// Builds the native router data plane: native/router.c → dist/native/ferry-router, hardened (stack protector,
+// _FORTIFY_SOURCE=2, PIE, full RELRO), and its sanitizer build dist/native/ferry-router-asan (ASan + UBSan, every
+// finding fatal), which the router suite also runs against (test/platform/router/engines.ts). `--sanitize` builds
+// only the sanitizer build. Without a C compiler, or before native/router.c exists, it warns and exits 0: the daemon
+// then uses the pure-Node router. A compiler without sanitizer support skips the sanitizer build with a warning.
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, renameSync, rmSync} from 'node:fs'
 import {dirname, join} from 'node:path'
@@ -8,7 +11,16 @@ import {fileURLToPath} from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const source = join(root, 'native', 'router.c')
-const out = join(root, 'dist', 'native', 'ferry-router')
+const outDir = join(root, 'dist', 'native')
+
+/** The hardening flags (checked in test/platform/router/hardening.test.ts). */
+const HARDENING = ['-fstack-protector-strong', '-D_FORTIFY_SOURCE=2', '-fPIE', '-pie', '-Wl,-z,relro,-z,now']
+const SANITIZE = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer', '-g']
+
+const builds = {
+  'ferry-router': ['-O2', '-Wall', '-Wextra', ...HARDENING],
+  'ferry-router-asan': ['-O1', '-Wall', '-Wextra', ...SANITIZE],
+}
 
 if (!existsSync(source)) {
   console.warn('warning: native/router.c not found; not building ferry-router (the Node router is used)')
@@ -20,14 +32,27 @@ if (spawnSync('cc', ['--version'], {stdio: 'ignore'}).error) {
   process.exit(0)
 }
 
-mkdirSync(dirname(out), {recursive: true})
-// Built beside it, then renamed over it: a daemon running the old binary (tests, e2e) is not disturbed.
-const temporary = `${out}.${process.pid}.tmp`
-const result = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-o', temporary, source], {cwd: root, stdio: 'inherit'})
-if (result.status !== 0) {
+mkdirSync(outDir, {recursive: true})
+const sanitizeOnly = process.argv.includes('--sanitize')
+for (const [name, flags] of Object.entries(builds)) {
+  if (sanitizeOnly && name === 'ferry-router') continue
+  const out = join(outDir, name)
+  // Built beside it, then renamed over it: a daemon running the old binary (tests, e2e) is not disturbed.
+  const temporary = `${out}.${process.pid}.tmp`
+  const result = spawnSync('cc', [...flags, '-o', temporary, source], {cwd: root, stdio: name === 'ferry-router' ? 'inherit' : 'pipe'})
+  if (result.status === 0) {
+    renameSync(temporary, out)
+    continue
+  }
+
   rmSync(temporary, {force: true})
+  if (name === 'ferry-router-asan' && !sanitizeOnly) {
+    // Only the test build: a toolchain without libasan/libubsan still builds the router itself.
+    console.warn(`warning: cc could not build ${out} (sanitizers unsupported?); the router suite runs without it:\n${result.stderr}`)
+    continue
+  }
+
+  if (result.stderr) process.stderr.write(result.stderr)
   console.error(`error: cc failed building ${out} from native/router.c`)
   process.exit(result.status ?? 1)
 }
-
-renameSync(temporary, out)

@@ -11,10 +11,19 @@ import {FIXTURES, httpGet, log, mappingsOf, memoryOf, pidsWithEnv, ROOT, sleep, 
 const toMB = kib => (kib === null ? null : (kib * 1024) / 1e6)
 
 /** The pid of a child of `pid` whose command name is `name` (undefined when there is none). */
-function childNamed(pid, name) {
+// A descendant (children first, then theirs: the router runs under bwrap's monitor when the platform sandboxes it).
+function childNamed(pid, name, depth = 2) {
   try {
-    for (const child of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)) {
-      if (child && fs.readFileSync(`/proc/${child}/comm`, 'utf8').trim() === name) return Number(child)
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+    for (const child of children) {
+      if (fs.readFileSync(`/proc/${child}/comm`, 'utf8').trim() === name) return Number(child)
+    }
+
+    if (depth > 1) {
+      for (const child of children) {
+        const found = childNamed(child, name, depth - 1)
+        if (found) return found
+      }
     }
   } catch {}
 

@@ -7,6 +7,7 @@ import type {PlatformContext} from '../context.js'
 
 import {NativeRouter, nativeRouterBinary} from './native.js'
 import {HttpRouter, type RouterOptions} from './proxy.js'
+import {findBwrap} from './sandbox.js'
 
 export {ChunkedTracker, findHeadEnd, HttpParseError, MAX_HEAD_BYTES, parseRequestHead, parseResponseHead} from './http1.js'
 export {NativeRouter, nativeRouterBinary, type NativeRouterOptions} from './native.js'
@@ -45,8 +46,8 @@ export function routerEngine(env: NodeJS.ProcessEnv = process.env): RouterEngine
 }
 
 /** A router of the chosen engine (see routerEngine()). */
-export function createRouter(options: RouterOptions, choice: RouterEngine): Router {
-  return choice.engine === 'native' ? new NativeRouter({...options, binary: choice.binary}) : new HttpRouter(options)
+export function createRouter(options: RouterOptions, choice: RouterEngine & {bwrap?: string}): Router {
+  return choice.engine === 'native' ? new NativeRouter({...options, binary: choice.binary, bwrap: choice.bwrap}) : new HttpRouter(options)
 }
 
 /**
@@ -93,7 +94,7 @@ export async function startRouter(ctx: PlatformContext): Promise<Router> {
       return app
     },
     targets: appId => ctx.supervisor.webTargets(appId),
-  }, {binary: ctx.config.routerBinary, engine: ctx.config.routerEngine})
+  }, {binary: ctx.config.routerBinary, bwrap: ctx.config.isolation === 'bwrap' ? findBwrap() : undefined, engine: ctx.config.routerEngine})
   ctx.config.routerPort = await router.listen()
   if (!(router instanceof NativeRouter)) return router
   // Dyno changes reach the native engine's child at once (coalesced per event-loop turn), not at its next 50 ms check.

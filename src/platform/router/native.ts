@@ -26,6 +26,7 @@ import {fileURLToPath} from 'node:url'
 import {getSystemErrorName} from 'node:util'
 
 import {HttpRouter, routableTargets, type RouterOptions} from './proxy.js'
+import {sandboxArgs} from './sandbox.js'
 
 /** Asked-about names tracked for updates; past this, names with no app stop being tracked (see ask()). */
 const MAX_NAMES = 10_000
@@ -110,6 +111,23 @@ export function bindListener(host: string, port: number): {port: number; socket:
 export interface NativeRouterOptions extends RouterOptions {
   /** The ferry-router executable (default nativeRouterBinary()). */
   binary?: string
+  /** Run the child in its own bubblewrap sandbox (sandbox.ts) through this bwrap executable (findBwrap()). */
+  bwrap?: string
+}
+
+/** The pid in bwrap's --info-fd JSON (fd 4 of `child`), once it is there; undefined if it never comes. */
+function readInfo(child: ChildProcess): Promise<number | undefined> {
+  const stream = child.stdio[4] as NodeJS.ReadableStream
+  let text = ''
+  return new Promise(resolve => {
+    stream.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+      const m = /"child-pid"\s*:\s*(\d+)/.exec(text)
+      if (m) resolve(Number(m[1]))
+    })
+    stream.on('error', () => resolve(undefined))
+    stream.on('end', () => resolve(undefined))
+  })
 }
 
 interface Waiter {
@@ -123,6 +141,10 @@ export class NativeRouter {
   private boundPort = 0
   private buf = ''
   private child: ChildProcess | undefined
+  /** The router's own pid when it runs under bwrap (the spawned process is bwrap's monitor). */
+  private sandboxedPid: number | undefined
+  /** How many times the child exited on its own (crashed, killed) and was started again. */
+  private crashes = 0
   /** The public listening socket, held from listen() to close() (every child accepts on it). */
   private listener: BoundSocket | undefined
   private closing = false
@@ -144,9 +166,19 @@ export class NativeRouter {
     this.fallback = new HttpRouter({...options, forwardedPort: options.port || undefined, host: '127.0.0.1', port: 0})
   }
 
-  /** The child's pid while it runs. */
+  /** The router process's pid while it runs (inside its sandbox, when there is one). */
   get pid(): number | undefined {
-    return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined
+    return this.alive ? (this.options.bwrap ? this.sandboxedPid : this.child!.pid) : undefined
+  }
+
+  /** The spawned process (bwrap's monitor, when sandboxed) runs. */
+  private get alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined
+  }
+
+  /** How many times the child exited unexpectedly (and was started again). */
+  get unexpectedExits(): number {
+    return this.crashes
   }
 
   get port(): number {
@@ -158,7 +190,7 @@ export class NativeRouter {
     this.stopPolling()
     if (this.restartTimer) clearTimeout(this.restartTimer)
     const {child} = this
-    if (child && this.pid !== undefined) {
+    if (child && this.alive) {
       child.stdin?.end()
       child.kill('SIGTERM')
       const killer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS)
@@ -205,9 +237,16 @@ export class NativeRouter {
     }
     const args = Object.entries(flags).flatMap(([name, value]) => [`--${name}`, String(value)])
     // Its own process group: a terminal's Ctrl-C reaches the daemon, which stops the child in close(). It still dies
-    // with the daemon (PR_SET_PDEATHSIG, and stdin EOF).
-    const child = spawn(binary, args, {detached: true, stdio: ['pipe', 'pipe', 'inherit', this.listener!.fd]})
+    // with the daemon (PR_SET_PDEATHSIG or bwrap's --die-with-parent, and stdin EOF). An empty environment: it needs
+    // nothing from the daemon's (which may hold secrets) but its arguments and descriptors.
+    const {bwrap} = this.options
+    const stdio: Array<'inherit' | 'pipe' | number> = ['pipe', 'pipe', 'inherit', this.listener!.fd]
+    if (bwrap) stdio.push('pipe')
+    const child = bwrap ? spawn(bwrap, sandboxArgs(binary, args, 4), {detached: true, env: {}, stdio}) : spawn(binary, args, {detached: true, env: {}, stdio})
     this.child = child
+    this.sandboxedPid = undefined
+    // bwrap's `{"child-pid": N}` on fd 4, written before the router starts (so before its `P`).
+    const info = bwrap ? readInfo(child) : undefined
     this.buf = ''
     this.startedAt = Date.now()
     this.exited = new Promise(resolve => {
@@ -229,10 +268,12 @@ export class NativeRouter {
     child.stdout!.on('data', (chunk: string) => this.onData(chunk))
     let timer: NodeJS.Timeout | undefined
     try {
-      return await new Promise<number>((resolve, reject) => {
+      const port = await new Promise<number>((resolve, reject) => {
         this.starting = {reject, resolve}
         timer = setTimeout(() => reject(new Error(`ferry-router did not start listening within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS)
       })
+      if (info) this.sandboxedPid = await info
+      return port
     } finally {
       this.starting = undefined
       clearTimeout(timer)
@@ -245,7 +286,7 @@ export class NativeRouter {
    */
   async refresh(): Promise<void> {
     const stdin = this.child?.stdin
-    if (!stdin || this.pid === undefined || this.closing) return
+    if (!stdin || !this.alive || this.closing) return
     const n = ++this.syncSeq
     const done = new Promise<void>(resolve => {
       this.syncs.set(n, resolve)
@@ -327,6 +368,7 @@ export class NativeRouter {
     }
 
     if (this.closing) return
+    this.crashes++
     // Started again on the same socket (the new child asks for every app afresh); quickly at first, backing off
     // while it keeps failing soon after starting. Meanwhile connections wait in the socket's backlog.
     this.names.clear()

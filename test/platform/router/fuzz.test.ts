@@ -6,10 +6,11 @@ import http from 'node:http'
 import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {NativeRouter, nativeRouterBinary} from '../../../src/platform/router/native.js'
-import {HttpRouter, type RouterOptions} from '../../../src/platform/router/proxy.js'
+import type {RouterOptions} from '../../../src/platform/router/proxy.js'
 
-const binary = nativeRouterBinary()
+import {NativeRouter} from '../../../src/platform/router/native.js'
+import {engines} from './engines.js'
+
 const SEED = 0x5E_ED_F0_0D
 const CASES = 1000
 const PARALLEL = 40
@@ -153,9 +154,11 @@ function outcome(port: number, request: string): Promise<string> {
   })
 }
 
-describe.skipIf(!binary && !process.env.CI)('router parsers, differential fuzz (node vs native)', () => {
+// The Node engine, then each native build (the sanitizer build too: the fuzz is its best workout).
+const compared = engines.filter(e => !e.skip)
+describe.skipIf(compared.length < 2)(`router parsers, differential fuzz (${compared.map(e => e.name).join(' vs ')})`, () => {
   let dyno: http.Server
-  const routers: Array<HttpRouter | NativeRouter> = []
+  const routers: ReturnType<(typeof engines)[number]['make']>[] = []
   const ports: number[] = []
 
   beforeAll(async () => {
@@ -173,14 +176,19 @@ describe.skipIf(!binary && !process.env.CI)('router parsers, differential fuzz (
       targets: () => [target],
       timeoutMs: 500,
     }
-    routers.push(new HttpRouter(options), new NativeRouter({...options, binary}))
+    for (const e of compared) routers.push(e.make(options))
     for (const r of routers) ports.push(await r.listen())
-    // The native child learns about the app on its first request for it.
-    await outcome(ports[1], `GET / HTTP/1.1\r\n${H}\r\n`)
-    await routers[1].refresh()
+    // A native child learns about the app on its first request for it.
+    for (const [k, r] of routers.entries()) {
+      await outcome(ports[k], `GET / HTTP/1.1\r\n${H}\r\n`)
+      await r.refresh()
+    }
   })
   afterAll(async () => {
+    // No native child crashed on the way (a sanitizer finding aborts it).
+    const exits = routers.map(r => (r instanceof NativeRouter ? r.unexpectedExits : 0))
     for (const r of routers) await r.close()
+    expect(exits.every(n => n === 0)).toBe(true)
     dyno?.closeAllConnections()
     dyno?.close()
   })
@@ -192,9 +200,11 @@ describe.skipIf(!binary && !process.env.CI)('router parsers, differential fuzz (
     for (let i = 0; i < all.length; i += PARALLEL) {
       const batch = all.slice(i, i + PARALLEL)
       const results = await Promise.all(batch.map(async head => Promise.all(ports.map(port => outcome(port, head)))))
-      for (const [k, [node, native]] of results.entries()) {
+      for (const [k, [node, ...natives]] of results.entries()) {
         classes.add(node)
-        if (node !== native) disagreements.push(`node ${node}, native ${native}: ${JSON.stringify(batch[k])}`)
+        for (const [n, native] of natives.entries()) {
+          if (node !== native) disagreements.push(`node ${node}, ${compared[n + 1].name} ${native}: ${JSON.stringify(batch[k])}`)
+        }
       }
     }
 

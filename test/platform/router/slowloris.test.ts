@@ -10,12 +10,12 @@ import tls from 'node:tls'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {routerConnectionLimit} from '../../../src/platform/router/index.js'
-import {NativeRouter, nativeRouterBinary} from '../../../src/platform/router/native.js'
-import {HttpRouter, type RouterOptions} from '../../../src/platform/router/proxy.js'
+import {NativeRouter} from '../../../src/platform/router/native.js'
+import {HttpRouter} from '../../../src/platform/router/proxy.js'
 import {Rendezvous} from '../../../src/platform/run/rendezvous.js'
 import {ensureCertificate} from '../../../src/platform/run/tls.js'
+import {engines} from './engines.js'
 
-const binary = nativeRouterBinary()
 const HEAD_TIMEOUT_MS = 400
 const MAX_CONNECTIONS = 20
 
@@ -62,11 +62,6 @@ function get(port: number): Promise<number> {
     }).on('error', reject)
   })
 }
-
-const engines = [
-  {make: (o: RouterOptions) => new HttpRouter(o), name: 'node', skip: false},
-  {make: (o: RouterOptions) => new NativeRouter({...o, binary}), name: 'native', skip: !binary && !process.env.CI},
-]
 
 let dyno: http.Server
 let dynoPort: number
