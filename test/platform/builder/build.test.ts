@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -261,4 +261,84 @@ describe('buildSlug', () => {
     expect(env).toMatch(/^npm_config_cache=\/x$/m)
     if (isolation === 'bwrap') expect(readFileSync(join(workDir, 'app', 'token.txt'), 'utf8')).not.toMatch(/tok-secret/)
   })
+
+  it('under bwrap: /build, /cache, private HOME and /tmp; CA bundles and the npm user config bound read-only; the export file sourced inside; each step in a pids cgroup of 2048 tasks', async () => {
+    if (!existsSync('/usr/bin/bwrap')) {
+      expect(process.env.CI).not.toBe('true')
+      return
+    }
+
+    const dataDir = join(root, 'data')
+    const workDir = join(dataDir, 'builds', 'b2')
+    mkdirSync(join(workDir, 'app'), {recursive: true})
+    source({Procfile: 'web: x'}, join(workDir, 'app'))
+    const ca = join(root, 'certs', 'extra-ca.pem')
+    mkdirSync(join(root, 'certs'))
+    writeFileSync(ca, 'CA-PEM\n')
+    const userHome = join(root, 'userhome')
+    mkdirSync(userHome)
+    writeFileSync(join(userHome, '.npmrc'), 'registry=https://registry.example.test/\n')
+    const pause = `1.${process.pid}`
+    const bp = buildpackFixture(join(root, 'bp-ca'), {
+      compile: [
+        'cat "$NODE_EXTRA_CA_CERTS" > "$1/ca.txt"',
+        '{ echo x >> "$NODE_EXTRA_CA_CERTS"; } 2>/dev/null && echo writable > "$1/ca-w.txt" || true',
+        'npm config get registry > "$1/registry.txt"',
+        'echo "$HOME $TMPDIR $1 $2 $3" > "$1/paths.txt"',
+        `sleep ${pause}`,
+      ].join('\n'),
+      detect: 'echo CA',
+    }, `touch ${join(root, 'export-ran-on-host')} 2>/dev/null || true\n`)
+    const build = buildSlug({
+      buildpacks: [bp],
+      cacheDir: join(dataDir, 'cache', 'app1'),
+      configVars: {},
+      hideDir: dataDir,
+      isolation: 'bwrap',
+      onOutput() {},
+      parentEnv: {HOME: userHome, NODE_EXTRA_CA_CERTS: ca, PATH: process.env.PATH},
+      slugPath: join(root, 'slug.tgz'),
+      timeoutMs: 60_000,
+      workDir,
+    })
+    // From the host: the cgroup whose process is this build's `sleep`, and its limit.
+    const pidsRoot = '/sys/fs/cgroup/pids/ferry'
+    const findCgroup = (): string | undefined => {
+      if (!existsSync(pidsRoot)) return undefined
+      return readdirSync(pidsRoot).filter(n => n.startsWith('build-')).find(n => {
+        try {
+          return readFileSync(join(pidsRoot, n, 'cgroup.procs'), 'utf8').split('\n').some(pid => pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\0${pause}\0`)
+        } catch {
+          return false
+        }
+      })
+    }
+
+    let cgroup: string | undefined
+    let max = ''
+    const deadline = Date.now() + 20_000
+    while (!cgroup && Date.now() < deadline) {
+      cgroup = findCgroup()
+      if (cgroup) max = readFileSync(join(pidsRoot, cgroup, 'pids.max'), 'utf8').trim()
+      else await new Promise(res => setTimeout(res, 50))
+    }
+
+    await build
+    const app = join(workDir, 'app')
+    expect(readFileSync(join(app, 'ca.txt'), 'utf8')).toBe('CA-PEM\n')
+    expect(existsSync(join(app, 'ca-w.txt'))).toBe(false)
+    expect(readFileSync(ca, 'utf8')).toBe('CA-PEM\n')
+    expect(readFileSync(join(app, 'registry.txt'), 'utf8')).toBe('https://registry.example.test/\n')
+    expect(readFileSync(join(app, 'paths.txt'), 'utf8')).toBe('/tmp/home /tmp /build/app /cache /build/env\n')
+    // The buildpack's export file was sourced in the sandbox, where the host's temp dirs do not exist.
+    expect(existsSync(join(root, 'export-ran-on-host'))).toBe(false)
+    if (process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/pids/cgroup.procs')) {
+      expect(cgroup).toBeDefined()
+      expect(max).toBe('2048')
+      const gone = Date.now() + 10_000
+      while (existsSync(join(pidsRoot, cgroup!)) && Date.now() < gone) await new Promise(res => setTimeout(res, 100))
+      expect(existsSync(join(pidsRoot, cgroup!))).toBe(false)
+    }
+  })
 })
+

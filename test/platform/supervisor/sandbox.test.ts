@@ -1,6 +1,6 @@
 // Sandbox isolation: run real dynos under bwrap and probe from inside (skipped when bwrap is not usable here, failed under CI=true).
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -84,6 +84,25 @@ describe.skipIf(skipUnlessAvailable('bwrap', hasBwrap, 'apt-get install bubblewr
     const env = JSON.parse((await get(port, '/env')).body)
     expect(Object.keys(env).filter(k => k.startsWith('FERRY') || k === 'NODE_EXTRA_CA_CERTS')).toEqual([])
     expect(env.HOME).toBe('/app')
+  })
+
+  it('has CapEff 0, cannot write host sysctls (the /proc knobs are read-only, kernel internals masked) and cannot use kernel keyrings', async () => {
+    const sh = async (command: string) => (await get(port, `/sh?p=${encodeURIComponent(command)}`)).body
+    expect(await sh('grep CapEff /proc/self/status')).toBe('CapEff:\t0000000000000000\n')
+    const knob = '/proc/sys/fs/lease-break-time'
+    const before = readFileSync(knob, 'utf8')
+    expect(await sh(`v=$(cat ${knob}); { echo $((v+1)) > ${knob}; } 2>&1 || true`)).toMatch(/Read-only file system/)
+    expect(readFileSync(knob, 'utf8')).toBe(before)
+    const readOnly = ['sys', 'irq', 'bus', 'fs', 'mtrr', 'pressure'].filter(d => existsSync(`/proc/${d}`))
+    for (const dir of readOnly) expect(await sh(`grep -q " /proc/${dir} ro," /proc/self/mountinfo && echo ro || true`), dir).toBe('ro\n')
+    // Masked by /dev/null on a nodev mount: nothing can be read from them.
+    const masked = ['kcore', 'keys', 'key-users', 'timer_list'].filter(f => existsSync(`/proc/${f}`))
+    for (const file of masked) expect(await sh(`cat /proc/${file} 2>/dev/null | wc -c`), file).toBe('0\n')
+    const addKey = ({arm64: 217, x64: 248} as Record<string, number>)[process.arch]
+    if (addKey) {
+      const perl = `perl -e 'my ($t, $d, $v) = ("user", "ferry-sandbox-test", "x"); print syscall(${addKey}, $t, $d, $v, 1, -4) < 0 ? "$!" : "added"'`
+      expect(await sh(perl)).toBe('Operation not permitted')
+    }
   })
 
   it('runs the Procfile command in the boot shell itself: node is the sandbox\'s pid 2, no bash left above it', async () => {
