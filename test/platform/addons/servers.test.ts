@@ -70,6 +70,7 @@ describe.skipIf(missing !== undefined)('add-on servers', () => {
     const bad = await api('POST', '/apps/alpha/addons', {plan: 'heroku-mysql'})
     expect(bad.status).toBe(422)
     expect(bad.body.message).toMatch(/Couldn't find either the add-on service or the add-on plan of "heroku-mysql"/)
+    expect((await api('POST', '/apps/alpha/addons', {plan: {name: 'heroku-mysql'}})).status).toBe(422)
     const badPlan = await api('POST', '/apps/alpha/addons', {plan: 'heroku-postgresql:gigantic-9'})
     expect(badPlan.status).toBe(422)
     expect(badPlan.body.message).toMatch(/essential-0/)
@@ -90,7 +91,7 @@ describe.skipIf(missing !== undefined)('add-on servers', () => {
     expect(releases.at(-1).description).toBe(`Attach DATABASE (@ref:${created.body.name})`)
     expect(psql(url, 'create table t (v text); insert into t values (\'kept\'); select v from t')).toEqual({output: 'kept', status: 0})
 
-    const second = await api('POST', '/apps/alpha/addons', {plan: 'heroku-postgresql'})
+    const second = await api('POST', '/apps/alpha/addons', {plan: {name: 'heroku-postgresql'}})
     expect(second.status).toBe(201)
     expect(second.body.config_vars[0]).toMatch(/^HEROKU_POSTGRESQL_[A-Z]+_URL$/)
     const named = await api('POST', '/apps/beta/addons', {attachment: {name: 'main_db'}, name: 'beta-db', plan: 'heroku-postgresql'})

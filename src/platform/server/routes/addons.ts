@@ -43,8 +43,10 @@ export function registerAddonRoutes(router: Router, ctx: PlatformContext): void 
     const app = appParam(ctx, c.params.app)
     const body = objectBody(c.body, ['attachment', 'config', 'confirm', 'name', 'plan'], {required: true})
     // `plan` is a plan identity: "heroku-postgresql:essential-0" or {name} / {id} (the official CLI sends {name}).
-    const planRef = typeof body.plan === 'object' && body.plan !== null ? objectOf(body.plan, ['id', 'name'], 'field "plan"') : body
-    const plan = optionalString(planRef, 'name', 'field "plan"') ?? optionalString(planRef, 'id', 'field "plan"') ?? requiredString(body, 'plan')
+    const planRef = typeof body.plan === 'object' && body.plan !== null ? objectOf(body.plan, ['id', 'name'], 'field "plan"') : undefined
+    const plan = planRef
+      ? (optionalString(planRef, 'name', 'field "plan"') ?? optionalString(planRef, 'id', 'field "plan"') ?? requiredString(planRef, 'name', 'field "plan"'))
+      : requiredString(body, 'plan')
     const attachment = body.attachment === undefined ? {} : objectOf(body.attachment, ['name'], 'field "attachment"')
     const {addon} = await manager().create(app, {
       attachmentName: optionalString(attachment, 'name', 'field "attachment"'),
