@@ -9,8 +9,8 @@ import {PassThrough, type Readable} from 'node:stream'
 import type {Dyno, DynoState} from '../../api/types.js'
 import type {DesiredApp, LogService, OneOffHandle, OneOffOptions, PlatformConfig, Supervisor, WebTarget} from '../context.js'
 
-import {type DynoProcess, freePort, ListenWatcher, readLines, spawnDyno} from './dyno.js'
-import {RunTable, stopLeftovers} from './runtable.js'
+import {type DynoProcess, freePort, ListenWatcher, processStartTime, readLines, spawnDyno} from './dyno.js'
+import {findStrays, killStrays, RunTable, stopLeftovers} from './runtable.js'
 import {makePidsCgroup, PIDS_CGROUP_ROOT, removeCgroupLater} from '../bwrap.js'
 import {APP_DIR, detectIsolation, dynoEnv, fstabSafe, type IsolationInfo, launchPlan, MEMORY_CGROUP_ROOT, memoryLimitBytes, overlayFstab, pidsLimit} from './sandbox.js'
 import {SlugCache} from './slugs.js'
@@ -661,10 +661,17 @@ export class DynoSupervisor implements Supervisor {
     }
 
     const leftovers = this.runTable.readLeftovers()
-    if (leftovers.length === 0) return
-    const found = await stopLeftovers(leftovers, Math.min(this.deps.config.stopGraceMs, 1000))
-    for (const e of found) this.log(e.app, e.dyno, 'Stopped a leftover process of a previous platform run (pid ' + e.pid + ')')
-    this.runTable.flush()
+    if (leftovers.length > 0) {
+      const found = await stopLeftovers(leftovers, Math.min(this.deps.config.stopGraceMs, 1000))
+      for (const e of found) this.log(e.app, e.dyno, 'Stopped a leftover process of a previous platform run (pid ' + e.pid + ')')
+      this.runTable.flush()
+    }
+
+    // Dynos the table does not know (spawned just before a crash, or launchers that outlived it): found in /proc.
+    const strays = findStrays(this.deps.config.dataDir, processStartTime(process.pid))
+    if (strays.length === 0) return
+    console.error(`[ferry] killing ${strays.length} leftover dyno process(es) of a previous platform run: ${strays.join(' ')}`)
+    killStrays(strays)
   }
 
   private scheduleGc(delayMs = 30_000): void {

@@ -1,6 +1,6 @@
 // The table of running dyno processes (`<dataDir>/run/dynos.json`, written atomically): after a crash of the daemon
 // (kill -9) the next daemon finds the leftover dynos by their recorded pids/process groups and stops them.
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {processStartTime} from './dyno.js'
@@ -126,4 +126,66 @@ export async function stopLeftovers(entries: RunEntry[], graceMs: number): Promi
   }
 
   return live
+}
+
+/** `pgrp` of a process (field 5 of /proc/<pid>/stat), or undefined. */
+function processGroup(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
+  } catch {
+    return undefined
+  }
+}
+
+const readList = (file: string) => readFileSync(file, 'utf8').split('\0')
+
+/** Whether process `pid` is one of the dyno processes the supervisor of `dataDir` starts (see findStrays). */
+export function isDynoProcess(pid: number, dataDir: string): boolean {
+  const under = `${dataDir}/`
+  try {
+    // Sandboxes: every launcher (unshare, sh, perl), the outer bwrap and the sandbox's pid 1 carry bwrap's argv, which
+    // has --info-fd and the release dir or the overlay scratch mount (both under the data dir).
+    const argv = readList(`/proc/${pid}/cmdline`)
+    if (argv.includes('--info-fd') && argv.some(a => a.startsWith(under))) return true
+    // Without a sandbox: the dyno's bash, the app it execs and the app's children keep the dyno's env (HOME = the
+    // release dir), whatever their command lines say.
+    const env = readList(`/proc/${pid}/environ`)
+    return env.some(e => e.startsWith(`HOME=${under}releases/`)) && env.some(e => e.startsWith('DYNO='))
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Dyno processes of this data dir that the run table may not know: the table is written at most every
+ * FLUSH_INTERVAL_MS, and a launcher still mounting when the daemon died outlives it (the bwrap it then execs watches
+ * init with --die-with-parent) — sandboxes left running, parented to init. Found in /proc (command line, env);
+ * only processes started before `before` (this daemon's start time) count, so nothing of this daemon is ever touched.
+ */
+export function findStrays(dataDir: string, before: string | undefined): number[] {
+  if (before === undefined) return []
+  const strays: number[] = []
+  let names: string[] = []
+  try {
+    names = readdirSync('/proc')
+  } catch {}
+
+  for (const name of names) {
+    const pid = Number(name)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    if (!isDynoProcess(pid, dataDir)) continue
+    const start = processStartTime(pid)
+    if (start !== undefined && Number(start) < Number(before)) strays.push(pid)
+  }
+
+  return strays
+}
+
+/** SIGKILL each process, and its process group when it leads one (a launcher's mount, a sandbox's namespace). */
+export function killStrays(pids: number[]): void {
+  for (const pid of pids) {
+    if (processGroup(pid) === pid) kill(-pid, 'SIGKILL')
+    kill(pid, 'SIGKILL')
+  }
 }
