@@ -11,9 +11,7 @@ export function fastPath(argv) {
   const root = new URL('../', import.meta.url)
   const pjson = JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8'))
   const oclif = pjson.oclif ?? {}
-  // Hooks (init…) would run before the version/help: only the root's own config and @oclif/plugin-help (no hooks) are
-  // known. command_not_found cannot fire for the version or the root help.
-  if (Object.keys(oclif.hooks ?? {}).some(h => h !== 'command_not_found') || (oclif.plugins ?? []).some(p => p !== '@oclif/plugin-help')) return
+  if (oclifRunsMore(oclif)) return
   // main.run(): version when argv[0] is a version flag; root help for no arguments or a lone help flag.
   const versionFlags = ['--version', ...(oclif.additionalVersionFlags ?? [])]
   const helpFlags = ['--help', ...(oclif.additionalHelpFlags ?? [])]
@@ -24,6 +22,15 @@ export function fastPath(argv) {
   if (!ua) return
   if (wantsVersion) return ua + '\n'
   return rootHelp(root, pjson, ua, argv.length === 0 ? 'noArgs' : 'helpFlag')
+}
+
+/**
+ * Whether oclif would run more than the command: hooks (init…) or plugins. Only the root's own config and oclif's
+ * plugin-help (no hooks) are known; command_not_found cannot fire for the version, the root help or a command
+ * that exists.
+ */
+function oclifRunsMore(oclif) {
+  return Object.keys(oclif.hooks ?? {}).some(h => h !== 'command_not_found') || (oclif.plugins ?? []).some(p => p !== '@oclif/plugin-help')
 }
 
 const CREDENTIAL_OPERATIONS = new Set(['erase', 'get', 'store'])
@@ -37,7 +44,7 @@ export async function fastGitCredential(argv) {
   if (argv.length !== 2 || argv[0] !== 'git:credentials' || !CREDENTIAL_OPERATIONS.has(argv[1]) || process.env.FERRY_NO_FAST_PATH) return false
   const root = new URL('../', import.meta.url)
   try {
-    if (JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8')).oclif?.hooks) return false
+    if (oclifRunsMore(JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8')).oclif ?? {})) return false
   } catch {
     return false
   }

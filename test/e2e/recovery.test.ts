@@ -1,13 +1,14 @@
 // e2e (issue 13 item 11): after kill -9 of the daemon, the next daemon stops EVERY dyno process the old one started,
 // also those its run table never recorded (spawned just before the crash, or launchers that outlived it), and the
 // formation converges. Needs `npm run build` and bwrap.
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {processStartTime} from '../../src/platform/proc.js'
+import {spawnDyno} from '../../src/platform/supervisor/dyno.js'
 import {dynoEnv, launchPlan} from '../../src/platform/supervisor/sandbox.js'
 import {BIN, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
 import {skipUnlessAvailable} from '../helpers/requires.js'
@@ -108,10 +109,7 @@ describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(BIN
     for (const mode of ['bwrap', 'none'] as const) {
       const env = dynoEnv({config: {}, dyno: 'web.9', home: mode === 'none' ? release : '/app', port: 1})
       const plan = launchPlan(mode, {command: `exec -a ${marker}-stray-${mode} sleep 600`, dyno: 'web.9', releaseDir: release, scratchMount: join(dataDir, 'run', 'sandbox')}, env)
-      const child = spawn(plan.file, plan.args, {cwd: plan.cwd, detached: true, env: plan.env, stdio: plan.infoFd ? ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] : 'ignore'})
-      if (plan.infoFd) (child.stdio[4] as NodeJS.WritableStream).end(plan.envPayload!)
-      child.unref()
-      strays.push(child.pid!)
+      strays.push(spawnDyno(plan).pid)
     }
 
     await waitFor(() => pidsMatching(`${marker}-stray-bwrap`).length === 1 && pidsMatching(`${marker}-stray-none`).length === 1, 'stray dynos running')
