@@ -7,8 +7,8 @@ import path from 'node:path'
 import type {Connection} from './client.js'
 
 import {BackendError} from './errors.js'
-import {ensureDaemon} from './launcher.js'
-import {configDir} from './paths.js'
+import {ensureDaemon, findDaemon} from './launcher.js'
+import {configDir, dataDir as resolveDataDir} from './paths.js'
 
 type Env = NodeJS.ProcessEnv
 
@@ -121,6 +121,8 @@ export async function remoteToken(choice: BackendChoice, env: Env = process.env)
 
 export interface ConnectOptions {
   env?: Env
+  /** false: find a running local platform but never start one (a log tail following a restart). */
+  start?: boolean
   /** Called when the local daemon had to be started. */
   onStarted?: (url: string) => void
 }
@@ -129,7 +131,7 @@ export interface ConnectOptions {
 export async function connectBackend(choice: BackendChoice, options: ConnectOptions = {}): Promise<Connection> {
   const env = options.env ?? process.env
   if (choice.kind === 'local') {
-    const daemon = await ensureDaemon({env, onStarted: options.onStarted})
+    const daemon = options.start === false ? await runningDaemon(env) : await ensureDaemon({env, onStarted: options.onStarted})
     return {token: daemon.token, url: daemon.url}
   }
 
@@ -140,4 +142,10 @@ export async function connectBackend(choice: BackendChoice, options: ConnectOpti
   }
 
   return {token, url: choice.url!}
+}
+
+async function runningDaemon(env: Env): Promise<{token: string; url: string}> {
+  const running = await findDaemon(resolveDataDir(env))
+  if (!running) throw new BackendError('the local platform is not running')
+  return running
 }

@@ -30,11 +30,22 @@ export class LogStreamError extends Error {
   }
 }
 
+/** The server ended the stream for good (an `end` event): a tail stops instead of reconnecting. */
+export class LogStreamEnded extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'LogStreamEnded'
+  }
+}
+
 /** Parses SSE bytes into events; keeps the incomplete tail between calls. */
 export class SseParser {
+  /** The data of an `end` event (the server says the stream is over for good, e.g. the platform stopped). */
+  ended: string | undefined
   lastId: number | undefined
   private buffer = ''
   private data: string[] = []
+  private event: string | undefined
   private id: number | undefined
 
   push(text: string, emit: (event: LogEvent) => void): void {
@@ -45,13 +56,15 @@ export class SseParser {
       this.buffer = this.buffer.slice(nl + 1)
       if (line.endsWith('\r')) line = line.slice(0, -1)
       if (line === '') {
-        if (this.data.length > 0) {
+        if (this.event === 'end') this.ended = this.data.join('\n')
+        else if (this.data.length > 0) {
           const data = this.data.join('\n')
           if (this.id !== undefined) this.lastId = this.id
           for (const part of data.trim().split('\n')) emit({id: this.id, text: part})
         }
 
         this.data = []
+        this.event = undefined
         this.id = undefined
         continue
       }
@@ -63,6 +76,7 @@ export class SseParser {
       if (value.startsWith(' ')) value = value.slice(1)
       if (field === 'data') this.data.push(value)
       else if (field === 'id' && /^\d+$/.test(value)) this.id = Number(value)
+      else if (field === 'event') this.event = value
     }
   }
 }
@@ -135,6 +149,7 @@ export async function streamLogs(options: StreamLogsOptions): Promise<void> {
       if (options.signal?.aborted) return
     }
 
+    if (parser.ended !== undefined) throw new LogStreamEnded(parser.ended)
     if (!options.tail) return
     await sleep(options.retryMs ?? 1000, options.signal)
   }

@@ -4,11 +4,12 @@ import type {LogSessionCreateBody} from '../api/types.js'
 
 import {chooseBackend, connectBackend} from '../api/backends.js'
 import {type Api, createApi} from '../api/client.js'
-import {LogStreamError, streamLogs} from '../api/log-stream.js'
+import {LogStreamEnded, LogStreamError, streamLogs} from '../api/log-stream.js'
 import {FerryCommand} from '../cli/base.js'
 import {InputError} from '../cli/errors.js'
 import {appFlags} from '../cli/flags.js'
 import {logLineJson, renderLogLine} from '../cli/logs.js'
+import {notice} from '../cli/output.js'
 
 export default class Logs extends FerryCommand {
   static description = 'display recent log output (use --tail to follow)'
@@ -46,6 +47,7 @@ export default class Logs extends FerryCommand {
         url: session.logplex_url,
       })
     } catch (error) {
+      if (error instanceof LogStreamEnded) return notice(`${error.message} The log tail ends; run \`ferry logs --tail\` again once it is started.`)
       if (error instanceof LogStreamError) throw new InputError(error.message)
       throw error
     } finally {
@@ -59,7 +61,8 @@ export default class Logs extends FerryCommand {
   private async renewSession(app: string, body: LogSessionCreateBody): Promise<string> {
     await this.fresh?.close()
     this.fresh = createApi({
-      connect: async () => connectBackend(await chooseBackend(process.env)),
+      // A tail never starts the platform: one that was stopped stays stopped (after a crash, whatever starts it next).
+      connect: async () => connectBackend(await chooseBackend(process.env), {start: false}),
       userAgent: `ferry/${this.config.version} ${process.platform}`,
     })
     return (await this.fresh.logSessions.create(app, body)).logplex_url

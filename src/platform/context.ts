@@ -168,6 +168,8 @@ export interface PlatformContext {
   desired(appId: string): DesiredApp | null
   logs: LogService
   paths: PlatformPaths
+  /** Aborted when the platform starts to stop (log tails end with a message instead of being cut); absent in tests. */
+  stopping?: AbortSignal
   store: Store
   supervisor: Supervisor
 }

@@ -273,7 +273,8 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
     const config = platformConfig(env, dataDir, {isolation: detectIsolation(env), router: routerChoice, token})
     const store = new Store({dataDir, dbPath: paths.db})
     cleanups.push(() => store.close())
-    const ctx = {config, desired: (appId: string) => store.desired(appId), paths, store} as PlatformContext
+    const stopping = new AbortController()
+    const ctx = {config, desired: (appId: string) => store.desired(appId), paths, stopping: stopping.signal, store} as PlatformContext
     ctx.logs = createLogService(ctx)
     cleanups.push(() => ctx.logs.close())
     ctx.supervisor = createSupervisor(ctx)
@@ -317,12 +318,19 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
       version: config.version,
     }
     writePrivateFile(paths.daemonInfo, `${JSON.stringify(info, null, 2)}\n`)
-    // Runs first on close (cleanups run in reverse): clients stop finding us before we stop answering.
-    cleanups.push(() => {
-      try {
-        if ((JSON.parse(readFileSync(paths.daemonInfo, 'utf8')) as DaemonInfo).pid === process.pid) rmSync(paths.daemonInfo, {force: true})
-      } catch {}
-    })
+    cleanups.push(
+      // Before the API server closes its connections: open log tails are told the platform stopped (they end, saying so).
+      async () => {
+        stopping.abort()
+        await new Promise(resolve => setImmediate(resolve))
+      },
+      // Runs first on close (cleanups run in reverse): clients stop finding us before we stop answering.
+      () => {
+        try {
+          if ((JSON.parse(readFileSync(paths.daemonInfo, 'utf8')) as DaemonInfo).pid === process.pid) rmSync(paths.daemonInfo, {force: true})
+        } catch {}
+      },
+    )
 
     let closing: Promise<void> | undefined
     return {

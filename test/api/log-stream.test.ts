@@ -2,7 +2,7 @@ import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {LogStreamError, SseParser, streamLogs} from '../../src/api/log-stream.js'
+import {LogStreamEnded, LogStreamError, SseParser, streamLogs} from '../../src/api/log-stream.js'
 
 describe('log stream client', () => {
   let server: http.Server | undefined
@@ -120,5 +120,18 @@ describe('log stream client', () => {
     })
     await expect(streamLogs({onLine() {}, tail: false, url})).rejects.toThrow(LogStreamError)
     await expect(streamLogs({onLine() {}, tail: false, url})).rejects.toThrow(/Logs eventsource failed with: 500/)
+  })
+
+  it('tail: an `end` event ends the tail with its message, no reconnect', async () => {
+    let requests = 0
+    const url = await serve((_req, res) => {
+      requests++
+      res.writeHead(200, {'Content-Type': 'text/event-stream'})
+      res.end('id: 1\ndata: last line\n\nevent: end\ndata: The platform was stopped.\n\n')
+    })
+    const lines: string[] = []
+    await expect(streamLogs({onLine: e => lines.push(e.text), renew: async () => url, retryMs: 10, tail: true, url})).rejects.toThrow(new LogStreamEnded('The platform was stopped.'))
+    expect(lines).toEqual(['last line'])
+    expect(requests).toBe(1)
   })
 })

@@ -36,11 +36,15 @@ export interface LogSessionsOptions {
   /** Interval of `: keep-alive` comments on tails (default 15 s). */
   keepAliveMs?: number
   logs: LogService
+  /** Aborted when the platform stops: open tails get an `end` event. */
+  stopping?: AbortSignal
   /** A session URL stays valid this long after creation or after its last connection closed (default 10 min). */
   ttlMs?: number
 }
 
 export const LOG_STREAM_PREFIX = '/log-streams/'
+
+export const STOPPED_MESSAGE = 'The platform was stopped.'
 
 function event(line: StoredLogLine): string {
   return `id: ${line.id}\ndata: ${line.text}\n\n`
@@ -169,9 +173,20 @@ export class LogSessions {
 
     subscribe()
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), this.keepAliveMs)
+    // The platform is stopping: the tail ends with an `end` event (the CLI says so and exits) instead of a cut stream
+    // that it would reconnect to.
+    const stopping = this.options.stopping
+    const onStopping = () => {
+      flush()
+      res.end(`event: end\ndata: ${STOPPED_MESSAGE}\n\n`)
+    }
+
+    stopping?.addEventListener('abort', onStopping, {once: true})
+    if (stopping?.aborted) onStopping()
     const cleanup = () => {
       if (closed) return
       closed = true
+      stopping?.removeEventListener('abort', onStopping)
       clearInterval(keepAlive)
       if (immediate) clearImmediate(immediate)
       unsubscribe?.()
@@ -217,6 +232,6 @@ export function registerLogRoutes(router: Router, deps: LogRoutesDeps): void {
  * API port (ctx.config.port, read when a session is created, i.e. after listen).
  */
 export function logSessionRoutes(router: Router, ctx: PlatformContext): void {
-  const sessions = new LogSessions({baseUrl: () => `http://${ctx.config.host}:${ctx.config.port}`, logs: ctx.logs})
+  const sessions = new LogSessions({baseUrl: () => `http://${ctx.config.host}:${ctx.config.port}`, logs: ctx.logs, stopping: ctx.stopping})
   registerLogRoutes(router, {findApp: nameOrId => ctx.store.findApp(nameOrId) ?? undefined, sessions})
 }
