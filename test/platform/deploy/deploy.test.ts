@@ -286,7 +286,7 @@ describe('deploy pipeline', () => {
     ])
     expect((await h.request('PUT', '/apps/bpapp/buildpack-installations', {body: {updates: [{buildpack: 'relative/dir/x'}]}})).status).toBe(422)
     const registry = await fetch(`${h.url}/buildpacks/heroku%2Fnodejs`)
-    expect(await json(registry)).toEqual({blob_url: 'urn:buildpack:heroku/nodejs'})
+    expect(await json(registry)).toMatchObject({blob_url: 'urn:buildpack:heroku/nodejs', name: 'nodejs', namespace: 'heroku'})
     const purge = await h.request('DELETE', '/apps/bpapp/build-cache')
     expect(purge.status).toBe(202)
   })
