@@ -137,6 +137,12 @@ export interface Supervisor {
   dynos(appId: string): Dyno[]
   /** Restarts all dynos of an app, or those of one process type, or one dyno by name. */
   restart(appId: string, target?: {name?: string; type?: string}): Promise<void>
+  /**
+   * Unpacks a release's slug ahead of its dynos (the deploy calls it before the release becomes current, so a slug
+   * that cannot be unpacked, e.g. on a full disk, fails the push instead of leaving a current release that cannot
+   * run). Throws with the reason.
+   */
+  prepare?(release: {id: string; slugPath: string; version: number}): Promise<void>
   /** Starts a one-off dyno (`run.NNNN`, or `release.NNNN` for the release phase) from the app's current or given release. */
   startOneOff(options: OneOffOptions & {release?: DesiredApp['release']}): Promise<OneOffHandle>
   /** Stops every dyno gracefully (daemon shutdown). */

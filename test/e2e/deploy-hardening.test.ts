@@ -1,13 +1,13 @@
 // e2e (issue 13, deploy pipeline): attacks through `git push ferry main` against the real CLI and daemon.
 // Item 5: unbounded build output; item 6: .slugignore patterns freezing the daemon; item 7: repository symlinks
-// out of the build. Needs `npm run build`.
+// out of the build; item 14: a release reported done that cannot run. Needs `npm run build`.
 import {execFileSync, spawn} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ferryEnv, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
+import {ferryEnv, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, routerGet, runFerry} from '../helpers/index.js'
 
 /** Small caps so a test build can pass them (the defaults are 20 MB kept, 1 MB replay, 20 builds). */
 const LIMITS = {FERRY_BUILD_LOGS_KEPT: '2', FERRY_BUILD_OUTPUT_MAX_BYTES: String(64 * 1024), FERRY_BUILD_OUTPUT_MEMORY_BYTES: String(16 * 1024)}
@@ -207,5 +207,59 @@ describe('e2e: deploy pipeline under attack', () => {
       // A backtracking RegExp spends hours on one of these names; the API must never wait for the matcher.
       expect(slowest).toBeLessThan(2000)
     }, 60_000)
+  })
+
+  describe('item 14: a release is reported done only once its slug is unpacked', () => {
+    /** The body of GET / through the router once it is `want` (dynos boot in the background). */
+    async function served(app: string, want: string): Promise<string> {
+      const {routerPort} = readDaemonJson(home)!
+      let last = ''
+      for (let i = 0; i < 90 && last !== want; i++) {
+        const got = await routerGet(routerPort, `${app}.localhost`).catch(() => ({body: '', status: 0}))
+        last = got.status === 200 ? got.body : `${got.status}`
+        if (last !== want) await new Promise(resolve => setTimeout(resolve, 300))
+      }
+
+      return last
+    }
+
+    const server = (text: string) => `require('http').createServer((q, r) => r.end(${JSON.stringify(text)})).listen(process.env.PORT)\n`
+
+    it('the unpack dir is unusable (as on a full disk): the push fails clearly, v3 stays current and keeps serving', async () => {
+      const dir = workTree('unpack', {Procfile: 'web: node server.js\n', 'server.js': server('one')})
+      await createApp('unpack', dir)
+      expect((await gitPush(dir)).code).toBe(0)
+      expect(await served('unpack', 'one')).toBe('one')
+
+      // Fault: releases/ (where slugs are unpacked) becomes a file, so extracting the next slug fails.
+      const releasesDir = join(home, 'data', 'releases')
+      renameSync(releasesDir, `${releasesDir}.saved`)
+      writeFileSync(releasesDir, '')
+      writeFileSync(join(dir, 'server.js'), server('two'))
+      execFileSync('git', ['commit', '-qam', 'two'], {cwd: dir, env: ferryEnv(home)})
+      let push
+      try {
+        push = await gitPush(dir)
+      } finally {
+        rmSync(releasesDir)
+        renameSync(`${releasesDir}.saved`, releasesDir)
+      }
+
+      expect(push.code).not.toBe(0)
+      expect(push.output).not.toContain('Launching... done')
+      expect(push.output).toMatch(/remote: {2}! {5}Release v4 cannot run, so it failed; the previous release stays current\. Free disk space under the data dir and push again\./)
+      expect(push.output).toContain('[remote rejected]')
+      const releases = JSON.parse((await runFerry(['releases', '--json', '-a', 'unpack'], {home})).stdout) as Array<{current: boolean; status: string; version: number}>
+      expect(releases.find(r => r.version === 4)).toMatchObject({current: false, status: 'failed'})
+      expect(releases.find(r => r.current)?.version).toBe(3)
+      expect(await served('unpack', 'one')).toBe('one')
+
+      // With the disk usable again the same code deploys.
+      execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'again'], {cwd: dir, env: ferryEnv(home)})
+      const again = await gitPush(dir)
+      expect(again.code, again.output).toBe(0)
+      expect(again.output).toContain('Launching... done, v5')
+      expect(await served('unpack', 'two')).toBe('two')
+    }, 90_000)
   })
 })

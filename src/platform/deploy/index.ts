@@ -245,13 +245,22 @@ export class DeployService {
 
       const description = request.description ?? (version ? `Deploy ${version.slice(0, 8)}` : 'Deploy')
       const releaseCommand = result.processTypes.release
-      let release: ReleaseRecord
-      if (releaseCommand === undefined) {
-        release = store.createRelease({appId: app.id, description, initialQuantities, slugId: slug.id})
-        logRelease(ctx, release)
-      } else {
-        release = store.createRelease({appId: app.id, description, initialQuantities, outputStreamUrl: this.outputStreamUrl(build.id), slugId: slug.id, status: 'pending'})
-        current = store.updateBuild(build.id, {releaseId: release.id})
+      // Pending until its slug is unpacked (and its release command, if any, succeeded): the previous release
+      // stays current, and the push says done only for a release the dynos can run.
+      const outputStreamUrl = releaseCommand === undefined ? undefined : this.outputStreamUrl(build.id)
+      let release = store.createRelease({appId: app.id, description, initialQuantities, outputStreamUrl, slugId: slug.id, status: 'pending'})
+      current = store.updateBuild(build.id, {releaseId: release.id})
+      try {
+        await ctx.supervisor.prepare?.({id: release.id, slugPath, version: release.version})
+      } catch (error) {
+        release = store.setReleaseStatus(release.id, 'failed')
+        out(` !     ${(error as Error).message}`)
+        out(` !     Release v${release.version} cannot run, so it failed; the previous release stays current. Free disk space under the data dir and push again.`)
+        apiLog(ctx, app.id, `Release v${release.version} failed: its slug could not be unpacked`)
+        return {build: current, ok: false, release}
+      }
+
+      if (releaseCommand !== undefined) {
         out('-----> Running release command...')
         const status = await this.releasePhase(app.id, release, releaseCommand, slugPath, out)
         if (status !== 0) {
@@ -260,11 +269,10 @@ export class DeployService {
           apiLog(ctx, app.id, `Release v${release.version} command failed by user ${release.userEmail}`)
           return {build: current, ok: false, release}
         }
-
-        release = store.setReleaseStatus(release.id, 'succeeded')
-        logRelease(ctx, release)
       }
 
+      release = store.setReleaseStatus(release.id, 'succeeded')
+      logRelease(ctx, release)
       current = store.updateBuild(build.id, {releaseId: release.id})
       await this.converge(app.id)
       out(`-----> Launching... done, v${release.version}`)

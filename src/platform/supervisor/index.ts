@@ -296,6 +296,11 @@ export class DynoSupervisor implements Supervisor {
     return targets
   }
 
+  /** Unpacks a release's slug now (shared with its dynos later); throws SlugUnpackError with the reason. */
+  async prepare(release: {id: string; slugPath: string}): Promise<void> {
+    await this.slugs.ensure(release.id, release.slugPath)
+  }
+
   /** Removes unpacked releases no dyno and no current release uses. */
   async gcReleases(): Promise<string[]> {
     const keep = new Set<string>()
