@@ -963,6 +963,10 @@ static int parse_request(conn_t *c) {
   if (c->lastentry && hl == c->lasthostlen && memcmp(hv, c->lasthost, hl) == 0) {
     e = c->lastentry;
   } else {
+    /* c->hostname (what the log line says) is rewritten for this Host: the cached entry no longer goes with it. Kept,
+       a later request with the cached Host would be logged under this request's host name. */
+    c->lastentry = NULL;
+    c->lasthostlen = 0;
     size_t k = hl;
     while (k > 0 && hv[k - 1] >= '0' && hv[k - 1] <= '9') k--;
     size_t hn = (k < hl && k > 0 && hv[k - 1] == ':') ? k - 1 : hl;

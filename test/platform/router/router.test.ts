@@ -255,6 +255,17 @@ for (const {make, name, skip} of engines) describe.skipIf(skip)(`router (${name}
     expect(new Set(lines.map(l => /dyno=(\S+)/.exec(l.message)![1])).size).toBeGreaterThan(1)
   })
 
+  it('logs each request under its own Host on a connection that switches hosts', async () => {
+    targets = allUp().slice(0, 1)
+    await sync()
+    // demo, a host with no app, demo, a host that is no app name at all (both answered elsewhere), demo again.
+    const hosts = ['demo.localhost', 'ghost.localhost', 'demo.localhost', '127.0.0.1', 'demo.localhost']
+    const out = await raw(port, hosts.map((host, i) => `GET /h${i + 1} HTTP/1.1\r\nHost: ${host}\r\n${i === 4 ? 'Connection: close\r\n' : ''}\r\n`).join(''))
+    expect(out.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 404', 'HTTP/1.1 200', 'HTTP/1.1 404', 'HTTP/1.1 200'])
+    await sync()
+    expect(lines.map(l => /path="([^"]+)" host=(\S+)/.exec(l.message)!.slice(1).join(' '))).toEqual(['/h1 demo.localhost', '/h3 demo.localhost', '/h5 demo.localhost'])
+  })
+
   it('rejects smuggling attempts with 400 and closes, forwarding nothing', async () => {
     targets = allUp()
     await sync()
