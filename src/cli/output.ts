@@ -62,14 +62,12 @@ export function plainTable<T>(rows: T[], columns: Array<Column<T>>): string {
   return [color.bold(line(columns.map(c => c.header))), underline, ...cells.map(r => line(r)), ''].join('\n')
 }
 
-/** A table: cli-table3 on a TTY, heroku's plain layout otherwise (scripts, tests). */
-export async function table<T>(rows: T[], columns: Array<Column<T>>, tty = Boolean(process.stdout.isTTY)): Promise<string> {
-  if (!tty) return plainTable(rows, columns)
-  const {default: Table} = await import('cli-table3')
-  const noRowLines = {'left-mid': '', mid: '', 'mid-mid': '', 'right-mid': ''}
-  const t = new Table({chars: noRowLines, head: columns.map(c => c.header), style: {border: [], head: colorsEnabled() ? ['bold'] : []}})
-  for (const row of rows) t.push(columns.map(c => String((c.get ? c.get(row) : (row as Record<string, unknown>)[c.key]) ?? '')))
-  return t.toString() + '\n'
+/**
+ * A table in the Heroku CLI's layout, on a terminal and in a pipe alike (what the README shows is what a user sees);
+ * on a terminal the header is bold. Async so a command's output code does not change if a layout ever needs a module.
+ */
+export async function table<T>(rows: T[], columns: Array<Column<T>>): Promise<string> {
+  return plainTable(rows, columns)
 }
 
 let pendingAction: string | undefined

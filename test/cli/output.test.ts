@@ -72,10 +72,17 @@ describe('output helpers (heroku formats)', () => {
     expect(text).toBe('plain\n')
   })
 
-  it('uses cli-table3 on a TTY and the plain layout otherwise', async () => {
+  it("uses heroku's plain layout on a terminal and in a pipe alike (issue 16: boxed grids on a TTY before)", async () => {
     const rows = [{name: 'demo'}]
-    expect(await table(rows, [{header: 'Name', key: 'name'}], true)).toMatch(/┌─+┐\n│ Name +│/)
-    expect(await table(rows, [{header: 'Name', key: 'name'}], false)).toBe('  Name\n ──────\n  demo\n')
+    expect(await table(rows, [{header: 'Name', key: 'name'}])).toBe('  Name\n ──────\n  demo\n')
+    const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY')
+    Object.defineProperty(process.stdout, 'isTTY', {configurable: true, value: true})
+    try {
+      expect(await table(rows, [{header: 'Name', key: 'name'}])).toBe('  Name\n ──────\n  demo\n')
+    } finally {
+      if (tty) Object.defineProperty(process.stdout, 'isTTY', tty)
+      else delete (process.stdout as {isTTY?: boolean}).isTTY
+    }
   })
 
   it('spins on a TTY and leaves "Message... done" behind', async () => {
