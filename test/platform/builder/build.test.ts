@@ -340,5 +340,25 @@ describe('buildSlug', () => {
       expect(existsSync(join(pidsRoot, cgroup!))).toBe(false)
     }
   })
-})
 
+  it('under bwrap: refuses a buildpack directory inside the data dir (never mounted into builds), naming it', async () => {
+    const dataDir = join(root, 'data')
+    const workDir = join(dataDir, 'builds', 'b3')
+    mkdirSync(join(workDir, 'app'), {recursive: true})
+    source({Procfile: 'web: x'}, join(workDir, 'app'))
+    const bp = buildpackFixture(join(dataDir, 'repos', 'bp'), {compile: 'true', detect: 'echo X'})
+    const lines: string[] = []
+    await expect(buildSlug({
+      buildpacks: [bp],
+      cacheDir: join(dataDir, 'cache', 'app1'),
+      configVars: {},
+      hideDir: dataDir,
+      isolation: 'bwrap',
+      onOutput: l => lines.push(l),
+      slugPath: join(root, 'slug.tgz'),
+      timeoutMs: 60_000,
+      workDir,
+    })).rejects.toThrow(`Buildpack directory ${bp} is inside the platform's data dir`)
+    expect(lines).toContain(` !     Buildpack directory ${bp} is inside the platform's data dir, which builds cannot see. Move the buildpack elsewhere or push it to a git repository.`)
+  })
+})

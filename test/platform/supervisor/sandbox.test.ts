@@ -1,12 +1,13 @@
 // Sandbox isolation: run real dynos under bwrap and probe from inside (skipped when bwrap is not usable here, failed under CI=true).
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {makePidsCgroup, removeCgroupLater} from '../../../src/platform/bwrap.js'
 import {spawnDyno} from '../../../src/platform/supervisor/dyno.js'
-import {dynoEnv, fstabSafe, launchPlan, overlayFstab, perlLauncherArch} from '../../../src/platform/supervisor/sandbox.js'
+import {dynoEnv, fstabSafe, type IsolationMode, launchPlan, MEMORY_CGROUP_ROOT, overlayFstab, perlLauncherArch, type SandboxSpec} from '../../../src/platform/supervisor/sandbox.js'
 import {skipUnlessAvailable} from '../../helpers/requires.js'
 import {get, harness, type Harness, pidsMatching, waitFor} from './helpers.js'
 
@@ -142,6 +143,50 @@ describe.skipIf(skipUnlessAvailable('bwrap', hasBwrap, 'apt-get install bubblewr
     for (const out of outputs.slice(1)) expect(out).toBe(outputs[0])
     expect(readdirSync(releaseDir)).not.toContain('new.txt')
     expect(readdirSync(scratchMount)).toEqual([])
+  })
+
+  it('every launcher joins all the dyno\'s cgroups before bwrap: memory charged, a pids limit of 12 holds', async () => {
+    if (process.getuid?.() !== 0 || !existsSync('/sys/fs/cgroup/pids/cgroup.procs') || !existsSync('/sys/fs/cgroup/memory/cgroup.procs')) {
+      expect(process.env.CI).not.toBe('true')
+      return
+    }
+
+    const releaseDir = h.supervisor.slugs.dirFor(h.app.release!.id)
+    const scratchMount = join(h.dataDir, 'run', 'sandbox')
+    const fstab = join(h.root, 'cgroup-test.fstab')
+    writeFileSync(fstab, overlayFstab(scratchMount, releaseDir, '16m'))
+    const variants: Array<[IsolationMode, Partial<SandboxSpec>]> = [['bwrap', {}]]
+    if (h.supervisor.isolation.mode === 'bwrap-overlay') {
+      variants.push(['bwrap-overlay', {fstab, overlayLauncher: 'fstab'}], ['bwrap-overlay', {overlayLauncher: 'sh'}])
+      if (perlLauncherArch()) variants.push(['bwrap-overlay', {overlayLauncher: 'perl'}])
+    }
+
+    for (const [mode, variant] of variants) {
+      const name = `test-${process.pid}-${variant.overlayLauncher ?? mode}`
+      const memory = join(MEMORY_CGROUP_ROOT, name)
+      mkdirSync(memory, {recursive: true})
+      const pids = makePidsCgroup(name, 12)!
+      try {
+        const command = 'perl -e \'$| = 1; my $n = 0; for (1 .. 40) { my $p = fork(); next unless defined $p; if ($p == 0) { sleep 2; exit 0 } $n++ } print "forked=$n\\n"\''
+        const env = dynoEnv({config: {}, dyno: 'run.1', home: '/app', port: 0})
+        const proc = spawnDyno(launchPlan(mode, {cgroupDirs: [memory, pids], command, dyno: 'run.1', releaseDir, scratchMount, ...variant}, env))
+        let out = ''
+        proc.child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString()
+        })
+        proc.child.stderr!.on('data', (d: Buffer) => {
+          out += d.toString()
+        })
+        expect((await proc.exited).status, out).toBe(0)
+        const forked = Number(/forked=(\d+)/.exec(out)?.[1])
+        expect(forked, `${name}: ${out}`).toBeGreaterThan(0)
+        expect(forked, `${name}: ${out}`).toBeLessThan(12)
+        expect(Number(readFileSync(join(memory, 'memory.max_usage_in_bytes'), 'utf8')), name).toBeGreaterThan(0)
+      } finally {
+        removeCgroupLater(memory)
+        removeCgroupLater(pids)
+      }
+    }
   })
 
   it('writes under /app are ephemeral: gone after a restart, the shared release is never modified', async () => {
