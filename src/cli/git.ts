@@ -1,5 +1,6 @@
 // Small git helpers (remotes, credential helper) run with `git -C <dir>`; never touches the global config.
 import {execFileSync} from 'node:child_process'
+import {accessSync, constants, realpathSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -54,11 +55,38 @@ export function removeRemote(cwd: string, name: string): void {
 /** Shell-quote for git's `!` helper command (single quotes). */
 const sq = (s: string) => `'${s.replaceAll("'", String.raw`'\''`)}'`
 
-/** The helper command git runs: this node + this CLI's bin/run.js + `git:credentials`. */
+/**
+ * The helper command git runs, with `get`, `store` or `erase` appended. `get` runs `ferry git:credentials get`: through
+ * `ferry` on PATH when that is this very CLI (the entry then survives a move of the checkout or of node), else this
+ * node + this CLI's bin/run.js. `store` and `erase` (ferry keeps no credentials) are answered by the shell alone: git
+ * runs them after every push, and a node start there would only cost time.
+ */
 export function credentialHelperCommand(env: NodeJS.ProcessEnv = process.env): string {
   const runJs = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
   const home = env.FERRY_HOME ? `FERRY_HOME=${sq(path.resolve(env.FERRY_HOME))} ` : ''
-  return `!${home}${sq(process.execPath)} ${sq(runJs)} git:credentials`
+  const ferry = onPath('ferry', env) === realpath(runJs) ? 'ferry' : `${sq(process.execPath)} ${sq(runJs)}`
+  return `!f() { if [ "$1" = get ]; then ${home}${ferry} git:credentials get; else cat >/dev/null; fi; }; f`
+}
+
+function realpath(file: string): string | undefined {
+  try {
+    return realpathSync(file)
+  } catch {
+    return undefined
+  }
+}
+
+/** The real path of the program a shell finds for `name` on env.PATH (absolute entries only), if any. */
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(':')) {
+    if (!dir.startsWith('/')) continue
+    try {
+      accessSync(path.join(dir, name), constants.X_OK)
+      return realpath(path.join(dir, name))
+    } catch {}
+  }
+
+  return undefined
 }
 
 /** Configures `credential.<origin>.helper` in the repository's own config (never --global). */

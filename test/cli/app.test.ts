@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {NO_APP_MESSAGE, resolveApp} from '../../src/cli/app.js'
 import {appFromGitUrl, configureCredentialHelper, credentialHelperCommand} from '../../src/cli/git.js'
+import {ROOT} from '../helpers/index.js'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-app-'))
 const repo = path.join(tmp, 'repo')
@@ -48,8 +49,22 @@ describe('app resolution', () => {
   it("configures the credential helper in the repository's config only", () => {
     configureCredentialHelper(repo, 'http://127.0.0.1:5000/demo.git', {FERRY_HOME: '/tmp/fh'})
     expect(git('config', '--local', 'credential.http://127.0.0.1:5000.helper')).toBe(credentialHelperCommand({FERRY_HOME: '/tmp/fh'}))
-    expect(credentialHelperCommand({FERRY_HOME: '/tmp/fh'})).toMatch(/^!FERRY_HOME='\/tmp\/fh' '.*node[^']*' '.*\/bin\/run\.js' git:credentials$/)
-    expect(credentialHelperCommand({})).toMatch(/^!'/)
+    const helper = credentialHelperCommand({FERRY_HOME: '/tmp/fh', PATH: '/usr/bin:/bin'})
+    expect(helper).toMatch(/^!f\(\) \{ if \[ "\$1" = get \]; then FERRY_HOME='\/tmp\/fh' '.*node[^']*' '.*\/bin\/run\.js' git:credentials get; else cat >\/dev\/null; fi; \}; f$/)
+    expect(credentialHelperCommand({PATH: '/usr/bin:/bin'})).toMatch(/then '.*node[^']*' '.*\/bin\/run\.js' git:credentials get;/)
     expect(fs.readFileSync(path.join(tmp, 'global'), 'utf8')).toBe('')
+  })
+
+  it('stores `ferry` in the helper when the ferry on PATH is this CLI (survives a move of node or the checkout)', () => {
+    const bin = path.join(tmp, 'path-bin')
+    const other = path.join(tmp, 'other-bin')
+    fs.mkdirSync(bin)
+    fs.mkdirSync(other)
+    fs.symlinkSync(path.join(ROOT, 'bin', 'run.js'), path.join(bin, 'ferry'))
+    fs.writeFileSync(path.join(other, 'ferry'), '#!/bin/sh\n', {mode: 0o755})
+    const helper = credentialHelperCommand({FERRY_HOME: '/tmp/fh', PATH: `relative:${bin}:/usr/bin`})
+    expect(helper).toBe(String.raw`!f() { if [ "$1" = get ]; then FERRY_HOME='/tmp/fh' ferry git:credentials get; else cat >/dev/null; fi; }; f`)
+    // Another program called ferry first on PATH: the absolute paths, as without one.
+    expect(credentialHelperCommand({PATH: `${other}:${bin}`})).toMatch(/then '.*node[^']*' '.*\/bin\/run\.js' git:credentials get;/)
   })
 })
