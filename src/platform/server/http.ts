@@ -94,7 +94,7 @@ export class Router {
       }
 
       const params: Record<string, string> = {}
-      for (const [i, key] of route.keys.entries()) params[key] = decodeURIComponent(m[i + 1])
+      for (const [i, key] of route.keys.entries()) params[key] = decodePathSegment(m[i + 1])
       return {allowed, params, route}
     }
 
@@ -121,6 +121,15 @@ export interface DispatchOptions {
 }
 
 const ACCEPT_RE = /^application\/vnd\.heroku\+json;\s*version=([^\s,;]+)/i
+
+/** A percent-decoded path parameter; a malformed escape (`%E0%A4%A`, `%zz`) is the client's error (400), not a 500. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw badRequest(`Malformed percent-encoding in the request path: "${segment}". Escape "%" as %25.`)
+  }
+}
 
 /** Request-Id may be a comma-separated list (the heroku CLI prepends new ids); the first is the client's. */
 function requestIdOf(req: IncomingMessage): string {

@@ -56,6 +56,23 @@ describe('Platform API server', () => {
       expect(res.headers.get('content-type')).toMatch(/^application\/json/)
     })
 
+    it('answers a malformed percent-escape in a path parameter with 400, not a 500 with a stack trace in the log', async () => {
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+      try {
+        for (const name of ['%E0%A4%A', '%zz', 'app%']) {
+          const res = await h.request('GET', `/apps/${name}`)
+          expect(res.status, name).toBe(400)
+          const body = await json(res)
+          expect(body.id).toBe('bad_request')
+          expect(body.message).toMatch(/^Malformed percent-encoding in the request path/)
+        }
+
+        expect(logged).not.toHaveBeenCalled()
+      } finally {
+        logged.mockRestore()
+      }
+    })
+
     it('answers unknown endpoints with 404 and wrong methods with 405, in Heroku error shape', async () => {
       const missing = await h.request('GET', '/nope')
       expect(missing.status).toBe(404)
