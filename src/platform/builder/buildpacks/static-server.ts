@@ -2,7 +2,8 @@
 // node inside the dyno sandbox, so it is plain JavaScript with Node built-ins only.
 export const STATIC_SERVER_PATH = '.ferry/static-server.mjs'
 
-export const STATIC_SERVER_SOURCE = String.raw`// ferry static file server: node .ferry/static-server.mjs [ROOT]; listens on 0.0.0.0:$PORT.
+export const STATIC_SERVER_SOURCE = String.raw`// ferry static file server: node .ferry/static-server.mjs [ROOT]; listens on 127.0.0.1:$PORT
+// (loopback only: the router reaches dynos there, and nothing else on the network should).
 import {createReadStream} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {createServer} from 'node:http'
@@ -62,6 +63,6 @@ const server = createServer(async (req, res) => {
   else createReadStream(found.file).on('error', () => res.destroy()).pipe(res)
 })
 
-server.listen(port, '0.0.0.0', () => console.log('static site from ' + root + ' listening on ' + port))
+server.listen(port, '127.0.0.1', () => console.log('static site from ' + root + ' listening on ' + port))
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)))
 `
