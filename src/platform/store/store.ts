@@ -708,6 +708,12 @@ export class Store {
     return row ? buildRecord(row) : null
   }
 
+  /** A build by id alone (primary key: O(1) whatever the number of apps), or null. */
+  findBuildById(buildId: string): BuildRecord | null {
+    const row = this.db.prepare('SELECT b.*, u.email AS user_email FROM builds b LEFT JOIN account u ON u.id = b.user_id WHERE b.id = ?').get(buildId) as any
+    return row ? buildRecord(row) : null
+  }
+
   getBuild(appId: string, buildId: string): BuildRecord {
     const build = this.findBuild(appId, buildId)
     if (!build) throw notFoundError("Couldn't find that build.")

@@ -1,5 +1,5 @@
 // Builds: create from a source tarball URL, list, info, the output stream (capability URL), and the build cache.
-import {createHash, randomUUID} from 'node:crypto'
+import {createHash, randomUUID, timingSafeEqual} from 'node:crypto'
 import {createReadStream, createWriteStream, mkdirSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -18,6 +18,11 @@ import {appParam} from '../support.js'
 import {objectBody, objectOf, optionalArray, optionalString, requiredString} from '../validate.js'
 import {normalizeBuildpack} from './buildpacks.js'
 import {localSourcePath} from './sources.js'
+
+function safeEqual(given: string, expected: string): boolean {
+  const [a, b] = [Buffer.from(given), Buffer.from(expected)]
+  return a.length === b.length && timingSafeEqual(a, b)
+}
 
 export function presentBuild(ctx: PlatformContext, build: BuildRecord): Build {
   return {
@@ -144,8 +149,10 @@ export function registerBuildRoutes(router: Router, ctx: PlatformContext): void 
   router.get(
     '/ferry/build-output/:build/:secret',
     async c => {
-      const build = /^[\da-f-]{36}$/.test(c.params.build) ? store.listApps().map(a => store.findBuild(a.id, c.params.build)).find(Boolean) : undefined
-      if (!build || c.params.secret !== service().secretFor('build', build.id)) throw notFound("Couldn't find that build.")
+      // Unauthenticated: the secret is checked first (an HMAC of the id, no lookup), then one primary-key read.
+      const valid = /^[\da-f-]{36}$/.test(c.params.build) && safeEqual(c.params.secret, service().secretFor('build', c.params.build))
+      const build = valid ? store.findBuildById(c.params.build) : null
+      if (!build) throw notFound("Couldn't find that build.")
       c.res.writeHead(200, {'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff'})
       if (c.method === 'HEAD') {
         c.res.end()
