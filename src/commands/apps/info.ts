@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {Dyno} from '../../api/types.js'
+import type {Addon, Dyno} from '../../api/types.js'
 
 import {FerryCommand} from '../../cli/base.js'
 import {appFlags, json} from '../../cli/flags.js'
@@ -14,11 +14,17 @@ export default class AppsInfo extends FerryCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(AppsInfo)
     const name = this.resolveApp(flags)
-    const [app, dynos] = await Promise.all([this.api.apps.info(name), this.api.dynos.list(name).catch(() => [] as Dyno[])])
+    const [app, dynos, addons] = await Promise.all([
+      this.api.apps.info(name),
+      this.api.dynos.list(name).catch(() => [] as Dyno[]),
+      this.api.addons.list(name).catch(() => [] as Addon[]),
+    ])
+    const plans = addons.map(a => a.plan.name).sort()
     const counts: Record<string, number> = {}
     for (const d of dynos) counts[d.type] = (counts[d.type] ?? 0) + 1
-    if (flags.json) return this.log(toJson({addons: [], app, collaborators: [], dynos, pipeline_coupling: null}))
+    if (flags.json) return this.log(toJson({addons, app, collaborators: [], dynos, pipeline_coupling: null}))
     const info: Record<string, unknown> = {
+      Addons: plans,
       'Auto Cert Mgmt': app.acm,
       'Git URL': app.git_url,
       'Web URL': app.web_url,
@@ -30,7 +36,7 @@ export default class AppsInfo extends FerryCommand {
       Stack: app.build_stack.name === app.stack.name ? app.stack.name : `${app.stack.name} (next build will use ${app.build_stack.name})`,
     }
     if (flags.shell) {
-      const shell: Record<string, unknown> = {auto_cert_mgmt: app.acm, addons: '', collaborators: '', git_url: app.git_url, web_url: app.web_url,
+      const shell: Record<string, unknown> = {auto_cert_mgmt: app.acm, addons: plans.join(','), collaborators: '', git_url: app.git_url, web_url: app.web_url,
         repo_size: info['Repo Size'], slug_size: info['Slug Size'], owner: app.owner.email, region: app.region.name,
         dynos: `{ ${Object.entries(counts).map(([t, n]) => `${t}: ${n}`).join(', ')} }`, stack: app.stack.name}
       return this.log(Object.entries(shell).map(([k, v]) => `${k}=${v}`).join('\n'))

@@ -2,7 +2,7 @@
 import type {Addon, AddonAttachment} from '../../api/types.js'
 
 import {resolvePlan} from './catalog.js'
-import type {AddonRecord, AttachmentRecord} from './store.js'
+import type {AddonRecord, AddonStore, AttachmentRecord} from './store.js'
 
 function planRef(addon: AddonRecord) {
   const resolved = resolvePlan(addon.plan)
@@ -44,4 +44,15 @@ export function presentAttachment(attachment: AttachmentRecord, addon: AddonReco
     updated_at: attachment.updatedAt,
     web_url: null,
   }
+}
+
+/**
+ * For a release's addon_plan_names: the plans of the add-ons attached to the app at a time (an attachment made in
+ * the same second as a release belongs to it: attaching makes the release). Detached add-ons are not remembered.
+ */
+export function addonPlansAt(records: AddonStore, appId: string): (at: string) => string[] {
+  const attachments = records.attachments({appId})
+  if (attachments.length === 0) return () => []
+  const plans = new Map(records.list().map(a => [a.id, a.plan]))
+  return at => [...new Set(attachments.filter(t => t.createdAt <= at).map(t => plans.get(t.addonId) ?? ''))].filter(Boolean).sort()
 }

@@ -78,9 +78,10 @@ export function presentApp(config: PlatformConfig, app: AppRecord, owner: Accoun
   }
 }
 
-export function presentRelease(release: ReleaseRecord): Release {
+/** `addonPlanNames`: plans of the add-ons attached to the app when the release was made (routes/releases.ts). */
+export function presentRelease(release: ReleaseRecord, addonPlanNames: string[] = []): Release {
   return {
-    addon_plan_names: [],
+    addon_plan_names: addonPlanNames,
     app: {id: release.appId, name: release.appName},
     artifacts: release.slugId ? [{id: release.slugId, type: 'slug'}] : [],
     created_at: release.createdAt,

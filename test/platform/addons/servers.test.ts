@@ -89,6 +89,8 @@ describe.skipIf(missing !== undefined)('add-on servers', () => {
     expect(url).toMatch(/^postgres:\/\/u[\da-f]{14}:[\da-f]{48}@127\.0\.0\.1:\d+\/d[\da-f]{14}$/)
     const releases = (await api('GET', '/apps/alpha/releases')).body
     expect(releases.at(-1).description).toBe(`Attach DATABASE (@ref:${created.body.name})`)
+    expect(releases.at(-1).addon_plan_names).toEqual(['heroku-postgresql:essential-0'])
+    expect(releases[0].addon_plan_names).toEqual([])
     expect(psql(url, 'create table t (v text); insert into t values (\'kept\'); select v from t')).toEqual({output: 'kept', status: 0})
 
     const second = await api('POST', '/apps/alpha/addons', {plan: {name: 'heroku-postgresql'}})

@@ -2,6 +2,8 @@
 import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
+import {addonPlansAt} from '../../addons/present.js'
+import {AddonStore} from '../../addons/store.js'
 import {invalidParams, listReply} from '../http.js'
 import {presentRelease} from '../present.js'
 import {appParam, converge, logRelease} from '../support.js'
@@ -9,15 +11,18 @@ import {objectBody, optionalString} from '../validate.js'
 
 export function registerReleaseRoutes(router: Router, ctx: PlatformContext): void {
   const {store} = ctx
+  const plansAt = (appId: string) => addonPlansAt(ctx.addons?.records ?? new AddonStore(store), appId)
 
   router.get('/apps/:app/releases', c => {
     const app = appParam(ctx, c.params.app)
-    return listReply(c, store.listReleases(app.id).map(r => presentRelease(r)), {defaultField: 'version', fields: ['id', 'version']})
+    const plans = plansAt(app.id)
+    return listReply(c, store.listReleases(app.id).map(r => presentRelease(r, plans(r.createdAt))), {defaultField: 'version', fields: ['id', 'version']})
   })
 
   router.get('/apps/:app/releases/:release', c => {
     const app = appParam(ctx, c.params.app)
-    return {body: presentRelease(store.getRelease(app.id, c.params.release))}
+    const release = store.getRelease(app.id, c.params.release)
+    return {body: presentRelease(release, plansAt(app.id)(release.createdAt))}
   })
 
   router.post('/apps/:app/releases', c => {
@@ -40,6 +45,6 @@ export function registerReleaseRoutes(router: Router, ctx: PlatformContext): voi
 
     logRelease(ctx, release)
     converge(ctx, app.id)
-    return {body: presentRelease(release), status: 201}
+    return {body: presentRelease(release, plansAt(app.id)(release.createdAt)), status: 201}
   })
 }
