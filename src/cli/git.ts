@@ -20,6 +20,11 @@ export function isGitRepo(cwd: string): boolean {
   return tryGit(cwd, ['rev-parse', '--git-dir']) !== undefined
 }
 
+/** The top directory of the git work tree holding `cwd`, or undefined outside one. */
+export function gitTopLevel(cwd: string): string | undefined {
+  return tryGit(cwd, ['rev-parse', '--show-toplevel'])?.trim() || undefined
+}
+
 /** Remote name → fetch URL. */
 export function gitRemotes(cwd: string): Map<string, string> {
   const remotes = new Map<string, string>()

@@ -1,7 +1,7 @@
 // e2e (issue 16): the README's exit-code table (0 ok, 1 bad input, 2 API/backend error), "did you mean" for a mistyped
 // command, and --json on every command that has a result. The real CLI (bin/run.js) against a real daemon.
 import {execFileSync} from 'node:child_process'
-import {copyFileSync, mkdtempSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -99,5 +99,16 @@ describe('exit codes, suggestions and --json', () => {
     expect(created.code, created.stderr).toBe(0)
     expect(created.stderr).toMatch(/Git remote ferry already points at https:\/\/git\.example\.test\/other\.git; left as it is\. Run `ferry git:remote -a parity-remote`/)
     expect(execFileSync('git', ['-C', repo, 'remote', 'get-url', 'ferry'], {encoding: 'utf8', env}).trim()).toBe('https://git.example.test/other.git')
+  })
+
+  it('create in a subdirectory of a repository adds no remote and says how to deploy that directory (examples/ in a checkout)', async () => {
+    const env = ferryEnv(home)
+    const repo = join(scratch, 'mono')
+    mkdirSync(join(repo, 'site'), {recursive: true})
+    execFileSync('git', ['init', '-q', repo], {env})
+    const created = await runFerry(['create', 'parity-sub'], {cwd: join(repo, 'site'), home})
+    expect(created.code, created.stderr).toBe(0)
+    expect(created.stderr).toMatch(/No git remote added: this directory is inside the git repository .*mono, and `git push` would deploy all of it\./)
+    expect(execFileSync('git', ['-C', repo, 'remote'], {encoding: 'utf8', env})).toBe('')
   })
 })

@@ -1,4 +1,5 @@
-// The README's walkthrough runs as written: every ```sh walkthrough block under "## Walkthrough", in order, in one
+// The README's walkthrough runs as written: every ```sh walkthrough block under "## Quick start" and "## Walkthrough",
+// in order, in one
 // bash (so `cd` and $URL carry over), from this checkout, with `ferry` = a wrapper script on PATH that runs
 // bin/run.js, a temp FERRY_HOME and HOME (so `~/hello` is in the temp dir) and PORT set to a free port (the base
 // port `ferry local` uses). Lines that run until Ctrl-C (`ferry logs --tail`, `ferry local …`) run under
@@ -13,13 +14,19 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {BIN, ferryEnv, makeFerryHome, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
 
-/** The ```sh walkthrough blocks of README.md's "## Walkthrough" section. */
+/**
+ * The ```sh walkthrough blocks of README.md's "## Quick start" and "## Walkthrough" sections, in README order: a
+ * reader types them in sequence in one shell, so they must work that way (the quick start must not leave the reader
+ * somewhere the walkthrough's first command fails).
+ */
 export function walkthroughBlocks(readme: string): string[] {
-  const start = readme.indexOf('\n## Walkthrough')
-  if (start === -1) throw new Error('README.md has no "## Walkthrough" section')
-  const end = readme.indexOf('\n## ', start + 3)
-  const section = readme.slice(start, end === -1 ? undefined : end)
-  return [...section.matchAll(/^```sh walkthrough\n([\s\S]*?)^```$/gm)].map(m => m[1])
+  return ['## Quick start', '## Walkthrough'].flatMap(heading => {
+    const start = readme.indexOf(`\n${heading}`)
+    if (start === -1) throw new Error(`README.md has no "${heading}" section`)
+    const end = readme.indexOf('\n## ', start + 3)
+    const section = readme.slice(start, end === -1 ? undefined : end)
+    return [...section.matchAll(/^```sh walkthrough\n([\s\S]*?)^```$/gm)].map(m => m[1])
+  })
 }
 
 const LONG_RUNNING = /^ferry (logs\b.*(--tail|-t\b)|local(\s|$))/
@@ -102,7 +109,14 @@ describe('README walkthrough', () => {
     expect(code, `walkthrough step ${failedAt} failed (exit ${code}):\n${steps.at(-1) ?? output}`).toBe(0)
     expect(output).toMatch(/^@@@ done$/m)
     expect(steps).toHaveLength(blocks.length)
-    const [create, push, open, scale, config, logs, releases, run, local] = steps
+    const [quick, create, push, open, scale, config, logs, releases, run, local] = steps
+
+    expect(quick).toMatch(/^Creating demo\.\.\. done$/m)
+    expect(quick).toMatch(/^GREETING: +hello world$/m)
+    expect(quick).toMatch(/Started local platform at http:\/\/127\.0\.0\.1:\d+/)
+    expect(quick).toContain('=== demo Config Vars')
+    expect(quick).toMatch(/=== demo Releases - Current: v\d+/)
+    expect(quick).toMatch(/^Running: +yes$/m)
 
     expect(create).toMatch(/^Creating hello\.\.\. done$/m)
     expect(create).toMatch(/^http:\/\/hello\.localhost:\d+\/ \| http:\/\/127\.0\.0\.1:\d+\/hello\.git$/m)

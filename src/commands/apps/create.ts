@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
+import {realpathSync} from 'node:fs'
 
 import {FerryCommand} from '../../cli/base.js'
 import {json} from '../../cli/flags.js'
-import {configureCredentialHelper, gitRemotes, isGitRepo, setRemote} from '../../cli/git.js'
+import {configureCredentialHelper, gitRemotes, gitTopLevel, isGitRepo, setRemote} from '../../cli/git.js'
 import {warn} from '../../cli/input.js'
 import {action, json as toJson} from '../../cli/output.js'
 
@@ -24,7 +25,13 @@ export default class AppsCreate extends FerryCommand {
     const body = {name: args.app, region: flags.region, stack: flags.stack}
     const app = await action(args.app ? `Creating ${args.app}` : 'Creating app', () => this.api.apps.create(body), a => (args.app ? undefined : a.name))
     const cwd = process.cwd()
-    if (!flags['no-remote'] && isGitRepo(cwd)) {
+    const top = !flags['no-remote'] && isGitRepo(cwd) ? gitTopLevel(cwd) : undefined
+    if (top !== undefined && realpathSync(top) !== realpathSync(cwd)) {
+      // `git push ferry main` pushes the whole repository, not this directory (examples/ inside a checkout: the whole
+      // checkout would be deployed). No remote: say why and how to deploy just this directory.
+      const how = `Deploy this directory from a repository of its own (copy it out, then \`git init\`), or run \`ferry git:remote -a ${app.name}\` in ${top} to deploy the whole repository.`
+      warn(`No git remote added: this directory is inside the git repository ${top}, and \`git push\` would deploy all of it. ${how}`)
+    } else if (top !== undefined) {
       const existing = gitRemotes(cwd).get(flags.remote)
       if (existing === undefined) setRemote(cwd, flags.remote, app.git_url)
       else if (existing !== app.git_url) {
