@@ -125,7 +125,7 @@ typedef struct {
   char dyno[40];
 } target_t;
 
-enum { E_ASKED, E_NONE, E_APP };
+enum { E_ASKED, E_NONE, E_APP, E_FORGOTTEN /* the daemon stopped tracking it (`F`): ask again on its next request */ };
 
 typedef struct entry {
   struct entry *next;
@@ -987,6 +987,9 @@ static int parse_request(conn_t *c) {
       e = entry_add(name, nl);
       if (!e) goto node;
       emit("W %.*s\n", (int)nl, name);
+    } else if (e->state == E_FORGOTTEN) {
+      e->state = E_ASKED;
+      emit("W %.*s\n", (int)nl, name);
     }
     if (e->state == E_ASKED) {
       /* First request for this app: wait for the daemon's answer (about a millisecond; see sweep) instead of handing
@@ -1605,6 +1608,11 @@ static void control_line(char *s, size_t n) {
   char *sp = strchr(name, ' ');
   size_t nl = sp ? (size_t)(sp - name) : strlen(name);
   entry_t *e = entry_find(name, nl);
+  if (s[0] == 'F') {
+    /* Only an answer can be forgotten (never an app entry mid-update, nor a question still open). */
+    if (e && e->state == E_NONE) e->state = E_FORGOTTEN;
+    return;
+  }
   if (!e) e = entry_add(name, nl);
   if (!e) return;
   if (s[0] == 'N') {

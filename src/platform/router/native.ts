@@ -16,6 +16,8 @@
 //   child stdin  `A <name> <appId> <port>/<dyno>,…` the app's routable targets (`-` when none: the child hands
 //                                      its requests to the fallback, which holds them or answers H14)
 //                `N <name>`            no such app (requests go to the fallback, which answers 404)
+//                `F <name>`            forget the answer for name (no app for a while: no longer tracked here);
+//                                      its next request asks again (`W`)
 //                `S <n>`               sync (see above)
 // The child exits when its stdin closes, and dies with this process (PR_SET_PDEATHSIG).
 import {type ChildProcess, spawn} from 'node:child_process'
@@ -111,6 +113,11 @@ export function bindListener(host: string, port: number): {port: number; socket:
 export interface NativeRouterOptions extends RouterOptions {
   /** The ferry-router executable (default nativeRouterBinary()). */
   binary?: string
+  /**
+   * A name with no app is re-checked (for an app created under it) for this long after it was asked about (default
+   * 30 s), then forgotten on both sides until a request asks for it again: scans and typos are not polled forever.
+   */
+  unknownNameTtlMs?: number
   /** Run the child in its own bubblewrap sandbox (sandbox.ts) through this bwrap executable (findBwrap()). */
   bwrap?: string
 }
@@ -151,6 +158,8 @@ export class NativeRouter {
   private exited: Promise<void> | undefined
   /** Names the child asked about → the line last sent for each. */
   private readonly names = new Map<string, string>()
+  /** Names whose last line sent was `N` → when it was sent first (forgotten unknownNameTtlMs later). */
+  private readonly unknownSince = new Map<string, number>()
   private poller: NodeJS.Timeout | undefined
   /** listen() succeeded: a child that exits is started again. */
   private listening = false
@@ -305,20 +314,35 @@ export class NativeRouter {
       line = `N ${name}\n`
     }
 
+    let forget = ''
     if (!this.names.has(name) && this.names.size >= MAX_NAMES) {
-      // Names with no app (typos, scans) stop being tracked: the child keeps their `N` and hands them to the
-      // fallback, which always answers right. Names of real apps stay tracked (their targets change).
-      for (const [k, v] of this.names) if (v.charCodeAt(0) === 78) this.names.delete(k)
+      // Names with no app (typos, scans) stop being tracked, here and in the child (which asks again on their next
+      // request). Names of real apps stay tracked (their targets change).
+      for (const k of this.unknownSince.keys()) forget += this.forget(k)
     }
 
-    if (this.names.size < MAX_NAMES) this.names.set(name, line)
-    this.send(line)
+    if (this.names.size < MAX_NAMES) {
+      this.names.set(name, line)
+      if (line.charCodeAt(0) === 78) this.unknownSince.set(name, Date.now())
+      else this.unknownSince.delete(name)
+    }
+
+    this.send(forget + line)
     if (!this.poller && this.names.size > 0) this.poller = setInterval(() => this.poll(), POLL_MS).unref()
   }
 
-  /** The changed entry lines (and remembers them as sent). */
+  /** Stops tracking `name`; returns the `F` line that tells the child. */
+  private forget(name: string): string {
+    this.names.delete(name)
+    this.unknownSince.delete(name)
+    return `F ${name}\n`
+  }
+
+  /** The changed entry lines (and remembers them as sent), and `F` lines for unknown names past their time. */
   private changes(): string {
     let out = ''
+    const expired = Date.now() - (this.options.unknownNameTtlMs ?? 30_000)
+    for (const [name, since] of this.unknownSince) if (since < expired) out += this.forget(name)
     for (const [name, sent] of this.names) {
       let line: string
       try {
@@ -329,6 +353,8 @@ export class NativeRouter {
 
       if (line !== sent) {
         this.names.set(name, line)
+        if (line.charCodeAt(0) !== 78) this.unknownSince.delete(name)
+        else if (!this.unknownSince.has(name)) this.unknownSince.set(name, Date.now())
         out += line
       }
     }
@@ -372,6 +398,7 @@ export class NativeRouter {
     // Started again on the same socket (the new child asks for every app afresh); quickly at first, backing off
     // while it keeps failing soon after starting. Meanwhile connections wait in the socket's backlog.
     this.names.clear()
+    this.unknownSince.clear()
     this.restarts = Date.now() - this.startedAt > 10_000 ? 0 : this.restarts + 1
     const delay = Math.min(RESTART_MAX_MS, 50 * (2 ** this.restarts))
     console.error(`[ferry] router: ferry-router exited unexpectedly (${how}); starting it again on port ${this.boundPort} in ${delay} ms`)
