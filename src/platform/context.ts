@@ -22,8 +22,12 @@ export interface PlatformConfig {
   host: '127.0.0.1'
   /** 'bwrap' when bubblewrap is usable, else 'none'. */
   isolation: 'bwrap' | 'none'
+  /** Bytes of log history kept per app on disk (default 64 MB). */
+  logRetentionBytes?: number
   /** Lines of log history kept per app (size-based rotation). */
   logRetentionLines: number
+  /** Bytes of log history on disk for all apps together (default 512 MB). */
+  logTotalBytes?: number
   /** API port (0 = any free port; the bound port is written back after listen). */
   port: number
   /** Router port (0 = any free port). */

@@ -3,7 +3,7 @@
 // Segment files are named after the id of their first line and hold `<id> <logplex line>\n` lines, so
 // ids stay monotonic across daemon restarts (the tail is reloaded on first use of an app).
 import {appendFile, rm} from 'node:fs/promises'
-import {mkdirSync, readdirSync, readFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {LogFilter, LogLine, LogService, StoredLogLine} from '../context.js'
@@ -17,10 +17,19 @@ export interface FileLogServiceOptions {
   flushDelayMs?: number
   /** Buffered bytes not yet on disk above which lines are dropped and counted (default 32 MB). */
   maxPendingBytes?: number
+  /**
+   * Bytes kept on disk per app (default 64 MB), whatever the line count: 100 000 lines of 10 KB made 1.1 GB.
+   * Between this and +1 segment (a quarter of it) are kept.
+   */
+  retentionBytes?: number
   /** Lines kept on disk per app (default 100 000); between this and +1 segment are kept. */
   retentionLines?: number
+  /** Bytes of lines kept in memory per app (default 4 MB): older lines are read from disk. */
+  ringBytes?: number
   /** Lines kept in memory per app (default min(retention, 10 000)). */
   ringLines?: number
+  /** Bytes on disk for all apps together (default 512 MB): past it the largest app loses its oldest segment. */
+  totalBytes?: number
 }
 
 interface Follower {
@@ -81,9 +90,15 @@ interface AppLog {
   /** Chunks taken from `pending` by the flush in progress (not all on disk yet). */
   writing: PendingChunk[]
   ring: Array<Entry | undefined>
+  /** Characters of the lines in the ring (a close measure of their memory). */
+  ringChars: number
   /** Index in `ring` of the oldest line. */
   ringStart: number
   ringSize: number
+  /** Bytes of the app's segments, on disk or on their way. */
+  bytes: number
+  /** Bytes per segment (first id → bytes written or buffered for it). */
+  segmentBytes: Map<number, number>
   /** First ids of the segment files, ascending; the last one is being appended to. */
   segments: number[]
   timer: NodeJS.Timeout | undefined
@@ -111,14 +126,22 @@ export class FileLogService implements LogService {
   private closed = false
   private readonly flushDelayMs: number
   private readonly maxPendingBytes: number
+  private readonly retentionBytes: number
   private readonly retentionLines: number
+  private readonly ringChars: number
   private readonly ringLines: number
+  private readonly segmentBytes: number
   private readonly segmentLines: number
+  private readonly totalBytes: number
 
   constructor(private readonly options: FileLogServiceOptions) {
     this.retentionLines = Math.max(10, options.retentionLines ?? 100_000)
     this.ringLines = Math.max(10, options.ringLines ?? Math.min(this.retentionLines, 10_000))
     this.segmentLines = Math.max(5, Math.ceil(this.retentionLines / 4))
+    this.retentionBytes = Math.max(64 * 1024, options.retentionBytes ?? 64 * 1024 * 1024)
+    this.segmentBytes = Math.ceil(this.retentionBytes / 4)
+    this.ringChars = Math.max(64 * 1024, options.ringBytes ?? 4 * 1024 * 1024)
+    this.totalBytes = Math.max(this.retentionBytes, options.totalBytes ?? 512 * 1024 * 1024)
     this.flushDelayMs = options.flushDelayMs ?? 50
     this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024
   }
@@ -230,9 +253,12 @@ export class FileLogService implements LogService {
       pendingBytes: 0,
       purged: false,
       writing: [],
+      bytes: 0,
       ring: Array.from({length: this.ringLines}),
+      ringChars: 0,
       ringSize: 0,
       ringStart: 0,
+      segmentBytes: new Map(),
       segments: [],
       timer: undefined,
     }
@@ -282,6 +308,16 @@ export class FileLogService implements LogService {
       .filter(m => m !== null)
       .map(m => Number(m[1]))
       .sort((a, b) => a - b)
+    for (const first of app.segments) {
+      let size = 0
+      try {
+        size = statSync(path.join(app.dir, segmentName(first))).size
+      } catch {}
+
+      app.segmentBytes.set(first, size)
+      app.bytes += size
+    }
+
     if (app.segments.length === 0) return
     const tail: Entry[] = []
     for (let s = app.segments.length - 1; s >= 0 && tail.length < this.ringLines; s--) {
@@ -295,13 +331,19 @@ export class FileLogService implements LogService {
 
   private pushRing(app: AppLog, line: Entry): void {
     const cap = app.ring.length
-    if (app.ringSize < cap) {
-      app.ring[(app.ringStart + app.ringSize) % cap] = line
-      app.ringSize++
-    } else {
-      app.ring[app.ringStart] = line
-      app.ringStart = (app.ringStart + 1) % cap
-    }
+    if (app.ringSize === cap) this.dropOldest(app)
+    app.ring[(app.ringStart + app.ringSize) % cap] = line
+    app.ringSize++
+    app.ringChars += line.text.length
+    // Long lines: fewer of them stay in memory (read() goes to disk for the rest).
+    while (app.ringChars > this.ringChars && app.ringSize > 1) this.dropOldest(app)
+  }
+
+  private dropOldest(app: AppLog): void {
+    app.ringChars -= app.ring[app.ringStart]!.text.length
+    app.ring[app.ringStart] = undefined
+    app.ringStart = (app.ringStart + 1) % app.ring.length
+    app.ringSize--
   }
 
   /** Lines stored but not (all) written to disk yet, oldest first: the chunks being written, then the pending ones. */
@@ -361,11 +403,36 @@ export class FileLogService implements LogService {
   }
 
   private async rotate(app: AppLog): Promise<void> {
-    // Drop whole segments from the front while the rest still holds at least `retentionLines` lines.
-    while (app.segments.length > 1 && app.lastId - app.segments[1] + 1 >= this.retentionLines) {
-      const first = app.segments.shift()!
-      await rm(path.join(app.dir, segmentName(first)), {force: true})
+    // Drop whole segments from the front while the rest still holds at least `retentionLines` lines or `retentionBytes`.
+    const bytesAfterFirst = () => app.bytes - (app.segmentBytes.get(app.segments[0]) ?? 0)
+    while (app.segments.length > 1 && (app.lastId - app.segments[1] + 1 >= this.retentionLines || bytesAfterFirst() >= this.retentionBytes)) {
+      await this.dropSegment(app)
     }
+
+    // All apps together: the biggest one gives up its oldest segment (never the one being written).
+    let total = 0
+    for (const other of this.apps.values()) total += other.bytes
+    while (total > this.totalBytes) {
+      let biggest: AppLog | undefined
+      for (const other of this.apps.values()) if (other.segments.length > 1 && !this.busy(other, other.segments[0]) && (!biggest || other.bytes > biggest.bytes)) biggest = other
+      if (!biggest) break
+      total -= await this.dropSegment(biggest)
+    }
+  }
+
+  /** Whether a segment still has lines buffered or being written. */
+  private busy(app: AppLog, segment: number): boolean {
+    return [...app.pending, ...app.writing].some(chunk => chunk.segment === segment)
+  }
+
+  /** Deletes an app's oldest segment; returns its size. */
+  private async dropSegment(app: AppLog): Promise<number> {
+    const first = app.segments.shift()!
+    const size = app.segmentBytes.get(first) ?? 0
+    app.segmentBytes.delete(first)
+    app.bytes -= size
+    await rm(path.join(app.dir, segmentName(first)), {force: true})
+    return size
   }
 
   private schedule(app: AppLog): void {
@@ -382,7 +449,7 @@ export class FileLogService implements LogService {
 
     // Rotation: a new segment starts every `segmentLines` lines.
     let segment = app.segments.at(-1)
-    if (segment === undefined || id - segment >= this.segmentLines) {
+    if (segment === undefined || id - segment >= this.segmentLines || (app.segmentBytes.get(segment) ?? 0) >= this.segmentBytes) {
       segment = id
       app.segments.push(id)
     }
@@ -405,6 +472,8 @@ export class FileLogService implements LogService {
     const bytes = chunk.buf.write(row, start)
     chunk.used += bytes
     app.pendingBytes += bytes
+    app.segmentBytes.set(segment, (app.segmentBytes.get(segment) ?? 0) + bytes)
+    app.bytes += bytes
     const text = row.slice(idText.length + 1, -1)
     const entry = new Entry(id, source, dyno, micros, text, text.length - message.length)
     this.pushRing(app, entry)

@@ -1,4 +1,4 @@
-import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -182,6 +182,33 @@ describe('FileLogService', () => {
     service = new FileLogService({dir})
     check(service.read('u', {}, 10))
     expect(readFileSync(path.join(dir, 'u', readdirSync(path.join(dir, 'u'))[0]), 'utf8')).toContain(' app[web.1]: héllo ✓ 日本 😀\n')
+  })
+
+  /** Bytes of an app's log files. */
+  const du = (app: string) => readdirSync(path.join(dir, app)).reduce((n, f) => n + statSync(path.join(dir, app, f)).size, 0)
+
+  it('bounds a flood of 10 KB lines by bytes: on disk per app, for all apps, and in memory (1.1 GB and 404 MB before)', async () => {
+    const MB = 1024 * 1024
+    service = new FileLogService({dir, retentionBytes: MB, ringBytes: 256 * 1024, totalBytes: 2 * MB})
+    const big = 'x'.repeat(MAX_LINE_BYTES - 200)
+    // 3 apps x 2000 lines of ~10 KB: 60 MB written; the line retention (100 000) alone would keep it all.
+    for (const app of ['a1', 'a2', 'a3']) {
+      for (let i = 1; i <= 2000; i++) {
+        service.append(app, {dyno: 'web.1', message: `${i} ${big}`, source: 'app'})
+        if (i % 200 === 0) await service.flushAll()
+      }
+    }
+
+    await service.flushAll()
+    for (const app of ['a1', 'a2', 'a3']) expect(du(app)).toBeLessThanOrEqual(1.3 * MB)
+    expect(du('a1') + du('a2') + du('a3')).toBeLessThanOrEqual(2.3 * MB)
+    expect(du('a3')).toBeGreaterThanOrEqual(MB)
+    // The ring holds at most ~256 KB of lines; older ones still come from disk, in order.
+    const ring = (service as unknown as {apps: Map<string, {ringChars: number; ringSize: number}>}).apps.get('a3')!
+    expect(ring.ringChars).toBeLessThanOrEqual(256 * 1024)
+    expect(ring.ringSize).toBeLessThan(30)
+    const last = service.read('a3', {}, 60)
+    expect(last.map(l => Number(l.message.split(' ')[0]))).toEqual(Array.from({length: 60}, (_, i) => 1941 + i))
   })
 
   it('purges an app', async () => {
