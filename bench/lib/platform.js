@@ -182,10 +182,11 @@ export async function commitChange(dir, env, files) {
   await must('git', ['commit', '-q', '-m', `bench: change ${Date.now()}`], {cwd: dir, env})
 }
 
-/** git push to the platform (main); resolves {code, ms, output, timeline: [{ms, line}]} (each output line timed). */
-export function gitPush(platform, app, dir, {force = false} = {}) {
+/** git push to the platform (main), with the token in the URL unless `remote` is given; resolves {code, ms, output, timeline: [{ms, line}]} (each output line timed). */
+export function gitPush(platform, app, dir, {force = false, remote} = {}) {
   const t0 = performance.now()
-  const args = ['push', '--progress', platform.gitUrl(app), 'HEAD:refs/heads/main']
+  // `remote`: push the way users do, `git push <remote> main` through the remote and credential helper ferry set up.
+  const args = remote ? ['push', '--progress', remote, 'main'] : ['push', '--progress', platform.gitUrl(app), 'HEAD:refs/heads/main']
   if (force) args.splice(1, 0, '-f')
   return new Promise(resolve => {
     const child = spawn('git', args, {cwd: dir, env: platform.env(), stdio: ['ignore', 'pipe', 'pipe']})
