@@ -1,6 +1,7 @@
 // Bubblewrap pieces shared by dynos (supervisor/sandbox.ts) and build steps (builder/run.ts): the read-only view of
 // the host's root, the /proc knobs closed to the sandbox, the seccomp filter, and the per-sandbox pids cgroup.
-import {existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, rmdirSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, writeFileSync} from 'node:fs'
 import {endianness} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -120,6 +121,14 @@ export function keyringSeccomp(): Buffer {
 /** Parent of the sandboxes' pids cgroups (dynos and build steps). */
 export const PIDS_CGROUP_ROOT = '/sys/fs/cgroup/pids/ferry'
 
+/**
+ * Prefix of the cgroups of one platform (dynos and build steps): a hash of its data dir. A starting daemon removes
+ * the empty ones a previous run of the same platform left (killed mid-build or mid-dyno).
+ */
+export function cgroupPrefix(dataDir: string): string {
+  return createHash('sha256').update(dataDir).digest('hex').slice(0, 12) + '-'
+}
+
 /** true when this process may create pids cgroups (root, cgroup v1 pids controller mounted). */
 export function pidsLimitsAvailable(): boolean {
   return process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/pids/cgroup.procs')
@@ -134,6 +143,27 @@ export function makePidsCgroup(name: string, max: number): string | undefined {
     return dir
   } catch {
     return undefined
+  }
+}
+
+/**
+ * Waits (up to `timeoutMs`) until no process is left in the cgroup, then removes it; true when it is gone. A sandbox's
+ * main process exits before the kernel has torn down the rest of its PID namespace: this is the "all gone" barrier.
+ */
+export async function drainCgroup(dir: string, timeoutMs = 2000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      if (readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() === '') {
+        rmdirSync(dir)
+        return true
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true
+    }
+
+    if (Date.now() > deadline) return false
+    await new Promise(resolve => setTimeout(resolve, 5))
   }
 }
 

@@ -4,7 +4,7 @@ import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {StringDecoder} from 'node:string_decoder'
 
-import {CGROUP_LAUNCHER, keyringSeccomp, makePidsCgroup, pidsLimitsAvailable, removeCgroupLater} from '../bwrap.js'
+import {CGROUP_LAUNCHER, cgroupPrefix, drainCgroup, keyringSeccomp, makePidsCgroup, pidsLimitsAvailable, removeCgroupLater} from '../bwrap.js'
 import {type Sandbox, stepArgv} from './sandbox.js'
 
 export type {Sandbox} from './sandbox.js'
@@ -90,7 +90,7 @@ async function spawnStep(command: string, args: string[], options: RunOptions, o
     file = 'bwrap'
     argv = stepArgv(sandbox, {args, command, cwd: options.cwd, env: options.env}, SECCOMP_FD)
     env = LAUNCHER_ENV
-    cgroup = pidsLimitsAvailable() ? makePidsCgroup(`build-${randomBytes(6).toString('hex')}`, BUILD_PIDS_MAX) : undefined
+    cgroup = pidsLimitsAvailable() ? makePidsCgroup(`${cgroupPrefix(sandbox.dataDir)}build-${randomBytes(6).toString('hex')}`, BUILD_PIDS_MAX) : undefined
     if (cgroup) [file, argv] = ['/bin/sh', ['-c', CGROUP_LAUNCHER, 'ferry-launch', cgroup, 'bwrap', ...argv]]
   }
 
@@ -119,6 +119,8 @@ async function spawnStep(command: string, args: string[], options: RunOptions, o
       child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 1)))
     })
     splitter.flush()
+    // Nothing of the step may outlive it (the build dir is packed next): wait for its PID namespace to be torn down.
+    if (cgroup && (await drainCgroup(cgroup))) cgroup = undefined
     if (options.signal.aborted) throw abortError(options.signal)
     return status
   } finally {

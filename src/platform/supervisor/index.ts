@@ -1,7 +1,7 @@
 // The supervisor: converges each app's actual dyno processes to its desired state (current release + formation),
 // keeps them running (crash restart with backoff), and stops them gracefully. Commands never start processes; they
 // change the store and call converge().
-import {createHash, randomInt, randomUUID} from 'node:crypto'
+import {randomInt, randomUUID} from 'node:crypto'
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
@@ -11,7 +11,7 @@ import type {DesiredApp, LogService, OneOffHandle, OneOffOptions, PlatformConfig
 
 import {type DynoProcess, freePort, ListenWatcher, processStartTime, readLines, spawnDyno} from './dyno.js'
 import {findStrays, killStrays, RunTable, stopLeftovers} from './runtable.js'
-import {makePidsCgroup, PIDS_CGROUP_ROOT, removeCgroupLater} from '../bwrap.js'
+import {cgroupPrefix, makePidsCgroup, PIDS_CGROUP_ROOT, removeCgroupLater} from '../bwrap.js'
 import {APP_DIR, detectIsolation, dynoEnv, fstabSafe, type IsolationInfo, launchPlan, MEMORY_CGROUP_ROOT, memoryLimitBytes, overlayFstab, pidsLimit} from './sandbox.js'
 import {SlugCache} from './slugs.js'
 
@@ -151,7 +151,7 @@ export class DynoSupervisor implements Supervisor {
     this.runTable = new RunTable(join(deps.config.dataDir, 'run'))
     this.scratchMount = join(deps.config.dataDir, 'run', 'sandbox')
     this.fstabDir = join(deps.config.dataDir, 'run', 'fstab')
-    this.cgroupPrefix = createHash('sha256').update(deps.config.dataDir).digest('hex').slice(0, 12) + '-'
+    this.cgroupPrefix = cgroupPrefix(deps.config.dataDir)
   }
 
   /** Detects the isolation mode and stops leftovers of a crashed daemon. Idempotent; called by converge too. */

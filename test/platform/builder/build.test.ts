@@ -305,7 +305,7 @@ describe('buildSlug', () => {
     const pidsRoot = '/sys/fs/cgroup/pids/ferry'
     const findCgroup = (): string | undefined => {
       if (!existsSync(pidsRoot)) return undefined
-      return readdirSync(pidsRoot).filter(n => n.startsWith('build-')).find(n => {
+      return readdirSync(pidsRoot).filter(n => n.includes('-build-')).find(n => {
         try {
           return readFileSync(join(pidsRoot, n, 'cgroup.procs'), 'utf8').split('\n').some(pid => pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\0${pause}\0`)
         } catch {
