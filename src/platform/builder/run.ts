@@ -68,10 +68,26 @@ export async function runStep(command: string, args: string[], options: RunOptio
   return spawnStep(command, args, options)
 }
 
-/** Runs a command and collects its stdout (stderr goes to onLine). */
-export async function captureStep(command: string, args: string[], options: Omit<RunOptions, 'onLine'> & {onLine?: (line: string) => void}): Promise<{status: number; stdout: string}> {
+/** Largest stdout captureStep keeps (bin/detect, bin/release, `node --version`: a few lines in practice). */
+export const CAPTURE_MAX_BYTES = MB
+
+/**
+ * Runs a command and collects its stdout (stderr goes to onLine). Stdout over `maxBytes` is not kept and fails the
+ * step: a bin/release printing gigabytes must not grow one buffer in the daemon.
+ */
+export async function captureStep(
+  command: string,
+  args: string[],
+  options: Omit<RunOptions, 'onLine'> & {maxBytes?: number; onLine?: (line: string) => void},
+): Promise<{status: number; stdout: string}> {
+  const max = options.maxBytes ?? CAPTURE_MAX_BYTES
   const out: Buffer[] = []
-  const status = await spawnStep(command, args, {...options, onLine: options.onLine ?? (() => {})}, chunk => out.push(chunk))
+  let size = 0
+  const status = await spawnStep(command, args, {...options, onLine: options.onLine ?? (() => {})}, chunk => {
+    size += chunk.length
+    if (size <= max) out.push(chunk)
+  })
+  if (size > max) throw new BuildError(`${command.split('/').slice(-2).join('/')} printed more than ${max} bytes on its standard output; at most ${max} are read.`)
   return {status, stdout: Buffer.concat(out).toString('utf8')}
 }
 

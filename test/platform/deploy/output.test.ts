@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {lineSplitter} from '../../../src/platform/builder/run.js'
+import {BuildError, captureStep, lineSplitter} from '../../../src/platform/builder/run.js'
 import {MAX_LINE, OutputRegistry} from '../../../src/platform/deploy/output.js'
 
 let tmp: string
@@ -90,6 +90,14 @@ describe('BuildOutput limits', () => {
     splitter.push(Buffer.from('\nend\n'))
     splitter.flush()
     expect(lines.reduce((a, b) => a + b, 0)).toBe(50_000 + 3)
+  })
+
+  it('captureStep (bin/detect, bin/release) keeps at most maxBytes of stdout and fails the step past it', async () => {
+    const options = {cwd: tmp, env: {PATH: process.env.PATH}, signal: new AbortController().signal}
+    const flood = captureStep('sh', ['-c', 'head -c 3000000 /dev/zero'], {...options, maxBytes: 100_000})
+    await expect(flood).rejects.toThrow(BuildError)
+    await expect(flood).rejects.toThrow('sh printed more than 100000 bytes on its standard output; at most 100000 are read.')
+    expect((await captureStep('sh', ['-c', 'echo ok'], options)).stdout).toBe('ok\n')
   })
 
   it('says when the output of a pruned build is no longer kept', async () => {
