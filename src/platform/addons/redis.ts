@@ -1,7 +1,7 @@
 // One redis-server per heroku-redis add-on (data under <data dir>/addons/redis/<add-on id>/). Redis ACLs can limit a
 // user to key patterns but not to a keyspace of its own, and apps use plain key names, so an instance per add-on is
 // the only way to give each app the whole keyspace, FLUSHALL included, without seeing another app's keys. One
-// instance starts in ~10 ms and idles at ~4 MB.
+// instance starts in ~60 ms and idles at ~7 MB PSS (12 MB RSS).
 import {randomBytes} from 'node:crypto'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {connect} from 'node:net'

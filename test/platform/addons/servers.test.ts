@@ -170,6 +170,23 @@ describe.skipIf(missing !== undefined)('add-on servers', () => {
     expect((await config('alpha')).SHARED_URL).toBeUndefined()
   })
 
+  it("destroying an app destroys its add-ons' data and detaches them from other apps", async () => {
+    expect((await api('POST', '/apps', {name: 'gamma'})).status).toBe(201)
+    const pg = (await api('POST', '/apps/gamma/addons', {plan: 'heroku-postgresql'})).body
+    const redis = (await api('POST', '/apps/gamma/addons', {plan: 'heroku-redis'})).body
+    expect((await api('POST', '/addon-attachments', {addon: pg.id, app: 'alpha', name: 'GAMMA'})).status).toBe(201)
+    const url = (await config('gamma')).DATABASE_URL
+    expect(psql(url, 'select 1').status).toBe(0)
+    expect((await api('DELETE', '/apps/gamma')).status).toBe(200)
+    expect((await config('alpha')).GAMMA_URL).toBeUndefined()
+    const gone = async () => psql(url, 'select 1').status !== 0 && !existsSync(join(home, 'data', 'addons', 'redis', redis.id))
+    const deadline = Date.now() + 10_000
+    while (!(await gone()) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
+    expect(psql(url, 'select 1').output).toMatch(/does not exist|authentication failed/)
+    expect(existsSync(join(home, 'data', 'addons', 'redis', redis.id))).toBe(false)
+    expect((await api('GET', `/addons/${pg.id}`)).status).toBe(404)
+  })
+
   it('destroys an add-on: variable unset, database dropped, a release', async () => {
     const addon = (await api('GET', '/apps/beta/addons')).body[0]
     const url = (await config('beta')).MAIN_DB_URL
