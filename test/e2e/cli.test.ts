@@ -279,7 +279,16 @@ describe('ferry CLI against the local platform', () => {
       }
     }
 
-    const routerPid = children.find(pid => comm(pid) === 'ferry-router')
+    // ferry-router itself, or the bwrap sandbox it runs in when the platform has bwrap.
+    const cmdline = (pid: number) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      } catch {
+        return ''
+      }
+    }
+
+    const routerPid = children.find(pid => comm(pid) === 'ferry-router' || (comm(pid) === 'bwrap' && cmdline(pid).includes('ferry-router')))
     expect(routerPid !== undefined).toBe(native)
     await api.close()
     const stop = await ferry(['platform:stop'])
