@@ -2,7 +2,6 @@
 // A build script (package.json "build") probes the host like an attacker would; a web dyno and `ferry run` try to
 // write host kernel settings and share a kernel keyring with another app; a dyno runs a bounded fork bomb. Every probe
 // must fail while the deploy itself succeeds. Needs `npm run build`, bwrap, and root for the cgroup limits.
-import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
@@ -10,18 +9,13 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
+import {bwrapUsable, skipUnlessAvailable} from '../helpers/requires.js'
 
 const built = existsSync(join(ROOT, 'dist', 'commands', 'builds', 'create.js'))
-const hasBwrap = (() => {
-  try {
-    execFileSync('bwrap', ['--ro-bind', '/', '/', 'true'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-})()
 const root = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/pids/cgroup.procs')
-if (process.env.CI === 'true' && (!built || !hasBwrap || !root)) throw new Error('e2e isolation needs `npm run build`, bwrap and root with cgroup v1 pids under CI')
+const skip = skipUnlessAvailable('dist/ (npm run build)', built, 'run `npm run build`')
+  || skipUnlessAvailable('bwrap', bwrapUsable(), 'apt-get install bubblewrap')
+  || skipUnlessAvailable('root with the cgroup v1 pids controller', root, 'run the tests as root on a cgroup v1 host')
 
 /** add_key, request_key syscall numbers for perl's syscall() (the arches the platform supports). */
 const KEY_SYSCALLS: Partial<Record<string, [number, number]>> = {arm64: [217, 218], x64: [248, 249]}
@@ -51,7 +45,7 @@ function perlKey(call: 'add' | 'request', description: string): string {
   return `perl -e '${body} print(($r < 0 ? "failed: $!" : "key=$r"), "\\n")'`
 }
 
-describe.skipIf(!built || !hasBwrap || !root)('e2e: isolation of builds and dynos', () => {
+describe.skipIf(skip)('e2e: isolation of builds and dynos', () => {
   let home: string
   let dataDir: string
   let routerPort: number

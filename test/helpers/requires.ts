@@ -1,6 +1,8 @@
 // A test's outside dependency (bwrap, dist/, the official heroku CLI …): without it a suite is skipped on a
 // developer's machine, but under CI=true a missing dependency is a failure, never a silent skip: a green CI
 // run must mean every suite ran.
+import {execFileSync} from 'node:child_process'
+
 import {describe, it} from 'vitest'
 
 /**
@@ -21,4 +23,14 @@ export function skipUnlessAvailable(what: string, available: boolean, fix: strin
 
   console.warn(`[skip] ${message}`)
   return true
+}
+
+/** true when bubblewrap runs here (a binary on PATH can still fail without user namespaces). */
+export function bwrapUsable(): boolean {
+  try {
+    execFileSync('bwrap', ['--ro-bind', '/', '/', 'true'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
 }

@@ -1,5 +1,4 @@
 // Sandbox isolation: run real dynos under bwrap and probe from inside (skipped when bwrap is not usable here, failed under CI=true).
-import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -7,18 +6,25 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {makePidsCgroup, removeCgroupLater} from '../../../src/platform/bwrap.js'
 import {spawnDyno} from '../../../src/platform/supervisor/dyno.js'
-import {dynoEnv, fstabSafe, type IsolationMode, launchPlan, MEMORY_CGROUP_ROOT, overlayFstab, perlLauncherArch, type SandboxSpec} from '../../../src/platform/supervisor/sandbox.js'
-import {skipUnlessAvailable} from '../../helpers/requires.js'
+import {dynoEnv, fstabSafe, type IsolationMode, type LaunchPlan, launchPlan, MEMORY_CGROUP_ROOT, overlayFstab, perlLauncherArch, type SandboxSpec} from '../../../src/platform/supervisor/sandbox.js'
+import {bwrapUsable, skipUnlessAvailable} from '../../helpers/requires.js'
 import {get, harness, type Harness, pidsMatching, waitFor} from './helpers.js'
 
-const hasBwrap = (() => {
-  try {
-    execFileSync('bwrap', ['--ro-bind', '/', '/', 'true'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasBwrap = bwrapUsable()
+
+/** Runs a launch plan to its end: exit status and stdout + stderr. */
+async function runPlan(plan: LaunchPlan): Promise<{out: string; status: number}> {
+  const proc = spawnDyno(plan)
+  let out = ''
+  proc.child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  proc.child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  const {status} = await proc.exited
+  return {out, status}
+}
 
 describe.skipIf(skipUnlessAvailable('bwrap', hasBwrap, 'apt-get install bubblewrap'))('sandbox (bwrap)', () => {
   let h: Harness
@@ -127,15 +133,8 @@ describe.skipIf(skipUnlessAvailable('bwrap', hasBwrap, 'apt-get install bubblewr
       const env = dynoEnv({config: {}, dyno: 'run.1', home: '/app', port: 0})
       const plan = launchPlan('bwrap-overlay', {command, dyno: 'run.1', releaseDir, scratchMount, ...variant}, env)
       expect(plan.file).toBe(variant.overlayLauncher === 'perl' ? 'perl' : 'unshare')
-      const proc = spawnDyno(plan)
-      let out = ''
-      proc.child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString()
-      })
-      proc.child.stderr!.on('data', (d: Buffer) => {
-        out += d.toString()
-      })
-      expect((await proc.exited).status, out).toBe(0)
+      const {out, status} = await runPlan(plan)
+      expect(status, out).toBe(0)
       outputs.push(out)
     }
 
@@ -169,15 +168,8 @@ describe.skipIf(skipUnlessAvailable('bwrap', hasBwrap, 'apt-get install bubblewr
       try {
         const command = 'perl -e \'$| = 1; my $n = 0; for (1 .. 40) { my $p = fork(); next unless defined $p; if ($p == 0) { sleep 2; exit 0 } $n++ } print "forked=$n\\n"\''
         const env = dynoEnv({config: {}, dyno: 'run.1', home: '/app', port: 0})
-        const proc = spawnDyno(launchPlan(mode, {cgroupDirs: [memory, pids], command, dyno: 'run.1', releaseDir, scratchMount, ...variant}, env))
-        let out = ''
-        proc.child.stdout!.on('data', (d: Buffer) => {
-          out += d.toString()
-        })
-        proc.child.stderr!.on('data', (d: Buffer) => {
-          out += d.toString()
-        })
-        expect((await proc.exited).status, out).toBe(0)
+        const {out, status} = await runPlan(launchPlan(mode, {cgroupDirs: [memory, pids], command, dyno: 'run.1', releaseDir, scratchMount, ...variant}, env))
+        expect(status, out).toBe(0)
         const forked = Number(/forked=(\d+)/.exec(out)?.[1])
         expect(forked, `${name}: ${out}`).toBeGreaterThan(0)
         expect(forked, `${name}: ${out}`).toBeLessThan(12)
