@@ -1,13 +1,13 @@
 // e2e (issue 13, deploy pipeline): attacks through `git push ferry main` against the real CLI and daemon.
 // Item 5: unbounded build output; item 6: .slugignore patterns freezing the daemon; item 7: repository symlinks
 // out of the build; item 14: a release reported done that cannot run. Needs `npm run build`.
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ferryEnv, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, routerGet, runFerry} from '../helpers/index.js'
+import {ferryEnv, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, routerGet, runGit, runFerry} from '../helpers/index.js'
 
 /** Small caps so a test build can pass them (the defaults are 20 MB kept, 1 MB replay, 20 builds). */
 const LIMITS = {FERRY_BUILD_LOGS_KEPT: '2', FERRY_BUILD_OUTPUT_MAX_BYTES: String(64 * 1024), FERRY_BUILD_OUTPUT_MEMORY_BYTES: String(16 * 1024)}
@@ -33,19 +33,7 @@ describe('e2e: deploy pipeline under attack', () => {
     return dir
   }
 
-  function gitPush(cwd: string): Promise<{code: number; output: string}> {
-    return new Promise(resolve => {
-      const child = spawn('git', ['push', 'ferry', 'main'], {cwd, env: ferryEnv(home)})
-      let output = ''
-      const add = (d: Buffer) => {
-        output += d.toString()
-      }
-
-      child.stdout.on('data', add)
-      child.stderr.on('data', add)
-      child.on('close', code => resolve({code: code ?? 1, output}))
-    })
-  }
+  const gitPush = (cwd: string) => runGit(cwd, ferryEnv(home), 'push', 'ferry', 'main')
 
   async function createApp(name: string, cwd: string): Promise<void> {
     const created = await runFerry(['apps:create', name], {cwd, home})

@@ -1,13 +1,13 @@
 // e2e (issue 4): `git push ferry main` of the example apps with real git through the real CLI and daemon, builds:create
 // without git, a classic buildpack fixture, and the bad-input cases. Needs `npm run build`.
 // Push-to-release times are printed (no timing assertions; see the report / bench for figures).
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
+import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, routerGet, runGit, runFerry} from '../helpers/index.js'
 import {skipUnlessAvailable} from '../helpers/requires.js'
 
 const FIXTURE_BUILDPACK = join(ROOT, 'test', 'fixtures', 'buildpacks', 'hello-classic')
@@ -43,19 +43,7 @@ describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROO
   }
 
   /** `git push <remote> <refspec>` with the CLI's environment (credential helper → platform token). */
-  function gitPush(cwd: string, ...args: string[]): Promise<{code: number; output: string}> {
-    return new Promise(resolve => {
-      const child = spawn('git', ['push', ...args], {cwd, env: ferryEnv(home)})
-      let output = ''
-      const add = (d: Buffer) => {
-        output += d.toString()
-      }
-
-      child.stdout.on('data', add)
-      child.stderr.on('data', add)
-      child.on('close', code => resolve({code: code ?? 1, output}))
-    })
-  }
+  const gitPush = (cwd: string, ...args: string[]) => runGit(cwd, ferryEnv(home), 'push', ...args)
 
   async function createApp(name: string, cwd: string): Promise<void> {
     const created = await runFerry(['apps:create', name], {cwd, home})

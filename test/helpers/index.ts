@@ -91,6 +91,21 @@ export function runCommand(file: string, args: string[], options: {cwd?: string;
   })
 }
 
+/** `git ...args` (e.g. push) with stdout and stderr interleaved as they come; never rejects on a non-zero exit. */
+export function runGit(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<{code: number; output: string}> {
+  return new Promise(resolve => {
+    const child = spawn('git', args, {cwd, env})
+    let output = ''
+    const add = (d: Buffer) => {
+      output += d.toString()
+    }
+
+    child.stdout.on('data', add)
+    child.stderr.on('data', add)
+    child.on('close', code => resolve({code: code ?? 1, output}))
+  })
+}
+
 /** Runs `node bin/run.js ...args`; never rejects on a non-zero exit. */
 export function runFerry(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const home = options.home ?? options.env?.FERRY_HOME
