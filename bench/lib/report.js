@@ -81,7 +81,7 @@ function rowMetricsTable(row) {
   return lines.join('\n')
 }
 
-export const ROW_ORDER = ['startup', 'cli-api', 'deploy', 'scale', 'router', 'logs', 'memory', 'config-concurrency']
+export const ROW_ORDER = ['startup', 'cli-api', 'deploy', 'scale', 'router', 'logs', 'memory', 'config-concurrency', 'addons']
 
 export function renderMarkdown(latest, rowTitles) {
   const m = latest.machine ?? {}
