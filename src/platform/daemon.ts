@@ -18,7 +18,9 @@ import {createFileLogService} from './logs/index.js'
 import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from './paths.js'
 import {isRunning, processStartTime} from './proc.js'
 import {routerConnectionLimit, routerEngine, type RouterEngine, startRouter as startHttpRouter} from './router/index.js'
+import {certificateDir, ensureCertificate} from './run/tls.js'
 import {buildServer} from './server/index.js'
+import {acceptTls} from './server/tls.js'
 import {Store} from './store/index.js'
 import {createSupervisor as createDynoSupervisor} from './supervisor/index.js'
 import {isoTimestamp} from './time.js'
@@ -288,6 +290,9 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
 
     const startedAt = isoTimestamp()
     const {server} = buildServer(ctx, {startedAt})
+    // HTTPS too, on the same port (the official CLI's git remotes are https://127.0.0.1:PORT/APP.git).
+    const tlsMaterial = ensureCertificate(certificateDir(dataDir))
+    acceptTls(server, {firstByteTimeoutMs: config.headTimeoutMs ?? 15_000, material: tlsMaterial})
     config.port = await listen(server, await choosePort(explicitPort, paths.portFile), config.host)
     cleanups.push(() =>
         new Promise<void>(resolve => {
@@ -319,6 +324,8 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
       url: `http://${config.host}:${config.port}`,
       version: config.version,
     }
+    // Clients that find us may ask for the certificate at once (ferry heroku:env): it exists before they can.
+    await tlsMaterial
     writePrivateFile(paths.daemonInfo, `${JSON.stringify(info, null, 2)}\n`)
     cleanups.push(
       // Before the API server closes its connections: open log tails are told the platform stopped (they end, saying so).

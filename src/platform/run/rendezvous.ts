@@ -6,9 +6,10 @@
 // at exit, the marker the official CLI's `-x` uses, so commands that call `exit` still report their status.
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
-import {Duplex} from 'node:stream'
 
 import type {OneOffHandle} from '../context.js'
+
+import {isTlsHello, replaying} from '../tls-sniff.js'
 
 export const EXIT_STATUS_MARKER = '\uFFFF heroku-command-exit-status:'
 
@@ -32,33 +33,6 @@ export interface RendezvousOptions {
    * (the official CLI) get TLS, others plain TCP.
    */
   tls?: Promise<undefined | {cert: Buffer; key: Buffer}> | {cert: Buffer; key: Buffer}
-}
-
-/** A Duplex over a socket whose first chunk was already read (for sniffing TLS): TLSSocket can wrap it. */
-function replaying(socket: net.Socket, first: Buffer): Duplex {
-  const duplex = new Duplex({
-    destroy(error, callback) {
-      socket.destroy(error ?? undefined)
-      callback(error)
-    },
-    final(callback) {
-      socket.end()
-      callback()
-    },
-    read() {
-      socket.resume()
-    },
-    write(chunk, encoding, callback) {
-      socket.write(chunk, encoding, callback)
-    },
-  })
-  socket.on('data', d => {
-    if (!duplex.push(d)) socket.pause()
-  })
-  socket.on('end', () => duplex.push(null))
-  socket.on('close', () => duplex.destroy())
-  duplex.push(first)
-  return duplex
 }
 
 interface Pending {
@@ -111,7 +85,7 @@ export class Rendezvous {
       // One port for both: a TLS ClientHello starts with 0x16.
       socket.once('data', (first: Buffer) => {
         socket.pause()
-        if (first[0] === 0x16) {
+        if (isTlsHello(first)) {
           const secure = new tls.TLSSocket(replaying(socket, first), {cert: tlsOptions.cert, isServer: true, key: tlsOptions.key})
           secure.on('error', () => socket.destroy())
           this.accept(secure as unknown as net.Socket, deadline)

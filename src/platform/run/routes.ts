@@ -1,7 +1,6 @@
 // POST /apps/:app/dynos: one-off dynos (`ferry run`, `heroku run`). Attached → `attach_url` on the rendezvous
 // listener; detached → output goes to the app's log. 409 while the app has no release with a slug.
 import {existsSync} from 'node:fs'
-import path from 'node:path'
 
 import type {Dyno, DynoCreateBody} from '../../api/types.js'
 import type {PlatformContext} from '../context.js'
@@ -9,10 +8,10 @@ import type {Router} from '../server/http.js'
 
 import {conflict, invalidParams, notFound} from '../server/http.js'
 import {Rendezvous} from './rendezvous.js'
-import {ensureCertificate} from './tls.js'
+import {certificateDir, ensureCertificate} from './tls.js'
 
 /** Where the rendezvous certificate lives (trust it with NODE_EXTRA_CA_CERTS=<dir>/cert.pem for the official CLI). */
-export const rendezvousCertDir = (dataDir: string) => path.join(dataDir, 'run', 'tls')
+export const rendezvousCertDir = certificateDir
 
 const MAX_TTL_SECONDS = 86_400
 /** util-linux `script` gives the one-off a real pseudo-terminal (works inside bwrap: its /dev has devpts). */

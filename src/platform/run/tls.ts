@@ -11,8 +11,28 @@ export interface TlsMaterial {
   key: Buffer
 }
 
-/** Reads `<dir>/cert.pem` + `key.pem`, generating them with openssl on first use; undefined when that fails. */
-export async function ensureCertificate(dir: string): Promise<TlsMaterial | undefined> {
+/** Where the platform's certificate lives (trust it with NODE_EXTRA_CA_CERTS / git's sslCAInfo = <dir>/cert.pem). */
+export const certificateDir = (dataDir: string) => path.join(dataDir, 'run', 'tls')
+
+const made = new Map<string, Promise<TlsMaterial | undefined>>()
+
+/**
+ * Reads `<dir>/cert.pem` + `key.pem`, generating them with openssl on first use; undefined when that fails. One
+ * promise per dir in a process: the API port and the rendezvous listener never generate two different pairs.
+ */
+export function ensureCertificate(dir: string): Promise<TlsMaterial | undefined> {
+  let material = made.get(dir)
+  if (!material) {
+    material = loadOrMake(dir)
+    made.set(dir, material)
+    // A failure is not remembered: the next caller tries again.
+    void material.then(m => m === undefined && made.delete(dir))
+  }
+
+  return material
+}
+
+async function loadOrMake(dir: string): Promise<TlsMaterial | undefined> {
   const certPath = path.join(dir, 'cert.pem')
   const keyPath = path.join(dir, 'key.pem')
   try {
