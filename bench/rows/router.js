@@ -72,6 +72,7 @@ export default {
     'Cases: wrk direct to one dyno port; nginx 1.22 (1 worker;',
     '`proxy_pass` to an upstream of the same dyno ports, keepalive 64, keepalive_requests 100000, access_log off, Host routing); the ferry router (Host:',
     'APP.localhost, per-request routing and `heroku[router]` log lines on).',
+    'Then the daemon is restarted with FERRY_ROUTER_ENGINE=node and that engine is measured the same way (3 dynos, after the others: info only).',
     'Each case: 3 s warm-up, then 3 interleaved rounds of `wrk -t1 -c32 -d10s --latency` (median req/s; p50/p99 of the median run),',
     'then 3 interleaved rounds of `wrk -t1 -c1 -d5s` (the run with the median p50 stands for the case; MEASUREMENTS.md ran c1 once). wrk, proxies and dynos share the 2 cores: a router figure here is CPU cost per request next to its load generator,',
     'not a capacity.',
@@ -127,6 +128,15 @@ export default {
     await ng3.stop()
     await ngAuto.stop()
 
+    // The Node engine (FERRY_ROUTER_ENGINE=node), for the record of each engine's cost: the daemon restarted on the
+    // same FERRY_HOME (its dynos come back), 3 dynos. Measured after the others, not interleaved with nginx (whose
+    // upstreams were the old dynos' ports).
+    await platform.stop()
+    await platform.boot({env: {FERRY_ROUTER_ENGINE: 'node'}})
+    await dynoPorts(platform, app, 3)
+    const nodeEngine = [{host: `${app}.localhost:${platform.routerPort}`, name: 'ferry router, node engine → 3 dynos (after)', port: platform.routerPort}]
+    await measure(nodeEngine, opts)
+
     // Router log lines really written (per request)?
     const session = await platform.api('POST', `/apps/${app}/log-sessions`, {dyno: 'router', lines: 3, source: 'heroku'})
     let sample = ''
@@ -141,12 +151,22 @@ export default {
 
     const [direct, nginx1, ferry1] = one
     const [nginx3, nginxAuto, ferry3] = three
+    const [nodeEngine3] = nodeEngine
     const val = c => ({...c.rps})
     const base = (c, label) => ({...c.rps, label, unit: 'req/s'})
     const metrics = [
       metric({baseline: base(nginx1, 'nginx 1w'), label: 'c32 req/s, 1 dyno', pass: ferry1.rps.median / nginx1.rps.median >= 0.9, ratio: ferry1.rps.median / nginx1.rps.median, ratioLabel: 'nginx', target: '≥ 0.9× nginx', unit: 'req/s', value: val(ferry1)}),
       metric({baseline: base(nginx3, 'nginx 1w'), label: 'c32 req/s, 3 dynos', pass: ferry3.rps.median / nginx3.rps.median >= 0.9, ratio: ferry3.rps.median / nginx3.rps.median, ratioLabel: 'nginx', target: '≥ 0.9× nginx', unit: 'req/s', value: val(ferry3)}),
       metric({baseline: base(nginxAuto, 'nginx auto'), label: '  c32 req/s, 3 dynos vs nginx auto', ratio: ferry3.rps.median / nginxAuto.rps.median, ratioLabel: 'nginx auto', unit: 'req/s', value: val(ferry3)}),
+      metric({
+        baseline: base(nginx3, 'nginx 1w'),
+        label: '  c32 req/s, 3 dynos, node engine (FERRY_ROUTER_ENGINE=node; measured after)',
+        ratio: nodeEngine3.rps.median / nginx3.rps.median,
+        ratioLabel: 'nginx',
+        unit: 'req/s',
+        value: val(nodeEngine3),
+      }),
+      metric({label: '  c1 p50, 3 dynos, node engine', unit: 'ms', value: nodeEngine3.c1p50}),
     ]
     // Added latency per c1 round (the rounds are interleaved, so each difference compares neighbours in time).
     const addedOver = c => stats(c.c1runs.map((r, i) => round(r.p50 - direct.c1runs[i].p50, 3)))
@@ -164,7 +184,7 @@ export default {
       metric({label: '  nginx c1 added p50 over direct (1 dyno)', unit: 'ms', value: addedOver(nginx1)}),
     )
     const table = ['| case | c32 req/s (min–max) | ×nginx 1w | c32 p50 ms | c32 p99 ms | c1 req/s | c1 p50 ms | c1 p99 ms | errors | c32 runs req/s | c1 runs p50 ms |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|']
-    for (const [c, ng] of [[direct, nginx1], [nginx1, nginx1], [ferry1, nginx1], [nginx3, nginx3], [nginxAuto, nginx3], [ferry3, nginx3]]) {
+    for (const [c, ng] of [[direct, nginx1], [nginx1, nginx1], [ferry1, nginx1], [nginx3, nginx3], [nginxAuto, nginx3], [ferry3, nginx3], [nodeEngine3, nginx3]]) {
       table.push(`| ${c.name} | ${Math.round(c.rps.median)} (${Math.round(c.rps.min)}–${Math.round(c.rps.max)}) | ${round(c.rps.median / ng.rps.median, 2)} | ${c.p50} | ${c.p99} | ${Math.round(c.c1.rps)} | ${c.c1.p50} | ${c.c1.p99} | ${c.bad} | ${c.c32.map(r => Math.round(r.rps)).join(', ')} | ${c.c1runs.map(r => r.p50).join(', ')} |`)
     }
 
