@@ -8,7 +8,7 @@ import type {PlatformContext} from '../context.js'
 import type {AppRecord, ReleaseRecord} from '../store/index.js'
 
 import {HttpError, invalidParams, unavailable} from '../server/errors.js'
-import {converge, logRelease} from '../server/support.js'
+import {converge, logRelease} from '../events.js'
 import {resolvePlan, type ServiceDef, unknownPlanMessage} from './catalog.js'
 import {PostgresCluster} from './postgres.js'
 import {RedisInstance} from './redis.js'

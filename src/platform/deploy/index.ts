@@ -9,8 +9,8 @@ import type {PlatformContext} from '../context.js'
 import type {BuildRecord, ReleaseRecord} from '../store/index.js'
 
 import {BuildError, lineSplitter, MB} from '../builder/run.js'
-import {apiUrl, webUrl} from '../server/present.js'
-import {apiLog, logRelease} from '../server/support.js'
+import {apiUrl, webUrl} from '../urls.js'
+import {apiLog, logRelease} from '../events.js'
 import {DEFAULT_OUTPUT_LIMITS, OutputRegistry} from './output.js'
 import {recoverInterruptedBuilds} from './recover.js'
 

@@ -24,7 +24,7 @@ import {registerStubRoutes} from './routes/stubs.js'
 
 export {type Ctx, type Handler, type Reply, Router} from './http.js'
 export * from './present.js'
-export {apiLog, appParam, converge, logRelease} from './support.js'
+export {appParam} from './support.js'
 
 /** A route module: registers its routes on the router (C, D, E add theirs below). */
 export type RouteModule = (router: Router, ctx: PlatformContext) => void

@@ -4,6 +4,7 @@ import type {PlatformConfig} from '../context.js'
 import type {AccountRecord, AppRecord, BuildpackInstallationRecord, FormationRecord, ReleaseRecord, SlugRecord} from '../store/index.js'
 
 import {dynoSize} from '../store/index.js'
+import {gitUrl, webUrl} from '../urls.js'
 
 /** Fixed ids for the fixed local region/stack/generation (clients only display them). */
 const REGION = {id: '59accabd-516d-4f0e-83e6-6e3757701145', name: 'us'}
@@ -17,18 +18,6 @@ export const KNOWN_REGIONS = [REGION.name, REGION.id]
 
 export function stackRef(name: string): {id: string; name: string} {
   return {id: STACK_IDS[name] ?? STACK_IDS['heroku-24'], name}
-}
-
-export function apiUrl(config: PlatformConfig): string {
-  return `http://${config.host}:${config.port}`
-}
-
-export function webUrl(config: PlatformConfig, appName: string): string {
-  return `http://${appName}.localhost:${config.routerPort}/`
-}
-
-export function gitUrl(config: PlatformConfig, appName: string): string {
-  return `${apiUrl(config)}/${appName}.git`
 }
 
 export function presentAccount(account: AccountRecord): Account {

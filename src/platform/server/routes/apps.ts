@@ -7,7 +7,8 @@ import type {Router} from '../http.js'
 import {validateAppName} from '../../store/index.js'
 import {invalidParams, listReply, notFound} from '../http.js'
 import {KNOWN_REGIONS, KNOWN_STACKS, presentApp} from '../present.js'
-import {apiLog, appParam, converge} from '../support.js'
+import {appParam} from '../support.js'
+import {apiLog, converge} from '../../events.js'
 import {objectBody, optionalArray, optionalBoolean, optionalString} from '../validate.js'
 
 const APP_RANGE = {defaultField: 'name', fields: ['id', 'name', 'updated_at']}

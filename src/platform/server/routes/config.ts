@@ -2,7 +2,8 @@
 import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
-import {appParam, converge, logRelease} from '../support.js'
+import {appParam} from '../support.js'
+import {converge, logRelease} from '../../events.js'
 import {objectOf} from '../validate.js'
 
 export function registerConfigRoutes(router: Router, ctx: PlatformContext): void {

@@ -6,7 +6,8 @@ import type {Router} from '../http.js'
 
 import {invalidParams, listReply} from '../http.js'
 import {presentFormation} from '../present.js'
-import {apiLog, appParam, converge} from '../support.js'
+import {appParam} from '../support.js'
+import {apiLog, converge} from '../../events.js'
 import {type JsonObject, objectBody, objectOf, requiredString} from '../validate.js'
 
 const UPDATE_FIELDS = ['dyno_size', 'quantity', 'size', 'type']

@@ -16,7 +16,7 @@ import {
   runHttpBackend,
   ZERO_SHA,
 } from '../../git/index.js'
-import {apiUrl, gitUrl} from '../present.js'
+import {apiUrl, gitUrl} from '../../urls.js'
 
 function deny(c: Ctx, status: number, message: string, headers: Record<string, string> = {}): undefined {
   const body = JSON.stringify({id: status === 401 ? 'unauthorized' : 'not_found', message})

@@ -6,7 +6,8 @@ import {addonPlansAt} from '../../addons/present.js'
 import {AddonStore} from '../../addons/store.js'
 import {invalidParams, listReply} from '../http.js'
 import {presentRelease} from '../present.js'
-import {appParam, converge, logRelease} from '../support.js'
+import {appParam} from '../support.js'
+import {converge, logRelease} from '../../events.js'
 import {objectBody, optionalString} from '../validate.js'
 
 export function registerReleaseRoutes(router: Router, ctx: PlatformContext): void {

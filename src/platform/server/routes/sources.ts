@@ -12,7 +12,7 @@ import type {Ctx, Router} from '../http.js'
 
 import {deployServiceFor} from '../../deploy/index.js'
 import {notFound, tooLarge} from '../http.js'
-import {apiUrl} from '../present.js'
+import {apiUrl} from '../../urls.js'
 
 const ID_RE = /^[\da-f-]{36}$/
 

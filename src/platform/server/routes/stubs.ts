@@ -4,7 +4,7 @@ import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
 import {listReply, notFound} from '../http.js'
-import {apiUrl} from '../present.js'
+import {apiUrl} from '../../urls.js'
 import {appParam} from '../support.js'
 
 export function registerStubRoutes(router: Router, ctx: PlatformContext, startedAt: string): void {
