@@ -11,7 +11,7 @@ import {readConfined, writeConfined} from './confined.js'
 import {parseProcfile, ProcfileError} from './procfile.js'
 import {applySlugignore} from './slugignore.js'
 import {buildEnv, BuildError, MB} from './run.js'
-import {needsBind, refusedBuildpackDir, type Sandbox} from './sandbox.js'
+import {hostFiles, needsBind, refusedBuildpackDir, type Sandbox} from './sandbox.js'
 import {humanSize, packSlug} from './slug.js'
 
 export {BUILTINS} from './buildpacks/builtin.js'
@@ -91,7 +91,9 @@ async function runBuild(options: BuildOptions, signal: AbortSignal): Promise<Bui
   if (removed.length > 0) out(`-----> Deleting ${removed.length} files matching .slugignore patterns.`)
 
   const sandbox: Sandbox | undefined =
-    options.isolation === 'bwrap' ? {cacheDir: options.cacheDir, dataDir: options.hideDir ?? '', readOnly: [], workDir: options.workDir} : undefined
+    options.isolation === 'bwrap'
+      ? {cacheDir: options.cacheDir, dataDir: options.hideDir ?? '', readOnly: [], workDir: options.workDir, ...hostFiles(options.parentEnv ?? process.env, options.hideDir ?? '')}
+      : undefined
   let env = buildEnv(options.parentEnv ?? process.env, {SOURCE_VERSION: options.sourceVersion ?? '', STACK: stack}, options.secrets)
   const ctx = (): StepContext => ({buildDir: appDir, cacheDir: options.cacheDir, env, envDir, log: out, sandbox, signal, workDir: options.workDir})
 

@@ -5,7 +5,7 @@
 // cloned buildpacks), the app's cache dir seen as /cache, and /tmp (the build's own dir under its work dir; HOME is
 // /tmp/home). The data dir, the platform token, other apps and the daemon's $HOME are never mounted: their paths do
 // not exist inside. Host paths in a step's command, arguments, cwd and environment are rewritten to those names.
-import {existsSync, mkdirSync, statSync} from 'node:fs'
+import {mkdirSync, statSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
 import {hostRootArgs, procArgs} from '../bwrap.js'
@@ -15,6 +15,10 @@ export interface Sandbox {
   cacheDir: string
   /** The platform data dir: never mounted; read-only binds inside it are refused. */
   dataDir: string
+  /** Host files bound read-only at the same path (CA bundles, the npm user config): see hostFiles(). */
+  hostFiles: string[]
+  /** The npm user config among `hostFiles`, named to npm by npm_config_userconfig. */
+  npmrc?: string
   /** Host dirs bound read-only at the same path (a buildpack given as a local directory). */
   readOnly: string[]
   /** The build's work dir: writable, seen as WORK_PATH; its `tmp/` is the steps' /tmp (shared by the steps of one build). */
@@ -70,29 +74,35 @@ function bindable(path: string, dataDir: string): boolean {
 }
 
 /**
- * bwrap argv (up to and including `--`) and the environment the step sees. The environment goes through
- * `--clearenv`/`--setenv`, never through bwrap's own environment: a buildpack's `export` file could otherwise put
- * LD_PRELOAD into the env of the launcher and bwrap, which run as root on the host.
+ * The host files a build needs to see: CA bundles named by the daemon's environment and the user's npm config
+ * (registry, proxy, cafile), when they live outside /usr and /etc (already visible) and outside the data dir.
+ * Decided once per build from the daemon's environment, never from a step's: a buildpack's `export` file is build
+ * output and could otherwise name any host file (NODE_EXTRA_CA_CERTS=/root/.ssh/id_rsa) to have it mounted.
+ */
+export function hostFiles(parentEnv: NodeJS.ProcessEnv, dataDir: string): Pick<Sandbox, 'hostFiles' | 'npmrc'> {
+  const files = new Set<string>()
+  for (const [key, value] of Object.entries(parentEnv)) {
+    if (value && CA_VARS.test(key) && !VISIBLE.some(p => value.startsWith(p)) && bindable(value, dataDir)) files.add(value)
+  }
+
+  const userconfigKey = Object.keys(parentEnv).find(k => k.toLowerCase() === 'npm_config_userconfig')
+  const npmrc = userconfigKey ? parentEnv[userconfigKey] : parentEnv.HOME ? join(parentEnv.HOME, '.npmrc') : undefined
+  if (!npmrc || !bindable(npmrc, dataDir) || !statSync(npmrc).isFile()) return {hostFiles: [...files]}
+  files.add(npmrc)
+  return {hostFiles: [...files], npmrc}
+}
+
+/**
+ * bwrap argv: the sandbox, then the step's command. The environment goes through `--clearenv`/`--setenv`, never
+ * through bwrap's own environment: a buildpack's `export` file could otherwise put LD_PRELOAD into the env of the
+ * launcher and bwrap, which run as root on the host.
  */
 export function stepArgv(sandbox: Sandbox, step: StepCommand, seccompFd: number): string[] {
   const {env} = step
-  const extra: string[] = []
   const stepEnv: NodeJS.ProcessEnv = {HOME: BUILD_HOME, TMPDIR: '/tmp'}
   for (const [key, value] of Object.entries(env)) if (value !== undefined && key !== 'HOME' && key !== 'TMPDIR') stepEnv[key] = innerPath(sandbox, value)
-  for (const [key, value] of Object.entries(env)) {
-    if (value && CA_VARS.test(key) && !VISIBLE.some(p => value.startsWith(p)) && bindable(value, sandbox.dataDir)) extra.push('--ro-bind', value, value)
-  }
-
-  // The user's npm config (registry, proxy, cafile) keeps working from the private HOME: bound read-only, named by
-  // npm_config_userconfig. Only a file outside the data dir.
-  const userconfigKey = Object.keys(env).find(k => k.toLowerCase() === 'npm_config_userconfig')
-  const npmrc = userconfigKey ? env[userconfigKey] : env.HOME ? join(env.HOME, '.npmrc') : undefined
-  if (userconfigKey) delete stepEnv[userconfigKey]
-  if (npmrc && existsSync(npmrc) && statSync(npmrc).isFile() && bindable(npmrc, sandbox.dataDir)) {
-    extra.push('--ro-bind', npmrc, npmrc)
-    stepEnv.npm_config_userconfig = npmrc
-  }
-
+  // npm reads its user config from $HOME/.npmrc: the private HOME has none, so name the bound one.
+  if (sandbox.npmrc && !Object.keys(env).some(k => k.toLowerCase() === 'npm_config_userconfig')) stepEnv.npm_config_userconfig = sandbox.npmrc
   const tmp = join(sandbox.workDir, 'tmp')
   mkdirSync(join(tmp, 'home'), {recursive: true})
   const args = [
@@ -122,8 +132,8 @@ export function stepArgv(sandbox: Sandbox, step: StepCommand, seccompFd: number)
     sandbox.cacheDir,
     CACHE_PATH,
   ]
-  for (const dir of sandbox.readOnly) args.push('--ro-bind', dir, dir)
-  args.push(...extra, '--remount-ro', '/', '--chdir', innerPath(sandbox, step.cwd), '--clearenv')
+  for (const path of [...sandbox.readOnly, ...sandbox.hostFiles]) args.push('--ro-bind', path, path)
+  args.push('--remount-ro', '/', '--chdir', innerPath(sandbox, step.cwd), '--clearenv')
   for (const [key, value] of Object.entries(stepEnv)) if (value !== undefined) args.push('--setenv', key, value)
   args.push('--', innerPath(sandbox, step.command), ...step.args.map(a => innerPath(sandbox, a)))
   return args

@@ -361,4 +361,34 @@ describe('buildSlug', () => {
     })).rejects.toThrow(`Buildpack directory ${bp} is inside the platform's data dir`)
     expect(lines).toContain(` !     Buildpack directory ${bp} is inside the platform's data dir, which builds cannot see. Move the buildpack elsewhere or push it to a git repository.`)
   })
+
+  it('under bwrap: an export file naming a host file as CA bundle or npm config does not get it mounted', async () => {
+    const dataDir = join(root, 'data')
+    const workDir = join(dataDir, 'builds', 'b4')
+    mkdirSync(join(workDir, 'app'), {recursive: true})
+    source({Procfile: 'web: x'}, join(workDir, 'app'))
+    const secret = join(root, 'host-secret.txt')
+    writeFileSync(secret, 'host-secret-value\n')
+    const first = buildpackFixture(join(root, 'bp-x1'), {compile: 'true', detect: 'echo First'}, `export NODE_EXTRA_CA_CERTS=${secret} SSL_CERT_FILE=${secret} npm_config_userconfig=${secret}\n`)
+    const second = buildpackFixture(join(root, 'bp-x2'), {
+      compile: 'for f in "$NODE_EXTRA_CA_CERTS" "$SSL_CERT_FILE" "$npm_config_userconfig"; do cat "$f" 2>&1 || true; done > "$1/leak.txt"',
+      detect: 'echo Second',
+    })
+    await buildSlug({
+      buildpacks: [first, second],
+      cacheDir: join(dataDir, 'cache', 'app1'),
+      configVars: {},
+      hideDir: dataDir,
+      isolation: 'bwrap',
+      onOutput() {},
+      parentEnv: {HOME: join(root, 'nohome'), PATH: process.env.PATH},
+      slugPath: join(root, 'slug.tgz'),
+      timeoutMs: 60_000,
+      workDir,
+    })
+    const leak = readFileSync(join(workDir, 'app', 'leak.txt'), 'utf8')
+    expect(leak).not.toContain('host-secret-value')
+    expect(leak).toContain('No such file or directory')
+  })
 })
+
