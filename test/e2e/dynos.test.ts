@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, isAlive, makeFerryHome, readDaemonJson, readToken, removeFerryHome, routerGet, runFerry} from '../helpers/index.js'
+import {BIN, isAlive, makeFerryHome, platformApi, readDaemonJson, removeFerryHome, routerGet, runFerry} from '../helpers/index.js'
 import {skipUnlessAvailable} from '../helpers/requires.js'
 import {makeSlug, pidsMatching, waitFor} from '../platform/supervisor/helpers.js'
 
@@ -30,16 +30,7 @@ describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(BIN
 
   const states = async () => (await psJson()).map(d => `${d.name}:${d.state}`).sort().join(' ')
 
-  async function api(method: string, path: string, body?: unknown): Promise<any> {
-    const info = readDaemonJson(home)!
-    const res = await fetch(info.url + path, {
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${readToken(home)}`, 'Content-Type': 'application/json'},
-      method,
-    })
-    expect(res.status, `${method} ${path}`).toBeLessThan(300)
-    return res.json()
-  }
+  const api = (method: string, path: string, body?: unknown) => platformApi(home, method, path, body)
 
   beforeAll(async () => {
     home = makeFerryHome()

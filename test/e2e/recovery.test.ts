@@ -10,7 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {processStartTime} from '../../src/platform/proc.js'
 import {spawnDyno} from '../../src/platform/supervisor/dyno.js'
 import {dynoEnv, launchPlan} from '../../src/platform/supervisor/sandbox.js'
-import {BIN, makeFerryHome, readDaemonJson, readToken, removeFerryHome, runFerry} from '../helpers/index.js'
+import {BIN, makeFerryHome, platformApi, readDaemonJson, removeFerryHome, runFerry} from '../helpers/index.js'
 import {skipUnlessAvailable} from '../helpers/requires.js'
 import {makeSlug, pidsMatching, waitFor} from '../platform/supervisor/helpers.js'
 
@@ -68,15 +68,7 @@ describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(BIN
     return r.code === 0 ? (JSON.parse(r.stdout) as Array<{name: string; state: string}>) : []
   }
 
-  async function api(method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(readDaemonJson(home)!.url + path, {
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${readToken(home)}`, 'Content-Type': 'application/json'},
-      method,
-    })
-    expect(res.status, `${method} ${path}`).toBeLessThan(300)
-    return res.json()
-  }
+  const api = (method: string, path: string, body?: unknown) => platformApi(home, method, path, body)
 
   beforeAll(async () => {
     home = makeFerryHome()

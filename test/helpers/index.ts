@@ -158,6 +158,19 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** A Platform API request to the running daemon of a FERRY_HOME (its daemon.json and token); rejects on a status >= 300. */
+export async function platformApi(home: string, method: string, urlPath: string, body?: unknown): Promise<any> {
+  const info = readDaemonJson(home)
+  if (!info) throw new Error(`platformApi: no daemon.json in ${home}`)
+  const res = await fetch(info.url + urlPath, {
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${readToken(home)}`, 'Content-Type': 'application/json'},
+    method,
+  })
+  if (res.status >= 300) throw new Error(`${method} ${urlPath} → ${res.status} ${await res.text()}`)
+  return res.json()
+}
+
 /** `ferry platform:stop`, then SIGKILL the daemon's pid if it is still alive. Safe to call when nothing runs. */
 export async function stopPlatform(home: string): Promise<void> {
   const info = readDaemonJson(home)
