@@ -2,6 +2,7 @@
 // sandbox when bwrap is usable here, as the daemon runs it), and the native one's sanitizer build (ASan + UBSan,
 // dist/native/ferry-router-asan, built by scripts/build-native.mjs): a memory error there aborts the child, which the
 // suites see as an unexpected exit. Without a build the native cases are skipped, except under CI, where they must run.
+import http from 'node:http'
 import {join} from 'node:path'
 
 import {detectIsolation} from '../../../src/platform/isolation.js'
@@ -28,3 +29,13 @@ export const engines: Engine[] = [
   {make: options => new NativeRouter({...options, binary, bwrap}), name: 'native', skip: !binary && !ci},
   {make: options => new NativeRouter({...options, binary: asanBinary, bwrap}), name: 'native-asan', skip: !asanBinary && !ci},
 ]
+
+/** GET / through the router at `port` with Host `host`: the status. */
+export function getStatus(port: number, host = 'demo.localhost'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({agent: false, headers: {host}, host: '127.0.0.1', port}, res => {
+      res.resume()
+      resolve(res.statusCode!)
+    }).on('error', reject)
+  })
+}

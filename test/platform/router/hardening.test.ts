@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {NativeRouter} from '../../../src/platform/router/native.js'
-import {asanBinary, binary, bwrap} from './engines.js'
+import {asanBinary, binary, bwrap, getStatus} from './engines.js'
 
 const ci = Boolean(process.env.CI)
 
@@ -70,7 +70,7 @@ describe.skipIf(!binary && !ci)('ferry-router child confinement', () => {
     routers.push(router)
     const port = await router.listen()
     // It routes (the first request asks the daemon about the app; the next one is the child's own).
-    for (let i = 0; i < 2; i++) expect(await get(port)).toBe(200)
+    for (let i = 0; i < 2; i++) expect(await getStatus(port)).toBe(200)
     return {pid: router.pid!, port}
   }
 
@@ -103,12 +103,3 @@ describe.skipIf(!binary && !ci)('ferry-router child confinement', () => {
     expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m)
   })
 })
-
-function get(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.get({agent: false, headers: {host: 'demo.localhost'}, host: '127.0.0.1', port}, res => {
-      res.resume()
-      resolve(res.statusCode!)
-    }).on('error', reject)
-  })
-}

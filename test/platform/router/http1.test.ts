@@ -37,6 +37,34 @@ function feedAll(tracker: ChunkedTracker, text: string, step = 0): number {
 }
 
 describe('router http1', () => {
+  describe('Connection naming a framing or routing field (smuggling)', () => {
+    it('rejects such requests with 400, whatever the case, spacing, list position or field line', () => {
+      const head = (connection: string) => `POST / HTTP/1.1\r\nHost: a.localhost\r\n${connection}Content-Length: 3\r\n\r\n`
+      for (const c of ['keep-alive, Content-Length', 'content-length', ' CONTENT-LENGTH\t', 'x, transfer-encoding', 'Host', 'close,host']) {
+        expect(status(head(`Connection: ${c}\r\n`)), c).toBe(400)
+      }
+
+      expect(status(head('Connection: keep-alive\r\nConnection: content-length\r\n'))).toBe(400)
+      // Neighbours that are no such field pass.
+      for (const c of ['keep-alive', 'close', 'keep-alive, x-hop', 'content-length-x', 'hosts']) expect(status(head(`Connection: ${c}\r\n`)), c).toBe(200)
+    })
+
+    it('rejects such responses with 502 (Host in a response frames nothing)', () => {
+      const res = (connection: string) => {
+        const buf = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: ${connection}\r\n\r\n`, 'latin1')
+        try {
+          parseResponseHead(buf, 0, buf.length)
+          return 200
+        } catch (error) {
+          return (error as HttpParseError).status
+        }
+      }
+
+      for (const c of ['keep-alive, Content-Length', 'Transfer-Encoding', 'close ,\tcontent-length']) expect(res(c), c).toBe(502)
+      for (const c of ['keep-alive', 'close', 'host']) expect(res(c), c).toBe(200)
+    })
+  })
+
   describe('request heads', () => {
     it('parses a simple GET', () => {
       const h = req('GET /a?b=1 HTTP/1.1\r\nHost: demo.localhost:5000\r\nX-A:  spaced value \t\r\nVia:  1.0 x \t\r\n\r\n')

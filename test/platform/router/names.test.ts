@@ -6,18 +6,9 @@ import type net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {NativeRouter} from '../../../src/platform/router/native.js'
-import {binary} from './engines.js'
+import {binary, getStatus} from './engines.js'
 
 const TTL_MS = 300
-
-function get(port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.get({agent: false, headers: {host}, host: '127.0.0.1', port}, res => {
-      res.resume()
-      resolve(res.statusCode!)
-    }).on('error', reject)
-  })
-}
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
@@ -50,8 +41,8 @@ describe.skipIf(!binary && !process.env.CI)('native router: names with no app', 
   })
 
   it('stops looking up an unknown name after a while, and routes it once an app takes the name', async () => {
-    expect(await get(port, 'demo.localhost')).toBe(200)
-    for (let i = 0; i < 20; i++) expect(await get(port, `scan${i}.localhost`)).toBe(404)
+    expect(await getStatus(port, 'demo.localhost')).toBe(200)
+    for (let i = 0; i < 20; i++) expect(await getStatus(port, `scan${i}.localhost`)).toBe(404)
     await router.refresh()
     // Past the time limit (and a few polls more), nothing looks the unknown names up any more.
     await sleep(TTL_MS + 200)
@@ -64,11 +55,11 @@ describe.skipIf(!binary && !process.env.CI)('native router: names with no app', 
     expect(lookups.get('demo')!).toBeGreaterThan(demo)
     // An app created under a forgotten name: the child asks again on the next request, and routes it itself.
     apps.add('scan0')
-    expect(await get(port, 'scan0.localhost')).toBe(200)
+    expect(await getStatus(port, 'scan0.localhost')).toBe(200)
     expect(lookups.get('scan0')!).toBeGreaterThan(settled)
     await router.refresh()
     const fallback = vi.spyOn(router.fallback, 'logInfo')
-    expect(await get(port, 'scan0.localhost')).toBe(200)
+    expect(await getStatus(port, 'scan0.localhost')).toBe(200)
     await router.refresh()
     expect(fallback).not.toHaveBeenCalled()
   })

@@ -14,7 +14,7 @@ import {NativeRouter} from '../../../src/platform/router/native.js'
 import {HttpRouter} from '../../../src/platform/router/proxy.js'
 import {Rendezvous} from '../../../src/platform/run/rendezvous.js'
 import {ensureCertificate} from '../../../src/platform/run/tls.js'
-import {engines} from './engines.js'
+import {engines, getStatus} from './engines.js'
 
 const HEAD_TIMEOUT_MS = 400
 const MAX_CONNECTIONS = 20
@@ -54,15 +54,6 @@ function trickle(port: number, text: string, everyMs: number, maxMs = 5000): Pro
   })
 }
 
-function get(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.get({agent: false, headers: {host: 'demo.localhost'}, host: '127.0.0.1', port}, res => {
-      res.resume()
-      resolve(res.statusCode!)
-    }).on('error', reject)
-  })
-}
-
 let dyno: http.Server
 let dynoPort: number
 beforeAll(async () => {
@@ -94,7 +85,7 @@ for (const {make, name, skip} of engines) describe.skipIf(skip)(`router slowlori
       timeoutMs: 500,
     })
     port = await router.listen()
-    expect(await get(port)).toBe(200)
+    expect(await getStatus(port)).toBe(200)
     await router.refresh()
   })
   afterAll(async () => {
@@ -140,7 +131,7 @@ for (const {make, name, skip} of engines) describe.skipIf(skip)(`router slowlori
     for (const s of sockets) s.destroy()
     for (let i = 0; i < 150 && daemonSide.connections > 0; i++) await sleep(20)
     expect(daemonSide.connections).toBe(0)
-    expect(await get(port)).toBe(200)
+    expect(await getStatus(port)).toBe(200)
   })
 })
 
