@@ -323,3 +323,16 @@ export interface AddonServerInfo {
   kind: 'postgres' | 'redis'
   running: boolean
 }
+
+/** A pg:backups backup (ferry: GET /ferry/apps/{app}/pg-backups). */
+export interface PgBackup {
+  addon: {id: string; name: string}
+  created_at: string
+  finished_at: string
+  /** `b001` */
+  num: string
+  size: number
+  /** The attachment it was taken through (DATABASE). */
+  source: string
+  status: 'completed'
+}

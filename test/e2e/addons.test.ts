@@ -115,6 +115,22 @@ describe.skipIf(skip)('e2e: add-ons', () => {
     expect(await until(items, list => list.length === 2)).toEqual(['first', 'second'])
   })
 
+  it('pg:backups:capture, pg:reset and pg:backups:restore bring the rows back', async () => {
+    const captured = await ferry(['pg:backups:capture'])
+    expect(captured.code, captured.stderr).toBe(0)
+    expect(captured.stdout).toMatch(/^Backed up DATABASE to b001$/m)
+    const listed = await ferry(['pg:backups'])
+    expect(listed.stdout).toMatch(/b001 +\S+ +Completed/)
+    expect((await ferry(['pg:reset'])).code).toBe(1) // needs --confirm
+    expect((await ferry(['pg:reset', '--confirm', 'shop'])).code).toBe(0)
+    expect((await items())[0]).toMatch(/^status 503: .*relation \W*items\W* does not exist/)
+    expect((await ferry(['pg:backups:restore', '--confirm', 'nope'])).code).toBe(1)
+    const restored = await ferry(['pg:backups:restore', 'b001', 'DATABASE', '--confirm', 'shop'])
+    expect(restored.code, restored.stderr).toBe(0)
+    expect(await items()).toEqual(['first', 'second'])
+    expect((await ferry(['pg:backups:restore', 'b009', '--confirm', 'shop'])).stderr).toMatch(/Couldn't find backup b009/)
+  })
+
   it("keeps apps apart: one app's database role cannot open another app's database", async () => {
     expect((await runFerry(['create', 'other', '--no-remote'], {home})).code).toBe(0)
     expect((await runFerry(['addons:create', 'heroku-postgresql', '-a', 'other'], {home})).code).toBe(0)

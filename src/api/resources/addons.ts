@@ -1,5 +1,5 @@
 import type {Http} from '../client.js'
-import type {Addon, AddonAttachment, AddonPlan, AddonServerInfo, AddonService} from '../types.js'
+import type {Addon, AddonAttachment, AddonPlan, AddonServerInfo, AddonService, PgBackup} from '../types.js'
 
 import {p} from '../client.js'
 
@@ -27,4 +27,10 @@ export const addons = (http: Http) => ({
   /** ferry only: what the server behind the add-on reports (pg:info, redis:info). */
   serverInfo: (addon: string) => http.get<AddonServerInfo>(p`/ferry/addons/${addon}/info`),
   services: () => http.list<AddonService>('/addon-services'),
+  /** ferry only: pg:backups of an app; capture through an attachment (DATABASE), restore the latest or `backup` into one. */
+  backups: {
+    capture: (app: string, database: string) => http.post<PgBackup>(p`/ferry/apps/${app}/pg-backups`, {database}),
+    list: (app: string) => http.get<PgBackup[]>(p`/ferry/apps/${app}/pg-backups`),
+    restore: (app: string, database: string, backup?: string) => http.post<PgBackup>(p`/ferry/apps/${app}/pg-backups/restore`, {backup, database}),
+  },
 })

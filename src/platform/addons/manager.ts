@@ -9,6 +9,7 @@ import type {AppRecord, ReleaseRecord} from '../store/index.js'
 
 import {HttpError, invalidParams, unavailable} from '../server/errors.js'
 import {converge, logRelease} from '../events.js'
+import {type Backup, PgBackups} from './backups.js'
 import {resolvePlan, type ServiceDef, unknownPlanMessage} from './catalog.js'
 import {PostgresCluster} from './postgres.js'
 import {RedisInstance} from './redis.js'
@@ -24,6 +25,7 @@ export interface CreateAddonInput {
 }
 
 export class AddonManager {
+  readonly backups: PgBackups
   readonly records: AddonStore
   private postgres?: PostgresCluster
   private readonly redis = new Map<string, RedisInstance>()
@@ -31,6 +33,7 @@ export class AddonManager {
 
   constructor(private readonly ctx: PlatformContext) {
     this.records = new AddonStore(ctx.store)
+    this.backups = new PgBackups(ctx.paths.dataDir)
   }
 
   private cluster(): PostgresCluster {
@@ -157,6 +160,20 @@ export class AddonManager {
     await redisCommand(instance.port, addon.secret, ['FLUSHALL'])
   }
 
+  /** pg:backups:capture of an add-on attached to `app` (as `source`). */
+  async capture(appId: string, addon: AddonRecord, source: string): Promise<Backup> {
+    if (this.records.serviceOf(addon).kind !== 'postgres') throw invalidParams(`${addon.name} is not a heroku-postgresql add-on: only databases have backups.`)
+    await this.cluster().ensureStarted()
+    return this.backups.capture(appId, addon, source)
+  }
+
+  /** pg:backups:restore: the add-on's database is emptied, then the backup loaded. */
+  async restore(appId: string, backup: Backup, addon: AddonRecord): Promise<void> {
+    if (this.records.serviceOf(addon).kind !== 'postgres') throw invalidParams(`${addon.name} is not a heroku-postgresql add-on.`)
+    await this.reset(addon)
+    await this.backups.restore(appId, backup, addon)
+  }
+
   /** What pg:info / redis:info show, and the server's pid (tests kill it to check the supervision). */
   async info(addon: AddonRecord): Promise<AddonServerInfo & {pid: null | number}> {
     const kind = this.records.serviceOf(addon).kind
@@ -180,6 +197,7 @@ export class AddonManager {
       for (const attachment of this.records.attachments({addonId: addon.id})) if (attachment.appId !== appId) this.detach(attachment)
     }
 
+    this.backups.removeApp(appId)
     for (const addon of owned) {
       this.deprovision(addon).catch(error => console.error(`[ferry] removing the data of add-on ${addon.name} failed:`, (error as Error).message))
     }

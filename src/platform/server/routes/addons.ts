@@ -162,6 +162,30 @@ export function registerAddonRoutes(router: Router, ctx: PlatformContext): void 
     }
   })
 
+  // ---- ferry: pg:backups of an app (numbered per app: b001 …) ----
+  const attachmentOf = (appId: string, key: string) => {
+    const found = records().attachments({appId}).find(t => t.name === key.replace(/_URL$/i, '').toUpperCase() || t.addonName === key || t.addonId === key)
+    if (!found) throw notFound(`Couldn't find an add-on attached to the app as ${key}.`)
+    return found
+  }
+
+  router.get('/ferry/apps/:app/pg-backups', c => ({body: manager().backups.list(appParam(ctx, c.params.app).id)}))
+  router.post('/ferry/apps/:app/pg-backups', async c => {
+    const app = appParam(ctx, c.params.app)
+    const attachment = attachmentOf(app.id, requiredString(objectBody(c.body, ['database'], {required: true}), 'database'))
+    return {body: await manager().capture(app.id, records().get(attachment.addonId), attachment.name), status: 201}
+  })
+  router.post('/ferry/apps/:app/pg-backups/restore', async c => {
+    const app = appParam(ctx, c.params.app)
+    const body = objectBody(c.body, ['backup', 'database'], {required: true})
+    const attachment = attachmentOf(app.id, requiredString(body, 'database'))
+    const num = optionalString(body, 'backup')
+    const backup = manager().backups.lookup(app.id, num)
+    if (!backup) throw notFound(num ? `Couldn't find backup ${num} of ${app.name}. Run "ferry pg:backups" to list them.` : `${app.name} has no backups yet: run "ferry pg:backups:capture" first.`)
+    await manager().restore(app.id, backup, records().get(attachment.addonId))
+    return {body: backup}
+  })
+
   // ---- ferry: the server behind an add-on (pg:info, redis:info, pg:reset) ----
   router.get('/ferry/addons/:addon/info', async c => ({body: await manager().info(records().get(c.params.addon))}))
   router.post('/ferry/addons/:addon/reset', async c => {
