@@ -89,6 +89,13 @@ describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(BIN
     }
 
     await removeFerryHome(home)
+    // Whatever a failed run left of this data dir's dynos (before the fix: sandboxes under init, for good).
+    for (const pid of dynoProcesses(dataDir).keys()) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
+
     rmSync(scratch, {force: true, recursive: true})
   })
 
