@@ -23,6 +23,14 @@ const layers = {
             target: './src/api',
           },
           {from: './src/platform', message: 'cli/ and commands/ talk to the platform over the API only.', target: ['./src/cli', './src/commands']},
+          // Inside the platform: the API server is the outer layer. Only it (and the daemon that builds it) imports
+          // server/; what others need of it lives in neutral modules (errors.ts, events.ts, urls.ts, tls-sniff.ts).
+          {
+            from: './src/platform/server',
+            message: 'Only server/ and daemon.ts import server/: move what you need to a neutral module (platform/errors.ts, events.ts, urls.ts).',
+            target: ['./src/platform/!(server)/**/*', './src/platform/!(daemon).ts'],
+          },
+          {from: './src/api', message: 'The store takes its own types (store/types.ts), not API wire types.', target: './src/platform/store'},
         ],
       },
     ],

@@ -7,7 +7,7 @@ import type {AddonServerInfo} from '../../api/types.js'
 import type {PlatformContext} from '../context.js'
 import type {AppRecord, ReleaseRecord} from '../store/index.js'
 
-import {HttpError, invalidParams, unavailable} from '../server/errors.js'
+import {HttpError, invalidParams, unavailable} from '../errors.js'
 import {converge, logRelease} from '../events.js'
 import {type Backup, PgBackups} from './backups.js'
 import {resolvePlan, type ServiceDef, unknownPlanMessage} from './catalog.js'

@@ -1,4 +1,4 @@
-// Log sessions (POST /apps/:app/log-sessions) and the capability URL that streams them as
+// Log sessions (made by POST /apps/:app/log-sessions, server/routes/log-sessions.ts) and the capability URL that streams them as
 // Server-Sent Events (shared/platform-api.md §3.14): `id:` + `data:` per line, close after the history
 // unless tailing, `: keep-alive` comments while tailing, Last-Event-ID resumes without duplicates.
 import type {IncomingMessage, ServerResponse} from 'node:http'
@@ -6,10 +6,9 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {randomBytes, randomUUID} from 'node:crypto'
 
 import type {LogSession, LogSessionCreateBody} from '../../api/types.js'
-import type {LogFilter, LogService, PlatformContext, StoredLogLine} from '../context.js'
-import type {Router} from '../server/http.js'
+import type {LogFilter, LogService, StoredLogLine} from '../context.js'
 
-import {invalidParams, notFound} from '../server/http.js'
+import {invalidParams} from '../errors.js'
 import {isoTimestamp} from '../time.js'
 
 /** Most history lines one session may ask for (Heroku clips at 1500; we keep more). */
@@ -202,36 +201,4 @@ export class LogSessions {
     const now = Date.now()
     for (const [secret, session] of this.sessions) if (session.connections === 0 && session.expiresAt < now) this.sessions.delete(secret)
   }
-}
-
-export interface LogRoutesDeps {
-  /** Resolves an app name or id; undefined when there is no such app. */
-  findApp: (nameOrId: string) => undefined | {id: string; name: string}
-  sessions: LogSessions
-}
-
-/** Registers POST /apps/:app/log-sessions and the capability stream GET /log-streams/:secret. */
-export function registerLogRoutes(router: Router, deps: LogRoutesDeps): void {
-  router.post('/apps/:app/log-sessions', ctx => {
-    const app = deps.findApp(ctx.params.app)
-    if (!app) throw notFound("Couldn't find that app.", 'app')
-    return {body: deps.sessions.create(app.id, ctx.body), status: 201}
-  })
-  router.get(
-    `${LOG_STREAM_PREFIX}:secret`,
-    ctx => {
-      deps.sessions.stream(ctx.params.secret, ctx.req, ctx.res)
-      return undefined
-    },
-    {auth: false},
-  )
-}
-
-/**
- * The route module for buildServer: log sessions of the context's log service; `logplex_url` points at the
- * API port (ctx.config.port, read when a session is created, i.e. after listen).
- */
-export function logSessionRoutes(router: Router, ctx: PlatformContext): void {
-  const sessions = new LogSessions({baseUrl: () => `http://${ctx.config.host}:${ctx.config.port}`, logs: ctx.logs, stopping: ctx.stopping})
-  registerLogRoutes(router, {findApp: nameOrId => ctx.store.findApp(nameOrId) ?? undefined, sessions})
 }

@@ -7,10 +7,10 @@ import type {ErrorBody} from '../../api/types.js'
 
 import {ERROR_STATUS} from '../../api/types.js'
 import {StoreError} from '../store/errors.js'
-import {badRequest, errorFor, HttpError, notFound, tooLarge, unauthorized} from './errors.js'
+import {badRequest, errorFor, HttpError, notFound, tooLarge, unauthorized} from '../errors.js'
 import {applyRange, parseRange, type RangeOptions, type RangeSpec} from './range.js'
 
-export * from './errors.js'
+export * from '../errors.js'
 
 export interface Ctx {
   /** Parsed JSON body (undefined when the request had none). Only for routes with `body: 'json'`. */

@@ -6,7 +6,7 @@ import {createServer, type IncomingMessage, type Server} from 'node:http'
 import type {PlatformContext} from '../context.js'
 
 import {recoverInterruptedBuilds} from '../deploy/recover.js'
-import {registerRunRoutes} from '../run/routes.js'
+import {registerRunRoutes} from './routes/one-off-dynos.js'
 import {isoTimestamp} from '../time.js'
 import {dispatch, Router} from './http.js'
 import {type LazyRoute, lazyRoutes} from './lazy.js'
@@ -55,7 +55,7 @@ export const LAZY_ROUTES = {
     ],
   },
   logSessions: {
-    load: async () => (await import('../logs/sessions.js')).logSessionRoutes,
+    load: async () => (await import('./routes/log-sessions.js')).logSessionRoutes,
     routes: [
       {method: 'POST', path: '/apps/:app/log-sessions'},
       {method: 'GET', options: {auth: false}, path: '/log-streams/:secret'},

@@ -1,5 +1,5 @@
 // Heroku's Range header: `<field> [[']']<first>]..[<last>][; max=N, order=asc|desc]` (shared/platform-api.md §2.4).
-import {HttpError} from './errors.js'
+import {HttpError} from '../errors.js'
 
 export interface RangeSpec {
   exclusive: boolean

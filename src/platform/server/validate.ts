@@ -1,5 +1,5 @@
 // Strict request-body checks: wrong types and unknown fields → 422 invalid_params naming the field.
-import {invalidParams} from './errors.js'
+import {invalidParams} from '../errors.js'
 
 export type JsonObject = Record<string, unknown>
 

@@ -1,9 +1,9 @@
 // Store errors are values with a Heroku error id; the API server maps them to statuses once (server/http.ts).
-import type {ErrorId} from '../../api/types.js'
+import type {StoreErrorId} from './types.js'
 
 export class StoreError extends Error {
   constructor(
-    readonly id: ErrorId,
+    readonly id: StoreErrorId,
     message: string,
   ) {
     super(message)

@@ -7,7 +7,7 @@ import {mkdirSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
-import type {ConfigVars, ConfigVarsPatch, FormationUpdate, ProcessTypes, ReleaseStatus} from '../../api/types.js'
+import type {ConfigVars, ConfigVarsPatch, FormationChange, ProcessTypes, ReleaseStatus} from './types.js'
 import type {DesiredApp} from '../context.js'
 
 import {isoTimestamp} from '../time.js'
@@ -605,7 +605,7 @@ export class Store {
    * Applies a batch of formation updates atomically (§3.11): validates everything first; an unknown type (404),
    * a bad quantity or size (422) fails the whole batch with nothing applied. Returns the updated entries in order.
    */
-  updateFormation(appId: string, updates: FormationUpdate[]): FormationRecord[] {
+  updateFormation(appId: string, updates: FormationChange[]): FormationRecord[] {
     return this.transaction(() => {
       const app = this.getApp(appId)
       const current = new Map(this.formation(app.id).map(f => [f.type, {...f}]))
@@ -614,8 +614,7 @@ export class Store {
         const row = current.get(update.type) ?? [...current.values()].find(f => f.id === update.type)
         if (!row) throw notFoundError(`Couldn't find that process type (${update.type}).`)
         if (update.quantity !== undefined) row.quantity = resolveQuantity(row.type, row.quantity, update.quantity)
-        const size = sizeOf(update)
-        if (size !== undefined) row.size = normalizeSize(size)
+        if (update.size !== undefined) row.size = normalizeSize(update.size)
         if (!touched.includes(row.type)) touched.push(row.type)
       }
 
@@ -761,13 +760,6 @@ export class Store {
 
 export function validateAppName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !APP_NAME_RE.test(name)) throw invalidError(APP_NAME_MESSAGE)
-}
-
-function sizeOf(update: FormationUpdate): string | undefined {
-  const raw = update.size ?? update.dyno_size
-  if (raw === undefined) return undefined
-  if (typeof raw === 'string') return raw
-  return raw.name ?? raw.id
 }
 
 function appRecord(row: AppRow): AppRecord {

@@ -6,7 +6,8 @@ import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {dispatch, Router} from '../../../src/platform/server/http.js'
-import {LogSessions, registerLogRoutes} from '../../../src/platform/logs/sessions.js'
+import {LogSessions} from '../../../src/platform/logs/sessions.js'
+import {registerLogRoutes} from '../../../src/platform/server/routes/log-sessions.js'
 import {FileLogService} from '../../../src/platform/logs/service.js'
 
 const TOKEN = 'secret-token'

@@ -12,7 +12,7 @@ import type {Dyno} from '../../../src/api/types.js'
 import type {OneOffHandle, OneOffOptions, PlatformContext} from '../../../src/platform/context.js'
 
 import {openRendezvous, RendezvousOutput} from '../../../src/api/rendezvous.js'
-import {runRoutes} from '../../../src/platform/run/routes.js'
+import {runRoutes} from '../../../src/platform/server/routes/one-off-dynos.js'
 import {dispatch, Router} from '../../../src/platform/server/http.js'
 
 const TOKEN = 'tok'

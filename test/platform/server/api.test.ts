@@ -384,6 +384,10 @@ describe('Platform API server', () => {
       expect(h.supervisor.converges).toEqual([app.id])
       const one = await json(await h.request('PATCH', '/apps/scale/formation/worker', {body: {quantity: 0}}))
       expect(one.quantity).toBe(0)
+      // dyno_size as a name or as {name}; size wins when both are sent.
+      expect((await json(await h.request('PATCH', '/apps/scale/formation/worker', {body: {dyno_size: {name: 'performance-m'}}}))).size).toBe('Performance-M')
+      expect((await json(await h.request('PATCH', '/apps/scale/formation/worker', {body: {dyno_size: 'standard-2x'}}))).size).toBe('Standard-2X')
+      expect((await json(await h.request('PATCH', '/apps/scale/formation/worker', {body: {dyno_size: 'standard-2x', size: 'basic'}}))).size).toBe('Basic')
       expect((await json(await h.request('GET', '/apps/scale/formation/web'))).quantity).toBe(2)
     })
 

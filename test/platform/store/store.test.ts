@@ -238,7 +238,7 @@ describe('Store', () => {
       expect(store.formation(app.id).map(f => f.quantity)).toEqual([3, 0])
       const [web] = store.updateFormation(app.id, [{quantity: '-1', size: 'standard-1x', type: 'web'}])
       expect([web.quantity, web.size]).toEqual([2, 'Standard-1X'])
-      expect(store.updateFormation(app.id, [{dyno_size: {name: 'performance-m'}, type: 'worker'}])[0].size).toBe('Performance-M')
+      expect(store.updateFormation(app.id, [{size: 'performance-m', type: 'worker'}])[0].size).toBe('Performance-M')
     })
 
     it('rejects bad scale requests and leaves the whole formation unchanged', () => {

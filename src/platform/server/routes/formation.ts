@@ -1,7 +1,8 @@
 // Formation: list, info, batch update and single update (Heroku semantics, platform-api.md §3.11).
-import type {FormationUpdate} from '../../../api/types.js'
+
 import type {PlatformContext} from '../../context.js'
 import type {FormationRecord} from '../../store/index.js'
+import type {FormationChange} from '../../store/types.js'
 import type {Router} from '../http.js'
 
 import {invalidParams, listReply} from '../http.js'
@@ -13,8 +14,9 @@ import {type JsonObject, objectBody, objectOf, requiredString} from '../validate
 const UPDATE_FIELDS = ['dyno_size', 'quantity', 'size', 'type']
 
 /** Checks the JSON types of one update; value rules (ranges, sizes, types) are the store's. */
-function parseUpdate(raw: JsonObject, where: string, type?: string): FormationUpdate {
-  const update: FormationUpdate = {type: type ?? requiredString(raw, 'type', where)}
+/** A wire formation update as the store's change: `size` wins over `dyno_size` (a name, or {name} / {id}). */
+function parseUpdate(raw: JsonObject, where: string, type?: string): FormationChange {
+  const update: FormationChange = {type: type ?? requiredString(raw, 'type', where)}
   const {dyno_size: dynoSize, quantity, size} = raw
   if (quantity !== undefined) {
     if (typeof quantity !== 'number' && typeof quantity !== 'string') {
@@ -30,14 +32,14 @@ function parseUpdate(raw: JsonObject, where: string, type?: string): FormationUp
   }
 
   if (dynoSize !== undefined) {
-    if (typeof dynoSize === 'string') update.dyno_size = dynoSize
+    if (typeof dynoSize === 'string') update.size ??= dynoSize
     else {
       const ref = objectOf(dynoSize, ['id', 'name'], `"dyno_size" of ${where}`)
       if ((ref.id !== undefined && typeof ref.id !== 'string') || (ref.name !== undefined && typeof ref.name !== 'string')) {
         throw invalidParams(`Invalid field "dyno_size" in ${where}: expected {"name": "Basic"} or {"id": "<uuid>"}.`)
       }
 
-      update.dyno_size = ref as {id?: string; name?: string}
+      update.size ??= (ref.name ?? ref.id) as string | undefined
     }
   }
 

@@ -1,35 +1,15 @@
 // POST /apps/:app/dynos: one-off dynos (`ferry run`, `heroku run`). Attached → `attach_url` on the rendezvous
 // listener; detached → output goes to the app's log. 409 while the app has no release with a slug.
-import {existsSync} from 'node:fs'
+import type {Dyno, DynoCreateBody} from '../../../api/types.js'
+import type {PlatformContext} from '../../context.js'
+import type {Router} from '../http.js'
 
-import type {Dyno, DynoCreateBody} from '../../api/types.js'
-import type {PlatformContext} from '../context.js'
-import type {Router} from '../server/http.js'
-
-import {conflict, invalidParams, notFound} from '../server/http.js'
-import {Rendezvous} from './rendezvous.js'
-import {certificateDir, ensureCertificate} from './tls.js'
-
-/** Where the rendezvous certificate lives (trust it with NODE_EXTRA_CA_CERTS=<dir>/cert.pem for the official CLI). */
-export const rendezvousCertDir = certificateDir
+import {conflict, invalidParams, notFound} from '../http.js'
+import {hasScript, ptyCommand} from '../../run/pty.js'
+import {Rendezvous} from '../../run/rendezvous.js'
+import {certificateDir, ensureCertificate} from '../../run/tls.js'
 
 const MAX_TTL_SECONDS = 86_400
-/** util-linux `script` gives the one-off a real pseudo-terminal (works inside bwrap: its /dev has devpts). */
-const SCRIPT = '/usr/bin/script'
-const hasScript = existsSync(SCRIPT)
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", String.raw`'\''`)}'`
-}
-
-/** Runs `command` on a pseudo-terminal of the given size: Ctrl-C, line editing and prompts then work as in a terminal. */
-export function ptyCommand(command: string, env: Record<string, string> = {}): string {
-  const cols = /^\d{1,4}$/.test(env.COLUMNS ?? '') ? env.COLUMNS : undefined
-  const rows = /^\d{1,4}$/.test(env.LINES ?? '') ? env.LINES : undefined
-  const size = cols && rows ? `stty cols ${cols} rows ${rows} 2>/dev/null; ` : ''
-  return `${SCRIPT} -qefc ${shellQuote(`${size}${command}`)} /dev/null`
-}
-
 function validate(body: unknown): DynoCreateBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParams('Dyno body must be an object with a command.')
   const b = body as Record<string, unknown>
@@ -63,7 +43,7 @@ export function runRoutes(router: Router, ctx: PlatformContext, options: RunRout
     new Rendezvous({
       greetingTimeoutMs: ctx.config.headTimeoutMs,
       host: ctx.config.host,
-      tls: ctx.config.dataDir ? ensureCertificate(rendezvousCertDir(ctx.config.dataDir)) : undefined,
+      tls: ctx.config.dataDir ? ensureCertificate(certificateDir(ctx.config.dataDir)) : undefined,
     })
   router.post('/apps/:app/dynos', async c => {
     const app = ctx.store.findApp(c.params.app)

@@ -1,7 +1,8 @@
-// HTTP errors as values: a status, a Heroku error id and a human sentence (shared/platform-api.md §2.5).
-import type {ErrorBody, ErrorId} from '../../api/types.js'
+// Errors as values: an HTTP status, a Heroku error id and a human sentence (shared/platform-api.md §2.5). Neutral
+// ground: the API server answers them, and any part of the platform (add-ons, log sessions) may throw them.
+import type {ErrorBody, ErrorId} from '../api/types.js'
 
-import {ERROR_STATUS} from '../../api/types.js'
+import {ERROR_STATUS} from '../api/types.js'
 
 export class HttpError extends Error {
   constructor(
