@@ -8,7 +8,8 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {postgresBinDir, redisServerBinary} from '../../src/platform/addons/binaries.js'
-import {ferryEnv, makeFerryHome, readDaemonJson, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
+import {accepts} from '../../src/platform/addons/ports.js'
+import {ferryEnv, isAlive, makeFerryHome, readDaemonJson, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
 import {skipUnlessAvailable} from '../helpers/requires.js'
 
 function serversInstalled(): boolean {
@@ -153,6 +154,19 @@ describe.skipIf(skip)('e2e: add-ons', () => {
     expect(pop.stdout.trim()).toBe('resize-42')
     const listed = await ferry(['addons', '--json'])
     expect((JSON.parse(listed.stdout) as any[]).map(a => a.addon_service.name).sort()).toEqual(['heroku-postgresql', 'heroku-redis'])
+  })
+
+  it('a killed daemon takes its database servers with it; the next start brings them back with the data', async () => {
+    const pidFile = join(home, 'data', 'addons', 'postgres', 'data', 'postmaster.pid')
+    const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+    const redisPort = Number(new URL((await configOf('shop')).REDIS_URL).port)
+    expect((await ferry(['redis:cli', 'SET', 'survivor', 'yes'])).stdout.trim()).toBe('OK')
+    process.kill(readDaemonJson(home)!.pid, 'SIGKILL')
+    const down = async () => !isAlive(postmaster) && !(await accepts(redisPort))
+    expect(await until(down, gone => gone, 15_000)).toBe(true)
+    expect((await ferry(['ps'])).code).toBe(0) // autostart
+    expect(await until(items, list => list.length === 2)).toEqual(['first', 'second'])
+    expect((await ferry(['redis:cli', 'GET', 'survivor'])).stdout.trim()).toBe('yes')
   })
 
   it('addons:destroy needs confirmation, then deletes the data and unsets the var in a new release', async () => {
