@@ -17,6 +17,17 @@ describe('satisfies (engines.node)', () => {
     ['20.20.2', '<20', false],
     ['20.20.2', '^18.0.0', false],
     ['20.20.2', '~20.19.0', false],
+    // Forms npm reads that the hand-written subset got wrong (issue 14): a prerelease is not its release, `~>` is `~`.
+    ['20.20.2', '20.20.2-beta', false],
+    ['20.20.2', '~>20.1', false],
+    ['20.20.2', '18 - 20', true],
+    ['20.20.2', '>=18.x', true],
+    ['20.20.2', '^20', true],
+    ['20.20.2', '>20.20.1 <=20.20.2', true],
+    ['20.20.2', '=20.20.2', true],
+    ['20.20.2', '20.20.x || >=22', true],
+    ['20.20.2', '>=20.21', false],
+    ['20.20.2', '<=20.20.1', false],
   ])('%s in %s → %s', (version, range, expected) => {
     expect(satisfies(version, range)).toBe(expected)
   })
