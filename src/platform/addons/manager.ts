@@ -8,7 +8,7 @@ import type {PlatformContext} from '../context.js'
 import type {AppRecord, ReleaseRecord} from '../store/index.js'
 
 import {HttpError, invalidParams, unavailable} from '../errors.js'
-import {converge, logRelease} from '../events.js'
+import {releaseServiceFor} from '../releases/index.js'
 import {type Backup, PgBackups} from './backups.js'
 import {resolvePlan, type ServiceDef, unknownPlanMessage} from './catalog.js'
 import {PostgresCluster} from './postgres.js'
@@ -211,9 +211,7 @@ export class AddonManager {
   }
 
   private released(releases: ReleaseRecord[]): void {
-    for (const release of releases) {
-      logRelease(this.ctx, release)
-      converge(this.ctx, release.appId)
-    }
+    // An add-on's config var follows its attachment: a failed release phase leaves it set (not restored).
+    releaseServiceFor(this.ctx).settleInBackground(releases, {restoreConfig: false})
   }
 }

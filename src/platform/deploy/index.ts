@@ -1,6 +1,6 @@
 // The deploy pipeline: source → build (buildpacks) → slug → release (release phase) → converge.
 // One build per app at a time; output goes to a file and to live readers (git push, output_stream_url).
-import {createHmac, randomUUID} from 'node:crypto'
+import {randomUUID} from 'node:crypto'
 import {mkdirSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -8,9 +8,10 @@ import {join} from 'node:path'
 import type {PlatformContext} from '../context.js'
 import type {BuildRecord, ReleaseRecord} from '../store/index.js'
 
-import {BuildError, lineSplitter, MB} from '../builder/run.js'
-import {apiUrl, webUrl} from '../urls.js'
-import {apiLog, logRelease} from '../events.js'
+import {BuildError, MB} from '../builder/run.js'
+import {apiUrl, capabilitySecret, webUrl} from '../urls.js'
+import {apiLog} from '../events.js'
+import {releaseServiceFor} from '../releases/index.js'
 import {DEFAULT_OUTPUT_LIMITS, OutputRegistry} from './output.js'
 import {recoverInterruptedBuilds} from './recover.js'
 
@@ -56,8 +57,6 @@ export interface DeployOptions {
   sourceMaxBytes?: number
 }
 
-const CONVERGE_WAIT_MS = 30_000
-
 function envNumber(name: string): number | undefined {
   const value = Number(process.env[name])
   return Number.isFinite(value) && value > 0 ? value : undefined
@@ -92,7 +91,7 @@ export class DeployService {
 
   /** An unguessable secret for a capability URL, derived from the platform token (nothing to store). */
   secretFor(kind: string, id: string): string {
-    return createHmac('sha256', this.ctx.config.token).update(`${kind}:${id}`).digest('hex').slice(0, 40)
+    return capabilitySecret(this.ctx.config, kind, id)
   }
 
   /** Starts a build; throws DeployBusyError when the app already has one running. */
@@ -244,37 +243,12 @@ export class DeployService {
       apiLog(ctx, app.id, 'Build succeeded')
 
       const description = request.description ?? (version ? `Deploy ${version.slice(0, 8)}` : 'Deploy')
-      const releaseCommand = result.processTypes.release
-      // Pending until its slug is unpacked (and its release command, if any, succeeded): the previous release
-      // stays current, and the push says done only for a release the dynos can run.
-      const outputStreamUrl = releaseCommand === undefined ? undefined : this.outputStreamUrl(build.id)
-      let release = store.createRelease({appId: app.id, description, initialQuantities, outputStreamUrl, slugId: slug.id, status: 'pending'})
-      current = store.updateBuild(build.id, {releaseId: release.id})
-      try {
-        await ctx.supervisor.prepare?.({id: release.id, slugPath, version: release.version})
-      } catch (error) {
-        release = store.setReleaseStatus(release.id, 'failed')
-        out(` !     ${(error as Error).message}`)
-        out(` !     Release v${release.version} cannot run, so it failed; the previous release stays current. Free disk space under the data dir and push again.`)
-        apiLog(ctx, app.id, `Release v${release.version} failed: its slug could not be unpacked`)
-        return {build: current, ok: false, release}
-      }
-
-      if (releaseCommand !== undefined) {
-        out('-----> Running release command...')
-        const status = await this.releasePhase(app.id, release, releaseCommand, slugPath, out)
-        if (status !== 0) {
-          release = store.setReleaseStatus(release.id, 'failed')
-          out(` !     Release command failed (exit status ${status}): v${release.version} failed and the previous release stays current.`)
-          apiLog(ctx, app.id, `Release v${release.version} command failed by user ${release.userEmail}`)
-          return {build: current, ok: false, release}
-        }
-      }
-
-      release = store.setReleaseStatus(release.id, 'succeeded')
-      logRelease(ctx, release)
-      current = store.updateBuild(build.id, {releaseId: release.id})
-      await this.converge(app.id)
+      // Pending until its slug is unpacked and its release command, if any, succeeded (the release service): the
+      // previous release stays current, and the push says done only for a release the dynos can run.
+      const pending = store.createRelease({appId: app.id, description, initialQuantities, slugId: slug.id, status: 'pending'})
+      current = store.updateBuild(build.id, {releaseId: pending.id})
+      const release = await releaseServiceFor(ctx).settle(pending, {out, waitForDynos: true})
+      if (release.status !== 'succeeded') return {build: current, ok: false, release}
       out(`-----> Launching... done, v${release.version}`)
       out(`       ${webUrl(ctx.config, store.getApp(app.id).name)} deployed to ferry`)
       return {build: current, ok: true, release}
@@ -284,54 +258,6 @@ export class DeployService {
     } finally {
       await rm(workDir, {force: true, recursive: true}).catch(() => {})
     }
-  }
-
-  private async releasePhase(appId: string, release: ReleaseRecord, command: string, slugPath: string, out: (line: string) => void): Promise<number> {
-    try {
-      const handle = await this.ctx.supervisor.startOneOff({
-        appId,
-        attach: true,
-        command,
-        release: {env: release.config, id: release.id, slugPath, version: release.version},
-        type: 'release',
-      })
-      handle.stdin.end()
-      const splitter = lineSplitter(line => out(`       ${line}`))
-      handle.output.on('data', (chunk: Buffer | string) => splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)))
-      const timeoutMs = envNumber('FERRY_RELEASE_TIMEOUT_MS') ?? 60 * 60 * 1000
-      let timer: NodeJS.Timeout | undefined
-      const status = await Promise.race([
-        handle.exit,
-        new Promise<number>(resolve => {
-          timer = setTimeout(() => {
-            out(` !     Release command timed out after ${Math.round(timeoutMs / 1000)} seconds.`)
-            void handle.stop()
-            resolve(124)
-          }, timeoutMs)
-        }),
-      ])
-      clearTimeout(timer)
-      // Let the last output chunks arrive before the status line.
-      await new Promise(resolve => setImmediate(resolve))
-      splitter.flush()
-      return status
-    } catch (error) {
-      out(` !     Release command could not start: ${(error as Error).message}`)
-      return 1
-    }
-  }
-
-  private async converge(appId: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.resolve()
-        .then(() => this.ctx.supervisor.converge(appId))
-        .catch(error => console.error(`[ferry] converge of app ${appId} failed:`, error)),
-      new Promise(resolve => {
-        timer = setTimeout(resolve, CONVERGE_WAIT_MS)
-      }),
-    ])
-    clearTimeout(timer)
   }
 }
 

@@ -26,7 +26,7 @@ export function recoverInterruptedBuilds(ctx: Pick<PlatformContext, 'paths' | 's
     }
 
     for (const release of store.listReleases(app.id)) {
-      if (release.status === 'pending') store.setReleaseStatus(release.id, 'failed')
+      if (release.status === 'pending') store.setReleaseStatus(release.id, 'failed', {restoreConfig: true})
     }
   }
 

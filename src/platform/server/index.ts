@@ -43,6 +43,7 @@ export const LAZY_ROUTES = {
       {method: 'DELETE', path: '/apps/:app/builds/:build'},
       {method: 'DELETE', path: '/apps/:app/build-cache'},
       {method: 'GET', options: {auth: false}, path: '/ferry/build-output/:build/:secret'},
+      {method: 'GET', options: {auth: false}, path: '/ferry/release-output/:release/:secret'},
     ],
   },
   git: {

@@ -119,7 +119,7 @@ export interface CreateReleaseOptions {
   /** A URL, or a function of the new release (its id is only known inside the transaction). */
   outputStreamUrl?: ((release: {id: string; version: number}) => string) | string
   slugId: null | string
-  /** Default 'succeeded'; 'pending' for the release phase (then setReleaseStatus). */
+  /** Default 'pending' when the slug has a `release` process type (the release phase runs, then setReleaseStatus), else 'succeeded'. */
   status?: 'failed' | 'pending' | 'succeeded'
 }
 
@@ -445,8 +445,13 @@ export class Store {
     })
   }
 
-  /** Moves a pending release to succeeded (formation sync, becomes current) or failed. */
-  setReleaseStatus(releaseId: string, status: 'expired' | 'failed' | 'succeeded'): ReleaseRecord {
+  /**
+   * Moves a pending release to succeeded (formation sync, becomes current) or failed. `restoreConfig` with 'failed':
+   * the config vars the failed release changed go back to the current release's values (Heroku: a config change whose
+   * release command fails is not deployed) — only those still holding the failed release's value, so a later change
+   * made meanwhile is kept.
+   */
+  setReleaseStatus(releaseId: string, status: 'expired' | 'failed' | 'succeeded', options: {restoreConfig?: boolean} = {}): ReleaseRecord {
     return this.transaction(() => {
       const row = this.db.prepare('SELECT app_id, status, slug_id, initial_quantities FROM releases WHERE id = ?').get(releaseId) as
         | {app_id: string; initial_quantities: null | string; slug_id: null | string; status: ReleaseStatus}
@@ -459,9 +464,25 @@ export class Store {
 
       const at = iso(this.now())
       this.db.prepare('UPDATE releases SET status = ?, updated_at = ? WHERE id = ?').run(status, at, releaseId)
+      if (status === 'failed' && options.restoreConfig) this.restoreConfig(this.getRelease(row.app_id, releaseId))
       if (status === 'succeeded') this.onReleaseSucceeded(row.app_id, row.slug_id, row.initial_quantities ? JSON.parse(row.initial_quantities) : undefined)
       return this.getRelease(row.app_id, releaseId)
     })
+  }
+
+  /** Where a release's output (its release command's) can be read. */
+  setReleaseOutputStreamUrl(releaseId: string, url: string): void {
+    this.db.prepare('UPDATE releases SET output_stream_url = ? WHERE id = ?').run(url, releaseId)
+  }
+
+  private restoreConfig(failed: ReleaseRecord): void {
+    const base = this.currentRelease(failed.appId)?.config ?? {}
+    const now = this.configVars(failed.appId)
+    for (const key of new Set([...Object.keys(base), ...Object.keys(failed.config)])) {
+      if (failed.config[key] === base[key] || now[key] !== failed.config[key]) continue
+      if (base[key] === undefined) this.db.prepare('DELETE FROM config_vars WHERE app_id = ? AND key = ?').run(failed.appId, key)
+      else this.db.prepare('INSERT INTO config_vars (app_id, key, value) VALUES (?, ?, ?) ON CONFLICT (app_id, key) DO UPDATE SET value = excluded.value').run(failed.appId, key, base[key])
+    }
   }
 
   /** Rollback: a NEW release "Rollback to vN" with vN's slug and config vars (config vars are restored). */
@@ -481,7 +502,9 @@ export class Store {
     const {version} = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS version FROM releases WHERE app_id = ?').get(options.appId) as {version: number}
     const id = randomUUID()
     const at = iso(this.now())
-    const status = options.status ?? 'succeeded'
+    // A slug with a `release` process type: the release command must succeed before the release becomes current
+    // (Heroku runs it for every new release: deploys, config changes, rollbacks, add-on changes).
+    const status = options.status ?? (options.slugId !== null && this.getSlug(options.appId, options.slugId).processTypes.release !== undefined ? 'pending' : 'succeeded')
     const outputStreamUrl = typeof options.outputStreamUrl === 'function' ? options.outputStreamUrl({id, version}) : (options.outputStreamUrl ?? null)
     this.db
       .prepare(`INSERT INTO releases (id, app_id, version, description, status, slug_id, config, user_id, output_stream_url, initial_quantities, created_at, updated_at)

@@ -192,7 +192,11 @@ describe('Store', () => {
 
     it('syncs to process types: web=1 first time, others 0; keeps quantity; new command; removes vanished', () => {
       const app = store.createApp({name: 'demo'})
-      deploy(app.id, {release: 'migrate', web: 'node a.js', worker: 'node w.js'})
+      const release = deploy(app.id, {release: 'migrate', web: 'node a.js', worker: 'node w.js'})
+      // A slug with a release command makes a pending release: the formation follows when its release phase succeeds.
+      expect(release.status).toBe('pending')
+      expect(store.formation(app.id)).toEqual([])
+      store.setReleaseStatus(release.id, 'succeeded')
       expect(store.formation(app.id).map(f => [f.type, f.quantity, f.command, f.size])).toEqual([
         ['web', 1, 'node a.js', 'Basic'],
         ['worker', 0, 'node w.js', 'Basic'],
@@ -203,6 +207,27 @@ describe('Store', () => {
         ['clock', 0, 'node c.js'],
         ['web', 3, 'node b.js'],
       ])
+    })
+
+    it('a config change or rollback of a slug with a release command is pending; failing it restores the config it changed', () => {
+      const app = store.createApp({name: 'demo'})
+      store.updateConfigVars(app.id, {KEEP: 'k', MARK: 'one'})
+      store.setReleaseStatus(deploy(app.id, {release: 'migrate', web: 'a'}).id, 'succeeded')
+      const current = store.currentRelease(app.id)!
+      const {release} = store.updateConfigVars(app.id, {ADDED: 'x', KEEP: null, MARK: 'two'})
+      expect(release!.status).toBe('pending')
+      expect(store.currentRelease(app.id)!.version).toBe(current.version)
+      // Changed meanwhile (by a later release): kept when the pending one fails.
+      store.db.prepare("UPDATE config_vars SET value = 'three' WHERE app_id = ? AND key = 'MARK'").run(app.id)
+      store.setReleaseStatus(release!.id, 'failed', {restoreConfig: true})
+      expect(store.configVars(app.id)).toEqual({KEEP: 'k', MARK: 'three'})
+      store.setReleaseStatus(store.updateConfigVars(app.id, {MARK: 'four'}).release!.id, 'succeeded')
+      const rollback = store.rollback(app.id, current.version)
+      expect(rollback.status).toBe('pending')
+      expect(store.configVars(app.id)).toEqual({KEEP: 'k', MARK: 'one'})
+      store.setReleaseStatus(rollback.id, 'failed', {restoreConfig: true})
+      expect(store.configVars(app.id)).toEqual({KEEP: 'k', MARK: 'four'})
+      expect(store.currentRelease(app.id)!.config).toEqual({KEEP: 'k', MARK: 'four'})
     })
 
     it('honours initialQuantities for new types', () => {

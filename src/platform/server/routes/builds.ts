@@ -10,9 +10,12 @@ import {fileURLToPath} from 'node:url'
 import type {Build} from '../../../api/types.js'
 import type {PlatformContext} from '../../context.js'
 import type {BuildRecord} from '../../store/index.js'
-import type {Router} from '../http.js'
+import type {Ctx, Router} from '../http.js'
+import type {OutputRegistry} from '../../deploy/output.js'
 
 import {DeployBusyError, deployServiceFor} from '../../deploy/index.js'
+import {releaseServiceFor} from '../../releases/index.js'
+import {capabilitySecret} from '../../urls.js'
 import {conflict, invalidParams, listReply, notFound, tooLarge} from '../http.js'
 import {appParam} from '../support.js'
 import {objectBody, objectOf, optionalArray, optionalString, requiredString} from '../validate.js'
@@ -145,40 +148,57 @@ export function registerBuildRoutes(router: Router, ctx: PlatformContext): void 
     return {body: {}, status: 202}
   })
 
-  // The output stream: chunked text/plain, live while building, the full log once done. Capability URL; bearer tolerated.
+  // The output streams: chunked text/plain, live while building (or running the release command), the full log once
+  // done. Capability URLs (an HMAC of the id, checked before any lookup); bearer tolerated.
   router.get(
     '/ferry/build-output/:build/:secret',
     async c => {
-      // Unauthenticated: the secret is checked first (an HMAC of the id, no lookup), then one primary-key read.
-      const valid = /^[\da-f-]{36}$/.test(c.params.build) && safeEqual(c.params.secret, service().secretFor('build', c.params.build))
+      const valid = UUID.test(c.params.build) && safeEqual(c.params.secret, service().secretFor('build', c.params.build))
       const build = valid ? store.findBuildById(c.params.build) : null
       if (!build) throw notFound("Couldn't find that build.")
-      c.res.writeHead(200, {'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff'})
-      if (c.method === 'HEAD') {
-        c.res.end()
-        return undefined
-      }
-
-      await new Promise<void>(resolve => {
-        let unfollow = () => {}
-        c.res.on('close', () => {
-          unfollow()
-          resolve()
-        })
-        void service()
-          .outputs.follow(build.id, build.outputPath, {
-            onEnd() {
-              c.res.end()
-              resolve()
-            },
-            onText: text => c.res.write(text),
-          })
-          .then(fn => {
-            unfollow = fn
-          })
-      })
-      return undefined
+      return serveOutput(c, service().outputs, build.id, build.outputPath)
     },
     {auth: false},
   )
+  router.get(
+    '/ferry/release-output/:release/:secret',
+    async c => {
+      // A valid secret proves the id is a release's: its output file is named after it (no lookup needed).
+      const valid = UUID.test(c.params.release) && safeEqual(c.params.secret, capabilitySecret(ctx.config, 'release', c.params.release))
+      if (!valid) throw notFound("Couldn't find that release.")
+      const releases = releaseServiceFor(ctx)
+      return serveOutput(c, releases.outputs, c.params.release, releases.outputPath(c.params.release))
+    },
+    {auth: false},
+  )
+}
+
+const UUID = /^[\da-f-]{36}$/
+
+async function serveOutput(c: Ctx, outputs: OutputRegistry, key: string, path: string): Promise<undefined> {
+  c.res.writeHead(200, {'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff'})
+  if (c.method === 'HEAD') {
+    c.res.end()
+    return undefined
+  }
+
+  await new Promise<void>(resolve => {
+    let unfollow = () => {}
+    c.res.on('close', () => {
+      unfollow()
+      resolve()
+    })
+    void outputs
+      .follow(key, path, {
+        onEnd() {
+          c.res.end()
+          resolve()
+        },
+        onText: text => c.res.write(text),
+      })
+      .then(fn => {
+        unfollow = fn
+      })
+  })
+  return undefined
 }

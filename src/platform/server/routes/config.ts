@@ -3,7 +3,7 @@ import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
 import {appParam} from '../support.js'
-import {converge, logRelease} from '../../events.js'
+import {releaseServiceFor} from '../../releases/index.js'
 import {objectOf} from '../validate.js'
 
 export function registerConfigRoutes(router: Router, ctx: PlatformContext): void {
@@ -15,10 +15,8 @@ export function registerConfigRoutes(router: Router, ctx: PlatformContext): void
     const app = appParam(ctx, c.params.app)
     const patch = objectOf(c.body, Object.keys((c.body as object) ?? {}), 'config vars body') as Record<string, null | string>
     const {config, release} = store.updateConfigVars(app.id, patch)
-    if (release) {
-      logRelease(ctx, release)
-      converge(ctx, app.id)
-    }
+    // Answers at once: a release with a release command is pending until it ran (`releases` shows it executing).
+    releaseServiceFor(ctx).settleInBackground([release])
 
     return {body: config}
   })
