@@ -3,7 +3,7 @@ import {invalidError} from './errors.js'
 
 export const MAX_QUANTITY_PER_TYPE = 100
 export const DEFAULT_SIZE = 'Basic'
-export const PROCESS_TYPE_RE = /^[-\w]{1,128}$/
+export {PROCESS_TYPE_RE} from '../../procfile.js'
 
 /** Dyno sizes with stable ids (dyno_size {id, name}). */
 export const DYNO_SIZES: ReadonlyArray<{id: string; name: string}> = [
