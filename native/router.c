@@ -129,7 +129,7 @@ enum { E_ASKED, E_NONE, E_APP, E_FORGOTTEN /* the daemon stopped tracking it (`F
 
 typedef struct entry {
   struct entry *next;
-  char name[32];
+  char name[256]; /* the route key: an app name, or a custom domain's host name */
   int state;
   char id[64];
   int ntargets;
@@ -163,6 +163,30 @@ static entry_t *entry_add(const char *name, size_t n) {
   buckets[h] = e;
   nentries++;
   return e;
+}
+
+static int is_name_char(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'; }
+
+/* The length of the route key at the start of host name h (lower case, no port, n bytes), 0 when there is none:
+   the app name of `NAME.localhost` (NAME: 3-30 of [a-z0-9-], a letter first, no dash last), else all of h when it is
+   a possible custom domain (labels of [a-z0-9-] joined by single dots, at least two, under 256 bytes). */
+static size_t route_key(const char *h, size_t n) {
+  if (n > 10 && memcmp(h + n - 10, ".localhost", 10) == 0) {
+    size_t nl = n - 10, j = 0;
+    while (j < nl && is_name_char(h[j])) j++;
+    if (j == nl && nl >= 3 && nl <= 30 && h[0] >= 'a' && h[0] <= 'z' && h[nl - 1] != '-') return nl;
+  }
+  if (n == 0 || n >= 256) return 0;
+  int dots = 0;
+  for (size_t j = 0; j < n; j++) {
+    if (h[j] == '.') {
+      if (j == 0 || j == n - 1 || h[j - 1] == '.') return 0;
+      dots++;
+    } else if (!is_name_char(h[j])) {
+      return 0;
+    }
+  }
+  return dots ? n : 0;
 }
 
 /* ---------- connections ---------- */
@@ -976,12 +1000,11 @@ static int parse_request(conn_t *c) {
       c->hostname[j] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
     }
     c->hostname[hn] = 0;
-    if (hn <= 10 || memcmp(c->hostname + hn - 10, ".localhost", 10) != 0) goto node;
-    size_t nl = hn - 10;
+    /* The route key, as routeKey() in proxy.ts: the app name of `NAME.localhost`, else the whole host name when it
+       may be a custom domain (letters, digits, dashes, dot-separated labels), else none (the Node router answers). */
     const char *name = c->hostname;
-    if (nl < 3 || nl > 30 || !(name[0] >= 'a' && name[0] <= 'z') || name[nl - 1] == '-') goto node;
-    for (size_t j = 0; j < nl; j++)
-      if (!((name[j] >= 'a' && name[j] <= 'z') || (name[j] >= '0' && name[j] <= '9') || name[j] == '-')) goto node;
+    size_t nl = route_key(name, hn);
+    if (!nl) goto node;
     e = entry_find(name, nl);
     if (!e) {
       e = entry_add(name, nl);

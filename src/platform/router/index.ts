@@ -72,25 +72,31 @@ const APP_CACHE_MS = 1000
  * so `web_url` and platform status show it. Every request is logged as `heroku[router]` in the app's log.
  */
 export async function startRouter(ctx: PlatformContext): Promise<Router> {
-  const cache = new Map<string, {app: undefined | {id: string; name: string}; at: number}>()
+  const cache = new Map<string, {app: undefined | {id: string; maintenance: boolean; name: string}; at: number}>()
   const router = createRouter({
     headTimeoutMs: ctx.config.headTimeoutMs,
     host: ctx.config.host,
     log(appId, message) {
       ctx.logs.append(appId, {dyno: 'router', message, source: 'heroku'})
     },
+    // The formation's web dynos exited and none is up or starting: H10 "App crashed" (H14 is for web=0).
+    crashed(appId) {
+      const web = ctx.supervisor.dynos(appId).filter(d => d.type === 'web')
+      return web.some(d => d.state === 'crashed') && !web.some(d => d.state === 'up' || d.state === 'starting')
+    },
     // Web dynos starting (restart, deploy, scale from 0): hold requests for them like Heroku's router.
     pending: appId => ctx.supervisor.dynos(appId).some(d => d.type === 'web' && d.state === 'starting'),
     maxConnections: ctx.config.routerMaxConnections,
     port: ctx.config.routerPort,
-    resolveApp(name) {
+    // key: an app name, or a custom domain's host name (routeKey()).
+    resolveApp(key) {
       const now = Date.now()
-      const hit = cache.get(name)
+      const hit = cache.get(key)
       if (hit && now - hit.at < APP_CACHE_MS) return hit.app
-      const record = /^[a-z][\da-z-]{1,28}[\da-z]$/.test(name) ? ctx.store.findApp(name) : null
-      const app = record && record.name === name ? {id: record.id, name: record.name} : undefined
+      const record = key.includes('.') ? ctx.store.findAppByDomain(key) : /^[a-z][\da-z-]{1,28}[\da-z]$/.test(key) ? ctx.store.findApp(key) : null
+      const app = record && (record.name === key || key.includes('.')) ? {id: record.id, maintenance: record.maintenance, name: record.name} : undefined
       if (cache.size > 10_000) cache.clear()
-      cache.set(name, {app, at: now})
+      cache.set(key, {app, at: now})
       return app
     },
     targets: appId => ctx.supervisor.webTargets(appId),

@@ -11,10 +11,11 @@
 //   child stdout `P <port>`            listening (first line)
 //                `E <message>`         fatal start-up error (e.g. address in use); exit code 1 follows
 //                `L <appId> <message>` one heroku[router] log line (the text after `heroku[router]: `)
-//                `W <name>`            the child saw Host <name>.localhost and has no entry for it
+//                `W <key>`             the child has no entry for a request's route key (routeKey(): the app name
+//                                      of Host NAME.localhost, or a custom domain's whole host name)
 //                `S <n>`               answer to `S <n>`: every line sent before it has been applied
 //   child stdin  `A <name> <appId> <port>/<dyno>,…` the app's routable targets (`-` when none: the child hands
-//                                      its requests to the fallback, which holds them or answers H14)
+//                                      its requests to the fallback, which holds them or answers H10/H14/H80)
 //                `N <name>`            no such app (requests go to the fallback, which answers 404)
 //                `F <name>`            forget the answer for name (no app for a while: no longer tracked here);
 //                                      its next request asks again (`W`)
@@ -40,7 +41,7 @@ const KILL_AFTER_MS = 1000
 const RESTART_MAX_MS = 5000
 /** listen(): the child must print `P <port>` (or `E …`) within this time. */
 const START_TIMEOUT_MS = 10_000
-/** A name the line protocol can carry (the child only asks about `NAME.localhost` hosts). */
+/** A route key the line protocol can carry (the child only asks about keys routeKey() would give). */
 const SAFE_NAME = /^[\u0021-\u007E]{1,255}$/
 
 /**
@@ -366,7 +367,8 @@ export class NativeRouter {
   private entry(name: string): string {
     const app = this.options.resolveApp(name)
     if (!app) return `N ${name}\n`
-    const targets = routableTargets(this.options.targets(app.id))
+    // Maintenance mode: no targets, so the child hands the app's requests to the fallback, which answers 503 H80.
+    const targets = app.maintenance ? [] : routableTargets(this.options.targets(app.id))
     let list = ''
     for (const t of targets) list += list === '' ? `${t.port}/${t.dyno}` : `,${t.port}/${t.dyno}`
     return `A ${name} ${app.id} ${list === '' ? '-' : list}\n`

@@ -42,12 +42,20 @@ export interface RouterOptions {
    * all of the process's file descriptors (each connection costs one, plus one to a dyno).
    */
   maxConnections?: number
+  /**
+   * true when the app's web dynos have crashed (the formation wants some, none is up or starting): requests get
+   * 503 H10 "App crashed" instead of H14 (which stays for a formation with web=0).
+   */
+  crashed?: (appId: string) => boolean
   /** true while the app has web dynos starting: requests wait for them (up to timeoutMs) instead of H14. */
   pending?: (appId: string) => boolean
   /** 0 = any free port. */
   port: number
-  /** App name (from the Host header) → app; undefined when there is no such app. */
-  resolveApp: (name: string) => undefined | {id: string; name: string}
+  /**
+   * Route key (routeKey(): the app name of `NAME.localhost`, or a custom domain's whole host name) → app; undefined
+   * when there is no such app. An app in maintenance mode gets every request answered with 503 H80.
+   */
+  resolveApp: (key: string) => undefined | {id: string; maintenance?: boolean; name: string}
   /** The app's `up` web dynos. When some carry a release version, only those of the newest are used (preboot). */
   targets: (appId: string) => Array<WebTarget & {release?: number}>
   /** No response head within this time → 503 H12 (default 30 s; also the inactivity limit on a response). */
@@ -76,6 +84,29 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
   505: 'HTTP Version Not Supported',
 }
+
+/** An app name as a Host's `NAME.localhost` carries it (the native router checks the same shape). */
+const APP_NAME = /^[a-z][\da-z-]{1,28}[\da-z]$/
+/** A custom domain's host name: letters, digits, dots and dashes, with at least one dot (see routeKey()). */
+const DOMAIN_HOST = /^[\da-z-]+(\.[\da-z-]+)+$/
+
+/**
+ * What a request's host name (lower case, no port) routes by: the app name of `NAME.localhost`, else the host name
+ * itself when it may be a custom domain (`ferry domains:add`), else '' (no app). native/router.c derives the same.
+ */
+export function routeKey(hostname: string): string {
+  if (hostname.endsWith('.localhost')) {
+    const name = hostname.slice(0, -'.localhost'.length)
+    if (APP_NAME.test(name)) return name
+  }
+
+  return hostname.length < 256 && DOMAIN_HOST.test(hostname) ? hostname : ''
+}
+
+const MAINTENANCE_PAGE =
+  '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Offline for Maintenance</title></head>\n' +
+  '<body style="font-family:sans-serif;margin:4em auto;max-width:40em">\n<h1>Offline for Maintenance</h1>\n' +
+  '<p>This app is in maintenance mode. Please check back soon.</p>\n</body></html>\n'
 
 function page(title: string, detail: string): string {
   return (
@@ -507,7 +538,7 @@ class Exchange {
 
       if (performance.now() > deadline || (!this.router.isPending(this.app.id) && this.failedPorts.size === 0)) {
         if (this.failedPorts.size === 0 && !this.router.isPending(this.app.id)) {
-          this.fail(503, 'H14', 'No web processes running', 'No web dynos are running for this app. Scale them up with <code>ferry ps:scale web=1</code>.')
+          this.fail(503, ...this.router.noWebCause(this.app.id))
         } else {
           this.fail(code === 'H10' ? 502 : 503, code, desc, 'No web dyno became available in time.')
         }
@@ -896,7 +927,7 @@ export class HttpRouter {
     if (req.host !== client.host) {
       client.host = req.host
       client.hostname = req.host.replace(/:\d+$/, '').toLowerCase()
-      client.appName = client.hostname.endsWith('.localhost') ? client.hostname.slice(0, -'.localhost'.length) : ''
+      client.appName = routeKey(client.hostname)
     }
 
     const {appName, hostname} = client
@@ -905,6 +936,16 @@ export class HttpRouter {
     if (!app) {
       // Answering without reading a body would desynchronise the connection: close when there is one.
       client.respond(404, page('No such app', `There is no app at <code>${hostname.replaceAll(/[<>&"]/g, '')}</code>. Run <code>ferry apps</code> to list apps.`), req.body !== 'none')
+      return
+    }
+
+    if (app.maintenance) {
+      // Heroku's router answers for an app in maintenance mode without asking a dyno (logged at=info, code H80).
+      const ex = new Exchange(this, client, req, app, hostname, requestId, {dyno: '', port: 0})
+      ex.finished = true
+      ex.status = 503
+      ex.bytes = client.respond(503, MAINTENANCE_PAGE, req.body !== 'none')
+      this.logError(ex, 'H80', 'Maintenance mode', 503, 'info')
       return
     }
 
@@ -919,8 +960,9 @@ export class HttpRouter {
     if (!target) {
       ex.finished = true
       ex.status = 503
-      ex.bytes = client.respond(503, page('Application error', 'No web dynos are running for this app. Scale them up with <code>ferry ps:scale web=1</code>. (H14)'), req.body !== 'none')
-      this.logError(ex, 'H14', 'No web processes running', 503)
+      const [code, desc, detail] = this.noWebCause(app.id)
+      ex.bytes = client.respond(503, page('Application error', `${detail} (${code})`), req.body !== 'none')
+      this.logError(ex, code, desc, 503)
       return
     }
 
@@ -944,11 +986,18 @@ export class HttpRouter {
     return this.boundPort
   }
 
-  logError(ex: Exchange, code: string, desc: string, status: number): void {
+  /** Why an app has no web dyno to route to: its web dynos crashed (H10), or it has none running (H14). */
+  noWebCause(appId: string): [code: string, desc: string, detail: string] {
+    return this.options.crashed?.(appId)
+      ? ['H10', 'App crashed', 'The app\'s web dynos have crashed. Run <code>ferry logs</code> to see why.']
+      : ['H14', 'No web processes running', 'No web dynos are running for this app. Scale them up with <code>ferry ps:scale web=1</code>.']
+  }
+
+  logError(ex: Exchange, code: string, desc: string, status: number, at = 'error'): void {
     const service = `${Math.round(performance.now() - ex.started)}ms`
     this.options.log(
       ex.app.id,
-      `at=error code=${code} desc="${desc}" method=${ex.req.method} path="${quote(ex.req.target)}" host=${ex.hostname} request_id=${ex.requestId} ` +
+      `at=${at} code=${code} desc="${desc}" method=${ex.req.method} path="${quote(ex.req.target)}" host=${ex.hostname} request_id=${ex.requestId} ` +
         `fwd="${ex.client.fwd}" dyno=${ex.target.dyno} connect=${Math.round(ex.connectMs)}ms service=${service} status=${status} bytes=${ex.bytes} protocol=http`,
     )
   }

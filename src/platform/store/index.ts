@@ -1,4 +1,5 @@
 // The platform store: SQLite-backed desired state (apps, config, releases, slugs, formation, builds, buildpacks, features).
+export {addDomain, type DomainRecord, findDomain, listDomains, normalizeHostname, removeDomain} from './domains.js'
 export {conflictError, invalidError, notFoundError, StoreError} from './errors.js'
 export {DEFAULT_SIZE, DYNO_SIZES, dynoSize, MAX_QUANTITY_PER_TYPE, normalizeSize, PROCESS_TYPE_RE, resolveQuantity} from './formation.js'
 export {migrate, MIGRATIONS} from './migrations.js'

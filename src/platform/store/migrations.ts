@@ -149,6 +149,21 @@ export const MIGRATIONS: Migration[] = [
     `,
     version: 3,
   },
+  {
+    // Custom domains (`domains:add`): the router routes each hostname to its app; one app per hostname.
+    name: 'domains',
+    sql: `
+      CREATE TABLE domains (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        hostname TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX domains_app ON domains(app_id);
+    `,
+    version: 4,
+  },
 ]
 
 /** Applies pending migrations, each in its own transaction; returns the versions applied. */

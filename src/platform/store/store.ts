@@ -256,6 +256,12 @@ export class Store {
     return row ? appRecord(row) : null
   }
 
+  /** The app a custom domain (domains.ts) routes to; null when no app has it. */
+  findAppByDomain(hostname: string): AppRecord | null {
+    const row = this.db.prepare(`${APP_SELECT} WHERE a.id = (SELECT app_id FROM domains WHERE hostname = ?)`).get(hostname) as AppRow | undefined
+    return row ? appRecord(row) : null
+  }
+
   /** Like findApp but throws not_found "Couldn't find that app." */
   getApp(nameOrId: string): AppRecord {
     const app = this.findApp(nameOrId)

@@ -89,3 +89,44 @@ describe.skipIf(!binary && !process.env.CI)('startRouter (native engine)', () =>
     expect(refresh).not.toHaveBeenCalled()
   })
 })
+
+// Issue 16: a web process that exits at once (crash loop) gets H10 "App crashed", not H14, on both engines.
+for (const engine of ['node', 'native'] as const) describe.skipIf(engine === 'native' && !binary && !process.env.CI)(`startRouter crash loop (${engine})`, () => {
+  let h: Harness | undefined
+  afterEach(async () => {
+    await h?.cleanup()
+    h = undefined
+  })
+
+  it('answers 503 H10 while the web dynos crash, and H14 once the formation has web=0', async () => {
+    h = harness({isolation: 'none'})
+    const app = h.app
+    const lines: string[] = []
+    const ctx = {
+      config: {host: '127.0.0.1', routerBinary: binary, routerEngine: engine, routerPort: 0},
+      logs: {append: (_: string, line: {message: string}) => lines.push(line.message)},
+      store: {findApp: (name: string) => (name === 'demo' ? {id: app.appId, maintenance: false, name: 'demo'} : null)},
+      supervisor: h.supervisor,
+    } as unknown as PlatformContext
+    const router = await startRouter(ctx)
+    try {
+      app.release = h.release()
+      app.formation = [{command: 'exit 1', quantity: 1, size: 'Basic', type: 'web'}]
+      await h.supervisor.converge(app.appId)
+      await waitFor(() => h!.supervisor.dynos(app.appId).some(d => d.state === 'crashed'), 'web crashed')
+      const r = await get(router.port, '/')
+      expect(r.status).toBe(503)
+      expect(r.body).toContain('(H10)')
+      await router.refresh()
+      expect(lines.at(-1)).toMatch(/^at=error code=H10 desc="App crashed" method=GET path="\/" host=demo\.localhost .*status=503/)
+      app.formation = []
+      await h.supervisor.converge(app.appId)
+      await waitFor(() => h!.supervisor.dynos(app.appId).length === 0, 'web gone')
+      expect((await get(router.port, '/')).status).toBe(503)
+      await router.refresh()
+      expect(lines.at(-1)).toMatch(/^at=error code=H14 desc="No web processes running" /)
+    } finally {
+      await router.close()
+    }
+  })
+})
