@@ -4,6 +4,7 @@ import type {Api} from '../api/client.js'
 import type {Addon, AddonAttachment} from '../api/types.js'
 
 import {InputError} from './errors.js'
+import {prompt} from './input.js'
 
 export type AddonKind = 'heroku-postgresql' | 'heroku-redis'
 
@@ -83,4 +84,18 @@ export async function runAttached(file: string, args: string[], env: NodeJS.Proc
     child.on('error', error => reject((error as NodeJS.ErrnoException).code === 'ENOENT' ? new InputError(`${file} is not installed.`) : error))
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
   })
+}
+
+/**
+ * Destructive add-on commands need the app's name: `--confirm APP`, or typed at a prompt on a terminal. `what` says
+ * what happens (`Destroying postgresql-curly-12345 deletes its data`), `warning` is the prompt's line.
+ */
+export async function confirmDestructive(app: string, given: string | undefined, what: string, warning: string): Promise<void> {
+  let confirmation = given
+  if (confirmation === undefined) {
+    if (!process.stdin.isTTY) throw new InputError(`${what} and needs confirmation: pass --confirm ${app}.`)
+    confirmation = await prompt(`WARNING: Destructive action\n${warning}\nTo proceed, type ${app} or re-run this command with --confirm ${app}\n> `)
+  }
+
+  if (confirmation !== app) throw new InputError(`Confirmation ${confirmation} did not match ${app}. Aborted.`)
 }

@@ -5,7 +5,6 @@ import type {Server} from 'node:http'
 
 import {randomBytes} from 'node:crypto'
 import {chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -16,6 +15,7 @@ import {AddonManager} from './addons/manager.js'
 import {detectIsolation} from './isolation.js'
 import {createFileLogService} from './logs/index.js'
 import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from './paths.js'
+import {probePort} from './ports.js'
 import {isRunning, processStartTime} from './proc.js'
 import {routerConnectionLimit, routerEngine, type RouterEngine, startRouter as startHttpRouter} from './router/index.js'
 import {certificateDir, ensureCertificate} from './run/tls.js'
@@ -162,18 +162,6 @@ function readPortFile(file: string): number | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Resolves with the port bound on 127.0.0.1 (0 = any free port), or rejects (EADDRINUSE …). The probe is closed again. */
-function probePort(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(port, '127.0.0.1', () => {
-      const bound = (probe.address() as AddressInfo).port
-      probe.close(() => resolve(bound))
-    })
-  })
 }
 
 /** Explicit port as given (0 = free); otherwise the remembered one if still free, else a fresh free one. Remembered in `file`. */

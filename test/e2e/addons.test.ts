@@ -7,24 +7,14 @@ import {cpSync, existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {postgresBinDir, redisServerBinary} from '../../src/platform/addons/binaries.js'
-import {accepts} from '../../src/platform/addons/ports.js'
+import {missingAddonBinaries} from '../../src/platform/addons/binaries.js'
+import {accepts} from '../../src/platform/ports.js'
 import {ferryEnv, isAlive, makeFerryHome, readDaemonJson, removeFerryHome, ROOT, routerGet, runFerry} from '../helpers/index.js'
 import {skipUnlessAvailable} from '../helpers/requires.js'
 
-function serversInstalled(): boolean {
-  try {
-    postgresBinDir()
-    redisServerBinary()
-    return true
-  } catch {
-    return false
-  }
-}
-
 const skip =
   skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROOT, 'dist', 'commands', 'addons', 'create.js')), 'run npm run build') ||
-  skipUnlessAvailable('postgresql and redis-server', serversInstalled(), 'apt-get install postgresql redis-server (.ci/run does)')
+  skipUnlessAvailable('postgresql and redis-server', missingAddonBinaries() === undefined, 'apt-get install postgresql redis-server (.ci/run does)')
 
 async function until<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
+import {confirmDestructive} from '../../cli/addons.js'
 import {FerryCommand} from '../../cli/base.js'
 import {InputError} from '../../cli/errors.js'
 import {appFlags, json} from '../../cli/flags.js'
-import {prompt} from '../../cli/input.js'
 import {action, json as toJson} from '../../cli/output.js'
 
 export default class AddonsDestroy extends FerryCommand {
@@ -29,13 +29,7 @@ export default class AddonsDestroy extends FerryCommand {
       throw new InputError(`${addon.name} is also attached to ${others.map(t => t.app.name).join(', ')}; pass --force to destroy it anyway.`)
     }
 
-    let confirmation = flags.confirm
-    if (confirmation === undefined) {
-      if (!process.stdin.isTTY) throw new InputError(`Destroying ${addon.name} deletes its data and needs confirmation: pass --confirm ${owner}.`)
-      confirmation = await prompt(`WARNING: Destructive Action\nThis command will affect the app ${owner}\nTo proceed, type ${owner} or re-run this command with --confirm ${owner}\n> `)
-    }
-
-    if (confirmation !== owner) throw new InputError(`Confirmation ${confirmation} did not match ${owner}. Aborted.`)
+    await confirmDestructive(owner, flags.confirm, `Destroying ${addon.name} deletes its data`, `This command will affect the app ${owner}`)
     const gone = await action(`Destroying ${addon.name} on ${owner}`, () => this.api.addons.destroy(owner, addon.id))
     if (flags.json) this.log(toJson(gone))
   }

@@ -1,10 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
-import {resolveAddon} from '../../cli/addons.js'
+import {confirmDestructive, resolveAddon} from '../../cli/addons.js'
 import {FerryCommand} from '../../cli/base.js'
-import {InputError} from '../../cli/errors.js'
 import {appFlags} from '../../cli/flags.js'
-import {prompt} from '../../cli/input.js'
 import {action} from '../../cli/output.js'
 
 export default class PgReset extends FerryCommand {
@@ -16,13 +14,7 @@ export default class PgReset extends FerryCommand {
     const {args, flags} = await this.parse(PgReset)
     const app = this.resolveApp(flags)
     const {addon, attachment} = await resolveAddon(this.api, app, 'heroku-postgresql', args.database)
-    let confirmation = flags.confirm
-    if (confirmation === undefined) {
-      if (!process.stdin.isTTY) throw new InputError(`Resetting ${attachment.name} deletes all its data and needs confirmation: pass --confirm ${app}.`)
-      confirmation = await prompt(`WARNING: Destructive action\n${addon.name} will lose all of its data\nTo proceed, type ${app} or re-run this command with --confirm ${app}\n> `)
-    }
-
-    if (confirmation !== app) throw new InputError(`Confirmation ${confirmation} did not match ${app}. Aborted.`)
+    await confirmDestructive(app, flags.confirm, `Resetting ${attachment.name} deletes all its data`, `${addon.name} will lose all of its data`)
     await action(`Resetting ${addon.name}`, () => this.api.addons.reset(addon.id))
   }
 }

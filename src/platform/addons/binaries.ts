@@ -37,3 +37,14 @@ export function redisServerBinary(env: NodeJS.ProcessEnv = process.env): string 
   if (!found) throw new Error(REDIS_INSTALL)
   return found
 }
+
+/** Why the add-on servers cannot run here (a one-line install hint), or undefined when both are installed. */
+export function missingAddonBinaries(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  try {
+    postgresBinDir(env)
+    redisServerBinary(env)
+    return undefined
+  } catch (error) {
+    return (error as Error).message
+  }
+}

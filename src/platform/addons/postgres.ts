@@ -8,7 +8,7 @@ import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:f
 import {join} from 'node:path'
 
 import {postgresBinDir} from './binaries.js'
-import {choosePort, waitUntil} from './ports.js'
+import {choosePort, waitUntil} from '../ports.js'
 import {collect, runSandboxed, SupervisedProcess} from './proc.js'
 
 /** Role and database of an add-on, derived from its id (no user input reaches SQL identifiers). */

@@ -8,7 +8,7 @@ import {connect} from 'node:net'
 import {join} from 'node:path'
 
 import {redisServerBinary} from './binaries.js'
-import {choosePort, waitUntil} from './ports.js'
+import {choosePort, waitUntil} from '../ports.js'
 import {SupervisedProcess} from './proc.js'
 
 export function redisPassword(): string {

@@ -7,21 +7,11 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type RunningPlatform, startPlatform} from '../../../src/platform/daemon.js'
-import {postgresBinDir, redisServerBinary} from '../../../src/platform/addons/binaries.js'
+import {missingAddonBinaries} from '../../../src/platform/addons/binaries.js'
 import {skipUnlessAvailable} from '../../helpers/requires.js'
 
-function installed(): boolean {
-  try {
-    postgresBinDir()
-    redisServerBinary()
-    return true
-  } catch {
-    return false
-  }
-}
-
 // Skipped on a machine without them; under CI=true a failing test names what is missing.
-const skip = skipUnlessAvailable('postgresql and redis-server', installed(), 'apt-get install postgresql redis-server (.ci/run does)')
+const skip = skipUnlessAvailable('postgresql and redis-server', missingAddonBinaries() === undefined, 'apt-get install postgresql redis-server (.ci/run does)')
 
 /** Runs psql with a URL; returns status and output. */
 export function psql(url: string, sql: string): {output: string; status: null | number} {

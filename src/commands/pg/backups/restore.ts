@@ -1,10 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
-import {resolveAddon} from '../../../cli/addons.js'
+import {confirmDestructive, resolveAddon} from '../../../cli/addons.js'
 import {FerryCommand} from '../../../cli/base.js'
-import {InputError} from '../../../cli/errors.js'
 import {appFlags} from '../../../cli/flags.js'
-import {prompt} from '../../../cli/input.js'
 import {action} from '../../../cli/output.js'
 
 export default class PgBackupsRestore extends FerryCommand {
@@ -22,13 +20,7 @@ export default class PgBackupsRestore extends FerryCommand {
     // `pg:backups:restore DATABASE` (no backup id) restores the latest one into DATABASE.
     const [backup, database] = args.backup && !/^b\d+$/i.test(args.backup) ? [undefined, args.backup] : [args.backup, args.database]
     const {addon, attachment} = await resolveAddon(this.api, app, 'heroku-postgresql', database)
-    let confirmation = flags.confirm
-    if (confirmation === undefined) {
-      if (!process.stdin.isTTY) throw new InputError(`Restoring into ${attachment.name} replaces its data and needs confirmation: pass --confirm ${app}.`)
-      confirmation = await prompt(`WARNING: Destructive action\n${addon.name} will lose all of its data\nTo proceed, type ${app} or re-run this command with --confirm ${app}\n> `)
-    }
-
-    if (confirmation !== app) throw new InputError(`Confirmation ${confirmation} did not match ${app}. Aborted.`)
+    await confirmDestructive(app, flags.confirm, `Restoring into ${attachment.name} replaces its data`, `${addon.name} will lose all of its data`)
     const restored = await action(`Restoring ${backup ?? 'the latest backup'} into ${attachment.name} (${addon.name})`, () =>
       this.api.addons.backups.restore(app, attachment.name, backup))
     this.log(`Restored ${restored.num} into ${attachment.name}`)

@@ -1,8 +1,9 @@
-// Ports of the add-on servers: the one used last time when it is still free (URLs in config vars stay valid), else any free one.
+// Loopback ports: probing a free one (the daemon's API and router, the add-on servers), waiting for a server to answer.
 import type {AddressInfo} from 'node:net'
 
 import {connect, createServer} from 'node:net'
 
+/** Resolves with the port bound on 127.0.0.1 (0 = any free port), or rejects (EADDRINUSE …). The probe is closed again. */
 export function probePort(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer()
@@ -14,6 +15,7 @@ export function probePort(port: number): Promise<number> {
   })
 }
 
+/** The port used last time when it is still free (URLs in config vars stay valid), else any free one. */
 export async function choosePort(remembered: number | undefined): Promise<number> {
   if (remembered) {
     try {
