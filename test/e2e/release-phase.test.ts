@@ -11,12 +11,24 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {redisServerBinary} from '../../src/platform/addons/binaries.js'
 import {ferryEnv, makeFerryHome, removeFerryHome, ROOT, runFerry, runGit} from '../helpers/index.js'
 import {skipUnlessAvailable} from '../helpers/requires.js'
 
 const APP = 'phase-all'
+
+function redisInstalled(): boolean {
+  try {
+    redisServerBinary()
+    return true
+  } catch {
+    return false
+  }
+}
+
 // Prints the config it sees, then (when GATE is set) succeeds only if the gate answers 200.
 const RELEASE_SCRIPT = `echo "release-phase: MARK=\${MARK:-unset}"
+if [ -n "$REDIS_URL" ]; then echo "release-phase: redis attached"; fi
 if [ -n "$GATE" ]; then
   node -e 'fetch(process.env.GATE).then(r => { console.log("release-phase: gate " + r.status); process.exit(r.ok ? 0 : 3) }, e => { console.log(String(e)); process.exit(4) })'
 fi
@@ -134,6 +146,12 @@ describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROO
     expect(await settled(7)).toMatchObject({current: false, description: 'Rollback to v4', status: 'failed'})
     expect((await releases()).find(r => r.current).version).toBe(6)
     expect(await config()).toEqual({})
+  }, 120_000)
+
+  it.skipIf(skipUnlessAvailable('redis-server', redisInstalled(), 'apt-get install redis-server (.ci/run does)'))('an add-on attach release runs the release phase with the add-on config var before it becomes current', async () => {
+    await ferry('addons:create', 'heroku-redis:mini')
+    expect(await settled(8)).toMatchObject({current: true, status: 'succeeded'})
+    expect((await ferry('releases:output', 'v8')).stdout).toBe('release-phase: MARK=unset\nrelease-phase: redis attached\n')
   }, 120_000)
 
   it('releases:output of a release without a release command says so, like heroku', async () => {
