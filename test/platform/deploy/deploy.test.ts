@@ -333,6 +333,13 @@ describe('deploy pipeline', () => {
     expect(store.getBuild(app.id, build.id).status).toBe('failed')
     expect(store.getRelease(app.id, release.id).status).toBe('failed')
     expect(store.currentRelease(app.id)?.version).toBe(2)
+    // A config change whose release phase a restart interrupted: failed, and its config vars are put back.
+    store.setReleaseStatus(store.createRelease({appId: app.id, description: 'Deploy y', slugId: slug.id, status: 'pending'}).id, 'succeeded')
+    const change = store.updateConfigVars(app.id, {MARK: 'new'}).release!
+    expect(change.status).toBe('pending')
+    expect(deployServiceFor(h.ctx).recoverInterrupted()).toBe(0)
+    expect(store.getRelease(app.id, change.id).status).toBe('failed')
+    expect(store.configVars(app.id)).toEqual({})
   })
 
   it('cancels a running build (DELETE /builds/:id) and answers 409 once it is over', async () => {
