@@ -1,4 +1,8 @@
-// What `ferry run` shares: the command line sent to the API and the `-e` env parsing (heroku CLI rules).
+// What `ferry run` and `run:detached` share: the command line sent to the API, the `-e` env parsing (heroku CLI
+// rules) and starting a detached one-off dyno.
+import type {Api} from '../api/client.js'
+import type {Dyno} from '../api/types.js'
+
 import {InputError} from './errors.js'
 
 /** One argument is sent verbatim; several are space-joined, those with a space or `"` double-quoted. */
@@ -21,4 +25,12 @@ export function parseEnvFlags(values: string[] = []): Record<string, string> {
   }
 
   return env
+}
+
+/** Starts a one-off dyno whose output goes to the logs: `Running CMD on APP... done, run.N (Basic)` on stderr. */
+export async function startDetached(api: Api, app: string, body: {command: string; env: Record<string, string>; size?: string; type?: string}): Promise<Dyno> {
+  process.stderr.write(`Running ${body.command} on ${app}... `)
+  const dyno = await api.oneOffDynos.create(app, {...body, attach: false})
+  process.stderr.write(`done, ${dyno.name} (${dyno.size})\n`)
+  return dyno
 }

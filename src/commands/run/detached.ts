@@ -4,7 +4,7 @@ import {FerryCommand} from '../../cli/base.js'
 import {InputError} from '../../cli/errors.js'
 import {appFlags, json} from '../../cli/flags.js'
 import {json as toJson} from '../../cli/output.js'
-import {buildCommand, parseEnvFlags} from '../../cli/run.js'
+import {buildCommand, parseEnvFlags, startDetached} from '../../cli/run.js'
 
 export default class RunDetached extends FerryCommand {
   static args = {command: Args.string({description: 'command to run', required: true})}
@@ -26,9 +26,7 @@ export default class RunDetached extends FerryCommand {
     const args = argv as string[]
     if (args.length === 0) throw new InputError('Usage: ferry run:detached COMMAND.')
     const command = buildCommand(args)
-    process.stderr.write(`Running ${command} on ${app}... `)
-    const dyno = await this.api.oneOffDynos.create(app, {attach: false, command, env: parseEnvFlags(flags.env), size: flags.size, type: flags.type})
-    process.stderr.write(`done, ${dyno.name} (${dyno.size})\n`)
+    const dyno = await startDetached(this.api, app, {command, env: parseEnvFlags(flags.env), size: flags.size, type: flags.type})
     if (flags.json) return this.log(toJson(dyno))
     this.log(`Run ferry logs --app ${app} --dyno ${dyno.name} to view the output.`)
   }

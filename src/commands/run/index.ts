@@ -1,10 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
-import {EXIT_STATUS_MARKER, openRendezvous, RendezvousOutput} from '../../api/rendezvous.js'
+import {EXIT_STATUS_MARKER} from '../../api/rendezvous.js'
 import {FerryCommand} from '../../cli/base.js'
 import {InputError} from '../../cli/errors.js'
 import {appFlags} from '../../cli/flags.js'
-import {buildCommand, parseEnvFlags} from '../../cli/run.js'
+import {buildCommand, parseEnvFlags, startDetached} from '../../cli/run.js'
+import {attachTerminal} from '../../cli/run-attach.js'
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1'
 
@@ -38,11 +39,8 @@ export default class Run extends FerryCommand {
     }
 
     if (flags.detached) {
-      process.stderr.write(`Running ${command} on ${app}... `)
-      const dyno = await this.api.oneOffDynos.create(app, {attach: false, command, env, size: flags.size, type: flags.type})
-      process.stderr.write(`done, ${dyno.name} (${dyno.size})\n`)
-      this.log(`Run ferry logs --app ${app} --dyno ${dyno.name} to view the output.`)
-      return
+      const dyno = await startDetached(this.api, app, {command, env, size: flags.size, type: flags.type})
+      return this.log(`Run ferry logs --app ${app} --dyno ${dyno.name} to view the output.`)
     }
 
     const tty = Boolean(process.stdin.isTTY) && !flags['no-tty']
@@ -53,70 +51,8 @@ export default class Run extends FerryCommand {
     const dyno = await this.api.oneOffDynos.create(app, {attach: true, command: sent, env, force_no_tty: tty ? undefined : true, size: flags.size, type: flags.type})
     if (!dyno.attach_url) throw new InputError(`The backend did not return an attach URL for ${dyno.name}; try ferry run --detached.`)
     process.stderr.write(`connecting, ${dyno.name}... `)
-    const status = await this.attach(dyno.attach_url, tty, dyno.name, local)
+    const status = await attachTerminal(dyno.attach_url, {local, name: dyno.name, tty})
     if (status === undefined && flags['exit-code']) throw new InputError('No exit code returned.')
     this.exit(status ?? 0)
-  }
-
-  /** Pipes the terminal to the dyno until the server closes; resolves with the exit status. */
-  private async attach(url: string, tty: boolean, name: string, local: boolean): Promise<number | undefined> {
-    const {closed, socket} = await openRendezvous(url, local ? 'exit_status=1' : '')
-    const output = new RendezvousOutput()
-    const mapCrLf = !process.stdout.isTTY
-    let up = false
-    socket.on('data', (chunk: Buffer) => {
-      let text = output.push(chunk)
-      if (!up) {
-        up = true
-        process.stderr.write(`up, ${name}\n`)
-      }
-
-      if (mapCrLf) text = text.replaceAll('\r\n', '\n')
-      if (text) process.stdout.write(text)
-    })
-    socket.on('error', () => {})
-    const stdin = process.stdin
-    let interrupted = false
-    const onSignal = () => {
-      interrupted = true
-      socket.destroy()
-    }
-
-    const ctrlC: number[] = []
-    const onInput = (chunk: Buffer) => {
-      socket.write(chunk)
-      if (!tty || !chunk.includes(3)) return
-      // Like the heroku CLI: Ctrl-C goes to the dyno; four within a second force a disconnect.
-      const now = Date.now()
-      ctrlC.push(now)
-      while (ctrlC.length > 0 && now - ctrlC[0] > 1000) ctrlC.shift()
-      if (ctrlC.length >= 4) onSignal()
-    }
-
-    const onEnd = () => socket.write('\u0004')
-
-    if (tty) stdin.setRawMode(true)
-    stdin.on('data', onInput)
-    if (!tty) stdin.on('end', onEnd)
-    stdin.resume()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-    try {
-      await closed
-    } finally {
-      if (tty) stdin.setRawMode(false)
-      stdin.off('data', onInput)
-      stdin.off('end', onEnd)
-      stdin.pause()
-      stdin.unref?.()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
-
-    const rest = output.flush()
-    if (rest) process.stdout.write(mapCrLf ? rest.replaceAll('\r\n', '\n') : rest)
-    if (!up) process.stderr.write(`up, ${name}\n`)
-    if (interrupted) return 130
-    return output.status
   }
 }
