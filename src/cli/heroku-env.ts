@@ -48,6 +48,8 @@ export function herokuEnv(input: HerokuEnvInput): Array<[string, string]> {
     ['HEROKU_HOST', input.url],
     ['HEROKU_API_KEY', input.token],
     ['HEROKU_BUILDPACK_REGISTRY_URL', input.url],
+    // The Heroku Data API (heroku pg:info …): the CLI keeps the API's scheme and port and swaps the host name.
+    ['HEROKU_DATA_HOST', new URL(input.url).hostname],
     ['NODE_EXTRA_CA_CERTS', nodeBundle],
     ['GIT_SSL_CAINFO', gitBundle],
   ]

@@ -1,7 +1,7 @@
 // The official `heroku` CLI (v11) managing add-ons on the local platform (issue 15): addons:create heroku-postgresql,
 // addons, pg:info, addons:destroy, and an unknown service. pg:info reads the Heroku Data API
-// (GET /client/v11/databases/{id}); HEROKU_DATA_HOST=127.0.0.1 sends it to the platform (the CLI keeps the
-// API's scheme and port, so it reaches the same server). Needs postgresql on the host.
+// (GET /client/v11/databases/{id}); HEROKU_DATA_HOST=127.0.0.1, which `ferry heroku:env` prints, sends it to the
+// platform (the CLI keeps the API's scheme and port, so it reaches the same server). Needs postgresql on the host.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {postgresBinDir} from '../../src/platform/addons/binaries.js'
@@ -31,7 +31,12 @@ describe.skipIf(skip)('official heroku CLI: add-ons', () => {
     home = makeFerryHome('ferry-compat-addons-')
     expect((await runFerry(['platform:start'], {home})).code).toBe(0)
     expect((await runFerry(['apps:create', 'compat-db', '--no-remote'], {home})).code).toBe(0)
-    env = {...herokuEnv(home), HEROKU_DATA_HOST: '127.0.0.1'}
+    // `ferry heroku:env` names the data API host: the platform answers it too.
+    const printed = await runFerry(['heroku:env', '--json'], {home})
+    expect(printed.code, printed.stderr).toBe(0)
+    const dataHost = (JSON.parse(printed.stdout) as Record<string, string>).HEROKU_DATA_HOST
+    expect(dataHost).toBe('127.0.0.1')
+    env = {...herokuEnv(home), HEROKU_DATA_HOST: dataHost}
   })
 
   afterAll(async () => {
