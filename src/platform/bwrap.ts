@@ -1,11 +1,14 @@
 // Bubblewrap pieces shared by dynos (supervisor/sandbox.ts) and build steps (builder/run.ts): the read-only view of
 // the host's root, the /proc knobs closed to the sandbox, the seccomp filter, and the per-sandbox pids cgroup.
 import {createHash} from 'node:crypto'
-import {existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, writeFileSync} from 'node:fs'
 import {endianness} from 'node:os'
 import {dirname, join} from 'node:path'
 
-const ETC_FILES = ['passwd', 'group', 'hosts', 'nsswitch.conf', 'resolv.conf', 'localtime', 'ssl', 'ca-certificates', 'alternatives', 'mime.types']
+// The JDK's conf/ and Maven's conf/ are symlinks into /etc (Debian): without them java and mvn cannot start.
+const ETC_FILES = ['passwd', 'group', 'hosts', 'nsswitch.conf', 'resolv.conf', 'localtime', 'ssl', 'ca-certificates', 'alternatives', 'mime.types', 'maven']
+/** Debian's per-JDK config dirs (/etc/java-17-openjdk): bound like ETC_FILES. */
+const ETC_JDK_RE = /^java-\d+-openjdk$/
 const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']
 
 let hostArgsCache: string[] | undefined
@@ -26,7 +29,12 @@ export function hostRootArgs(): string[] {
     } catch {}
   }
 
-  for (const name of ETC_FILES) {
+  let jdks: string[] = []
+  try {
+    jdks = readdirSync('/etc').filter(name => ETC_JDK_RE.test(name))
+  } catch {}
+
+  for (const name of [...ETC_FILES, ...jdks]) {
     const path = `/etc/${name}`
     if (existsSync(path)) args.push('--ro-bind', path, path)
   }

@@ -439,6 +439,7 @@ export class DynoSupervisor implements Supervisor {
       extra: rec.oneOff?.env,
       home: sandboxed ? APP_DIR : releaseDir,
       port: rec.port,
+      size: rec.size,
     })
     rec.cgroup = sandboxed && isolation.memoryLimits ? this.makeCgroup(rec) : undefined
     rec.pidsCgroup = sandboxed && isolation.pidsLimits ? makePidsCgroup(this.cgroupPrefix + rec.id, pidsLimit(rec.size)) : undefined

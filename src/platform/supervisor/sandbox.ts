@@ -102,6 +102,8 @@ export interface DynoEnvOptions {
   /** App root as the process sees it (`/app` in a sandbox, the release dir without one). */
   home: string
   port: number
+  /** The dyno size: its memory in MB goes to DYNO_RAM (the JVM buildpack's heap default reads it). */
+  size?: string
 }
 
 /** The dyno's environment, built from scratch (nothing leaks from the daemon's env). */
@@ -111,6 +113,7 @@ export function dynoEnv(options: DynoEnvOptions): Record<string, string> {
     ...options.config,
     ...options.extra,
     DYNO: options.dyno,
+    ...(options.size === undefined ? {} : {DYNO_RAM: String(memoryLimitBytes(options.size) / 1024 / 1024)}),
     HOME: home,
     PATH: `${home}/bin:${home}/node_modules/.bin:/usr/local/bin:/usr/bin:/bin`,
     PORT: String(options.port),

@@ -1,21 +1,15 @@
-// The buildpacks ferry ships, detected in this order when an app sets none: Node.js, static, Procfile-only.
+// The buildpacks ferry ships, detected in DETECTION_ORDER when an app sets none (Heroku's language order, then static, Procfile-only).
 import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import type {Buildpack, StepContext} from '../buildpack.js'
-import type {ReleaseInfo} from '../release-yaml.js'
+import type {Buildpack} from '../buildpack.js'
 
-import {confinedKind, readConfined, writeConfined} from '../confined.js'
-import {BuildError, captureStep, MB, runStep} from '../run.js'
+import {readConfined, writeConfined} from '../confined.js'
+import {BuildError, captureStep, MB} from '../run.js'
+import {gradleBuildpack, javaBuildpack} from './java.js'
 import {satisfies} from './semver.js'
 import {STATIC_SERVER_PATH, STATIC_SERVER_SOURCE} from './static-server.js'
-
-/** Whether the app has `rel` (links followed only inside the build dir: see confined.ts). */
-async function exists(dir: string, rel: string, kind: 'dir' | 'file'): Promise<boolean> {
-  return (await confinedKind(dir, rel)) === kind
-}
-
-const emptyRelease = (): ReleaseInfo => ({addons: [], config_vars: {}, default_process_types: {}})
+import {detail, emptyRelease, exists} from './steps.js'
 
 interface PackageJson {
   devDependencies?: Record<string, string>
@@ -33,12 +27,6 @@ async function readPackageJson(dir: string): Promise<PackageJson> {
   } catch (error) {
     throw new BuildError(`package.json is not valid JSON (${(error as Error).message}). Fix it and push again.`)
   }
-}
-
-/** Runs a command whose output is shown as indented detail lines; a non-zero exit fails the build. */
-async function detail(ctx: StepContext, command: string, args: string[], env: NodeJS.ProcessEnv, failure: string): Promise<void> {
-  const status = await runStep(command, args, {cwd: ctx.buildDir, env, onLine: line => line.trim() !== '' && ctx.log(`       ${line}`), sandbox: ctx.sandbox, signal: ctx.signal})
-  if (status !== 0) throw new BuildError(`${failure} (exit status ${status}).`)
 }
 
 export const nodejsBuildpack: Buildpack = {
@@ -149,13 +137,15 @@ export const procfileBuildpack: Buildpack = {
 }
 
 /** Detection order when an app has no buildpack installations. */
-export const DETECTION_ORDER: Buildpack[] = [nodejsBuildpack, staticBuildpack, procfileBuildpack]
+export const DETECTION_ORDER: Buildpack[] = [nodejsBuildpack, javaBuildpack, gradleBuildpack, staticBuildpack, procfileBuildpack]
 
 /** Built-ins by the names `buildpacks:add` may use (registry names and their urn: forms resolve here). */
 export const BUILTINS = new Map<string, Buildpack>([
   ['ferry/nodejs', nodejsBuildpack],
   ['ferry/procfile', procfileBuildpack],
   ['ferry/static', staticBuildpack],
+  ['heroku/gradle', gradleBuildpack],
+  ['heroku/java', javaBuildpack],
   ['heroku/nodejs', nodejsBuildpack],
   ['heroku/static', staticBuildpack],
 ])
