@@ -336,3 +336,19 @@ export interface PgBackup {
   source: string
   status: 'completed'
 }
+
+/** A domain of an app (Platform API `domain`): its default `<app>.localhost` (kind heroku) or a custom one. */
+export interface Domain {
+  acm_status: null | string
+  acm_status_reason: null | string
+  app: {id: string; name: string}
+  /** Where to point the domain: the router listens on localhost (e.g. an /etc/hosts line, or a CNAME to localhost). */
+  cname: null | string
+  created_at: string
+  hostname: string
+  id: string
+  kind: 'custom' | 'heroku'
+  sni_endpoint: null | {id: string; name: string}
+  status: string
+  updated_at: string
+}

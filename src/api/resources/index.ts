@@ -6,6 +6,7 @@ import {appFeatures} from './app-features.js'
 import {apps} from './apps.js'
 import {buildpacks, builds, sources} from './builds.js'
 import {configVars} from './config-vars.js'
+import {domains} from './domains.js'
 import {dynos} from './dynos.js'
 import {formation} from './formation.js'
 import {logSessions} from './log-sessions.js'
@@ -29,4 +30,5 @@ export const resources = {
   // engineers C/D/E: register builds, buildpacks, dyno actions, log sessions below (one line each)
   builds, buildpacks, sources,
   addons,
+  domains,
 }

@@ -16,6 +16,7 @@ import {registerAppRoutes} from './routes/apps.js'
 import {registerBuildpackRoutes} from './routes/buildpacks.js'
 import {registerConfigRoutes} from './routes/config.js'
 import {registerDynoActionRoutes} from './routes/dyno-actions.js'
+import {registerDomainRoutes} from './routes/domains.js'
 import {registerDynoRoutes} from './routes/dynos.js'
 import {registerFormationRoutes} from './routes/formation.js'
 import {registerReleaseRoutes} from './routes/releases.js'
@@ -119,6 +120,7 @@ export function buildServer(ctx: PlatformContext, options: BuildServerOptions = 
   registerDynoRoutes(router, ctx)
   registerStubRoutes(router, ctx, startedAt)
   registerAddonRoutes(router, ctx)
+  registerDomainRoutes(router, ctx)
 
   // ---- Route modules of the other parts: register them HERE, one line each. --------------------------------
   // C (deploy): builds, sources, buildpack-installations, git smart-HTTP    e.g. registerBuildRoutes(router, ctx)

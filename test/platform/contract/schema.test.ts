@@ -60,6 +60,9 @@ function applyLocalDeviations(schema: any): void {
     def.format = 'uri'
   }
 
+  // domain.hostname is a bare host name (www.example.com) on Heroku too; the schema's `format: uri` would need a scheme.
+  schema.definitions.domain.definitions.hostname.format = 'hostname'
+
   for (const [definition, extra] of Object.entries(EXTRA_PROPERTIES)) {
     for (const name of extra) schema.definitions[definition].properties[name] ??= {type: ['string']}
   }
@@ -215,6 +218,13 @@ describe('contract: responses match the Heroku Platform API schema', () => {
     await check('PATCH', '/apps/contract/features/preboot', {enabled: true})
     await check('GET', '/apps/contract/addons')
     await check('GET', '/apps/contract/collaborators')
+    await check('PATCH', '/apps/contract', {maintenance: true})
+    const domain = await check('POST', '/apps/contract/domains', {hostname: 'www.contract.test', sni_endpoint: null})
+    await check('GET', '/apps/contract/domains')
+    await check('GET', `/apps/contract/domains/${domain.id}`)
+    await check('GET', '/apps/contract/domains/contract.localhost')
+    await check('DELETE', '/apps/contract/domains/www.contract.test')
+    await check('GET', '/apps/contract/sni-endpoints')
     await check('PATCH', '/apps/contract', {name: 'contract-renamed'})
     await check('DELETE', '/apps/contract-renamed')
   })
