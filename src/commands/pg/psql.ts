@@ -18,12 +18,15 @@ export default class PgPsql extends FerryCommand {
     const {args, flags} = await this.parse(PgPsql)
     const app = this.resolveApp(flags)
     const {attachment, url} = await resolveAddon(this.api, app, 'heroku-postgresql', args.database)
-    const psqlArgs = ['--set', 'sslmode=disable', url]
+    // The password goes to psql through PGPASSWORD, not argv (other users of the host can read argv).
+    const target = new URL(url)
+    const password = decodeURIComponent(target.password)
+    target.password = ''
+    const psqlArgs = ['--set', 'sslmode=disable', target.toString()]
     if (flags.command) psqlArgs.push('-c', flags.command)
     if (flags.file) psqlArgs.push('-f', flags.file)
     if (!flags.command && !flags.file) process.stderr.write(`--> Connecting to ${attachment.addon.name}\n`)
-    // The URL (with its password) goes through argv like heroku's pg:psql; psql hides it from its own output.
-    const code = await runAttached(await psqlBinary(), psqlArgs, {...process.env, PGAPPNAME: `${app} ferry pg:psql`})
+    const code = await runAttached(await psqlBinary(), psqlArgs, {...process.env, PGAPPNAME: `${app} ferry pg:psql`, PGPASSWORD: password})
     if (code !== 0) this.exit(code)
   }
 }
