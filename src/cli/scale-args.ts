@@ -1,10 +1,8 @@
-// Parsing ps:scale arguments (`web=3`, `worker+1`, `web=2:Standard-1X`) before any request is made.
+// Parsing ps:scale arguments (`web=3`, `worker+1`, `web=2:Standard-1X`) before any request is made. Only the form is
+// checked: how many dynos a backend allows is its own rule (the local platform's cap, Heroku's account limits).
 import type {FormationUpdate} from '../api/types.js'
 
 import {InputError} from './errors.js'
-
-/** Largest quantity per process type the CLI accepts. */
-export const MAX_QUANTITY = 100
 
 const SCALE_RE = /^([\w-]+)([=+-])(\d+)(?::([\w-]+))?$/
 
@@ -14,7 +12,6 @@ export function parseScaleArgs(args: string[]): FormationUpdate[] {
     if (!m) throw new InputError(`${arg} is invalid: use TYPE=N, TYPE+N or TYPE-N with a whole number N (e.g. web=2 worker+1 web=1:Basic).`)
     const [, type, op, digits, size] = m
     const n = Number(digits)
-    if (op === '=' && n > MAX_QUANTITY) throw new InputError(`${arg} is invalid: at most ${MAX_QUANTITY} dynos per process type.`)
     const update: FormationUpdate = {quantity: op === '=' ? String(n) : `${op}${n}`, type}
     if (size) update.size = size.replace(/^Shield-/, 'Private-')
     return update

@@ -18,7 +18,8 @@ let api: Api
 
 function oneLineError(result: RunResult, code: number, pattern: RegExp): void {
   expect(result.code, result.stderr).toBe(code)
-  const lines = result.stderr.split('\n').filter(Boolean)
+  // The action line (`Scaling dynos... !`) may precede the error line.
+  const lines = result.stderr.split('\n').filter(l => l.includes('Error:'))
   expect(lines, result.stderr).toHaveLength(1)
   expect(lines[0]).toMatch(pattern)
 }
@@ -59,6 +60,12 @@ describe('exit codes, suggestions and --json', () => {
 
   it('an API error exits 2', async () => {
     oneLineError(await ferry(['apps:info', '-a', 'no-such-app']), 2, /Couldn't find that app/)
+  })
+
+  it('the dyno cap is the backend rule, not the CLI\'s: the API\'s 422 on one line, exit 2, formation unchanged', async () => {
+    const before = await api.formation.list('parity')
+    oneLineError(await ferry(['ps:scale', 'worker=101', '-a', 'parity']), 2, /Cannot scale worker to 101 dynos: the limit is 100 per process type\./)
+    expect(await api.formation.list('parity')).toEqual(before)
   })
 
   it('suggests only close names, hidden aliases included', () => {

@@ -1,5 +1,4 @@
 import {FerryCommand} from '../../cli/base.js'
-import {validateConfigKey} from '../../cli/config-args.js'
 import {InputError} from '../../cli/errors.js'
 import {appFlags} from '../../cli/flags.js'
 import {action} from '../../cli/output.js'
@@ -16,7 +15,6 @@ export default class ConfigUnset extends FerryCommand {
     const {argv, flags} = await this.parse(ConfigUnset)
     const keys = argv as string[]
     if (keys.length === 0) throw new InputError('Usage: ferry config:unset KEY1 [KEY2 ...]: at least one key is required.')
-    keys.forEach(k => validateConfigKey(k))
     const app = this.resolveApp(flags)
     await action(`Unsetting ${keys.join(', ')} and restarting ${app}`, async () => {
       await this.api.configVars.update(app, Object.fromEntries(keys.map(k => [k, null])))
