@@ -48,8 +48,26 @@ export function hostRootArgs(): string[] {
     }
   } catch {}
 
+  // Python installed by pyenv (outside /usr): the build sandbox runs these interpreters and a dyno runs the app's
+  // virtualenv, whose `python` links to one of them, so the installs are visible read-only at the same path.
+  const pythons = pyenvVersionsDir(process.env)
+  if (pythons) args.push('--ro-bind', pythons, pythons)
+
   hostArgsCache = args
   return args
+}
+
+/** `$PYENV_ROOT/versions` (or the root whose shims dir is on PATH) when it exists outside /usr, else undefined. */
+export function pyenvVersionsDir(env: NodeJS.ProcessEnv): string | undefined {
+  const shims = (env.PATH ?? '').split(':').find(dir => /\/[^/]*pyenv\/shims$/.test(dir))
+  const root = env.PYENV_ROOT || (shims ? dirname(shims) : undefined)
+  if (!root || !root.startsWith('/') || root.startsWith('/usr/')) return undefined
+  try {
+    const dir = realpathSync(join(root, 'versions'))
+    return dir.startsWith('/usr/') || dir === '/' ? undefined : dir
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 // Buildpacks: one interface for the built-in ones (TypeScript) and classic ones (bin/detect, bin/compile, bin/release).
-import {access, constants, stat} from 'node:fs/promises'
+import {access, constants, cp, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -103,8 +103,10 @@ export interface ResolveContext {
   env: NodeJS.ProcessEnv
   log: (line: string) => void
   signal: AbortSignal
-  /** Empty directory a git buildpack may be cloned into. */
+  /** Empty directory a git buildpack is cloned, or a local directory buildpack copied, into. */
   cloneDir: string
+  /** Why a local directory may not be used (inside the platform's data dir), or undefined. */
+  refuseDir?: (dir: string) => string | undefined
 }
 
 /**
@@ -127,9 +129,16 @@ export async function resolveBuildpack(url: string, ctx: ResolveContext): Promis
   if (localPath !== undefined) {
     if (!(await isDir(localPath))) throw new BuildError(`Buildpack ${url} not found: ${localPath} is not a directory.`)
     const git = await isGitRepo(localPath)
-    if (!git || (!ref && (await isDir(join(localPath, 'bin'))))) return new ClassicBuildpack(localPath, url)
+    if (!git || (!ref && (await isDir(join(localPath, 'bin'))))) {
+      // Copied per build, as Heroku fetches a buildpack per build: its scripts may write into their own dir (an
+      // `export` file, caches), and the user's directory must not change.
+      const refused = ctx.refuseDir?.(localPath)
+      if (refused) throw new BuildError(refused)
+      await cp(localPath, ctx.cloneDir, {errorOnExist: false, preserveTimestamps: true, recursive: true, verbatimSymlinks: true})
+      return new ClassicBuildpack(ctx.cloneDir, url)
+    }
   } else if (REGISTRY_NAME_RE.test(name) && !/^[a-z+]+:/.test(name)) {
-    throw new BuildError(`Buildpack ${name} is not available locally. Use heroku/nodejs, ferry/static, ferry/procfile, a local directory, or a git URL.`)
+    throw new BuildError(`Buildpack ${name} is not available locally. Use heroku/nodejs, heroku/python, heroku/go, ferry/static, ferry/procfile, a local directory, or a git URL.`)
   }
 
   const lines: string[] = []

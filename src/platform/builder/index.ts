@@ -5,13 +5,13 @@ import {join} from 'node:path'
 import type {ProcessTypes} from '../../api/types.js'
 import type {BuildResult} from '../context.js'
 
-import {type Buildpack, ClassicBuildpack, resolveBuildpack, sourceExport, type StepContext} from './buildpack.js'
+import {type Buildpack, resolveBuildpack, sourceExport, type StepContext} from './buildpack.js'
 import {BUILTINS, DETECTION_ORDER} from './buildpacks/builtin.js'
 import {readConfined, writeConfined} from './confined.js'
 import {parseProcfile, ProcfileError} from './procfile.js'
 import {applySlugignore} from './slugignore.js'
 import {buildEnv, BuildError, MB} from './run.js'
-import {hostFiles, needsBind, refusedBuildpackDir, type Sandbox} from './sandbox.js'
+import {hostFiles, refusedBuildpackDir, type Sandbox} from './sandbox.js'
 import {humanSize, packSlug} from './slug.js'
 
 export {BUILTINS} from './buildpacks/builtin.js'
@@ -19,7 +19,7 @@ export {parseProcfile, ProcfileError} from './procfile.js'
 export {BuildError, MB} from './run.js'
 
 export interface BuildOptions {
-  /** The app's buildpack installation URLs in order; empty → detection (Node.js, static, Procfile-only). */
+  /** The app's buildpack installation URLs in order; empty → detection (DETECTION_ORDER). */
   buildpacks: string[]
   /** Per-app cache dir kept between builds (created when missing). */
   cacheDir: string
@@ -52,7 +52,7 @@ export interface BuildOutcome extends BuildResult {
 }
 
 export const NO_BUILDPACK_MESSAGE =
-  'No default language could be detected for this app. Add a package.json, an index.html (or public/) or a Procfile, or set a buildpack with "ferry buildpacks:set URL|PATH".'
+  'No default language could be detected for this app. Add a package.json, requirements.txt, go.mod, an index.html (or public/) or a Procfile, or set a buildpack with "ferry buildpacks:set URL|PATH".'
 
 /** Runs the whole build; throws BuildError (its message is already printed as ` !     …`) on failure. */
 export async function buildSlug(options: BuildOptions): Promise<BuildOutcome> {
@@ -97,41 +97,38 @@ async function runBuild(options: BuildOptions, signal: AbortSignal): Promise<Bui
   let env = buildEnv(options.parentEnv ?? process.env, {SOURCE_VERSION: options.sourceVersion ?? '', STACK: stack}, options.secrets)
   const ctx = (): StepContext => ({buildDir: appDir, cacheDir: options.cacheDir, env, envDir, log: out, sandbox, signal, workDir: options.workDir})
 
-  let selected: Array<{buildpack: Buildpack; description: string}>
+  // As Heroku: with buildpacks set, each one's bin/detect runs after the earlier ones have compiled (a buildpack may
+  // detect what an earlier one produced); with none set, the first built-in that detects the app is used.
+  const selected: Array<{buildpack: Buildpack; description: string}> = []
+  const compile = async (buildpack: Buildpack, description: string): Promise<void> => {
+    selected.push({buildpack, description})
+    out(`-----> ${description} app detected`)
+    await buildpack.compile(ctx())
+    env = await sourceExport(buildpack.exportFile, env, signal, sandbox)
+  }
+
   if (options.buildpacks.length > 0) {
     out(`-----> Using buildpack${options.buildpacks.length > 1 ? 's' : ''}: ${options.buildpacks.map(u => u.replace(/^urn:buildpack:/, '')).join(', ')}`)
-    selected = []
     for (const [i, url] of options.buildpacks.entries()) {
       const cloneDir = join(options.workDir, 'buildpacks', String(i))
       await mkdir(join(options.workDir, 'buildpacks'), {recursive: true})
-      const buildpack = await resolveBuildpack(url, {builtins: BUILTINS, cloneDir, env, log: out, signal})
-      if (sandbox && buildpack instanceof ClassicBuildpack && needsBind(sandbox, buildpack.dir)) {
-        const refused = refusedBuildpackDir(sandbox, buildpack.dir)
-        if (refused) throw new BuildError(refused)
-        sandbox.readOnly.push(buildpack.dir)
-      }
-
+      const buildpack = await resolveBuildpack(url, {builtins: BUILTINS, cloneDir, refuseDir: dir => (sandbox ? refusedBuildpackDir(sandbox, dir) : undefined), env, log: out, signal})
       const description = await buildpack.detect(ctx())
       if (description === null) throw new BuildError(`App not compatible with buildpack: ${url} (bin/detect failed).`)
-      selected.push({buildpack, description})
+      await compile(buildpack, description)
     }
   } else {
-    selected = []
+    let found = false
     for (const buildpack of DETECTION_ORDER) {
       const description = await buildpack.detect(ctx())
       if (description !== null) {
-        selected.push({buildpack, description})
+        await compile(buildpack, description)
+        found = true
         break
       }
     }
 
-    if (selected.length === 0) throw new BuildError(NO_BUILDPACK_MESSAGE)
-  }
-
-  for (const {buildpack, description} of selected) {
-    out(`-----> ${description} app detected`)
-    await buildpack.compile(ctx())
-    env = await sourceExport(buildpack.exportFile, env, signal, sandbox)
+    if (!found) throw new BuildError(NO_BUILDPACK_MESSAGE)
   }
 
   const defaults: ProcessTypes = {}

@@ -139,11 +139,6 @@ export function stepArgv(sandbox: Sandbox, step: StepCommand, seccompFd: number)
   return args
 }
 
-/** true when a buildpack directory must be bound for build steps to see it (outside the dirs already bound). */
-export function needsBind(sandbox: Sandbox, dir: string): boolean {
-  return !inside(dir, sandbox.workDir) && !inside(dir, sandbox.cacheDir) && !sandbox.readOnly.includes(dir)
-}
-
 /** The error for a local buildpack directory inside the data dir (never mounted into a build). */
 export function refusedBuildpackDir(sandbox: Sandbox, dir: string): string | undefined {
   if (!inside(resolve(dir), sandbox.dataDir) && !inside(sandbox.dataDir, resolve(dir))) return undefined

@@ -144,6 +144,23 @@ describe('buildSlug', () => {
     expect(opts.lines.some(l => l.includes('broken'))).toBe(true)
   })
 
+  it('multi-buildpack as Heroku: each detect runs after the earlier compiles; a local buildpack dir is copied, never written to', async () => {
+    // The first buildpack makes the package.json the second one (the built-in Node.js) detects, and writes an
+    // `export` file into its own directory as classic buildpacks do.
+    const first = buildpackFixture(join(root, 'monorepo'), {
+      compile: 'echo \'{"name":"x","version":"1.0.0"}\' > "$1/package.json"\necho "export FROM_FIRST=1" > "$(dirname "$0")/../export"',
+      detect: 'echo Monorepo',
+    })
+    const second = buildpackFixture(join(root, 'bp2'), {compile: 'echo "       FROM_FIRST=$FROM_FIRST"', detect: 'test -f "$1/package.json" && echo Second'})
+    source({Procfile: 'web: true'})
+    const opts = options({buildpacks: [first, second, 'heroku/nodejs']})
+    const result = await buildSlug(opts)
+    expect(result.buildpackDescription).toBe('Monorepo, Second, Node.js')
+    expect(opts.lines).toContain('       FROM_FIRST=1')
+    expect(readdirSync(first).sort()).toEqual(['bin'])
+    expect(existsSync(join(root, 'work', 'buildpacks', '0', 'export'))).toBe(true)
+  }, 60_000)
+
   it('runs a classic buildpack through detect, compile (ENV_DIR, CACHE_DIR), export and release', async () => {
     const first = buildpackFixture(
       join(root, 'bp1'),
@@ -212,7 +229,7 @@ describe('buildSlug', () => {
     await expect(buildSlug(options({buildpacks: [noCompile]}))).rejects.toThrow(/has no executable bin\/compile/)
     const noDetect = buildpackFixture(join(root, 'bp-nd'), {compile: 'true', detect: 'exit 1'})
     await expect(buildSlug(options({buildpacks: [noDetect]}))).rejects.toThrow(/App not compatible with buildpack/)
-    await expect(buildSlug(options({buildpacks: ['heroku/python']}))).rejects.toThrow(/not available locally/)
+    await expect(buildSlug(options({buildpacks: ['heroku/no-such-language']}))).rejects.toThrow(/not available locally/)
   })
 
   it('times out a build that runs too long', async () => {

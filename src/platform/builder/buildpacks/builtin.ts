@@ -6,7 +6,9 @@ import type {Buildpack} from '../buildpack.js'
 
 import {readConfined, writeConfined} from '../confined.js'
 import {BuildError, captureStep, MB} from '../run.js'
+import {goBuildpack} from './go.js'
 import {gradleBuildpack, javaBuildpack} from './java.js'
+import {pythonBuildpack} from './python.js'
 import {satisfies} from './semver.js'
 import {STATIC_SERVER_PATH, STATIC_SERVER_SOURCE} from './static-server.js'
 import {detail, emptyRelease, exists} from './steps.js'
@@ -137,15 +139,27 @@ export const procfileBuildpack: Buildpack = {
 }
 
 /** Detection order when an app has no buildpack installations. */
-export const DETECTION_ORDER: Buildpack[] = [nodejsBuildpack, javaBuildpack, gradleBuildpack, staticBuildpack, procfileBuildpack]
+export const DETECTION_ORDER: Buildpack[] = [
+  nodejsBuildpack,
+  pythonBuildpack,
+  javaBuildpack,
+  gradleBuildpack,
+  goBuildpack,
+  staticBuildpack,
+  procfileBuildpack,
+]
 
 /** Built-ins by the names `buildpacks:add` may use (registry names and their urn: forms resolve here). */
 export const BUILTINS = new Map<string, Buildpack>([
+  ['ferry/go', goBuildpack],
   ['ferry/nodejs', nodejsBuildpack],
   ['ferry/procfile', procfileBuildpack],
+  ['ferry/python', pythonBuildpack],
   ['ferry/static', staticBuildpack],
+  ['heroku/go', goBuildpack],
   ['heroku/gradle', gradleBuildpack],
   ['heroku/java', javaBuildpack],
   ['heroku/nodejs', nodejsBuildpack],
+  ['heroku/python', pythonBuildpack],
   ['heroku/static', staticBuildpack],
 ])

@@ -1,4 +1,7 @@
 // Pieces the built-in buildpacks share: file checks confined to the build dir, detail-line commands, empty releases.
+import {readdir, readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
 import type {StepContext} from '../buildpack.js'
 import type {ReleaseInfo} from '../release-yaml.js'
 
@@ -37,4 +40,18 @@ export async function probe(ctx: StepContext, command: string, args: string[], e
     if (error instanceof BuildError) throw error
     return undefined
   }
+}
+
+/**
+ * The app's config vars (ENV_DIR, one file per var) among `names`: a buildpack passes on only the ones its tool
+ * reads (PIP_INDEX_URL, GOPROXY …), as Heroku's buildpacks export a fixed list from ENV_DIR.
+ */
+export async function envDirVars(ctx: StepContext, names: string[]): Promise<Record<string, string>> {
+  const present = new Set(await readdir(ctx.envDir).catch(() => [] as string[]))
+  const vars: Record<string, string> = {}
+  for (const name of names) {
+    if (present.has(name)) vars[name] = await readFile(join(ctx.envDir, name), 'utf8')
+  }
+
+  return vars
 }

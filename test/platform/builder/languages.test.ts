@@ -1,0 +1,91 @@
+// The Python and Go built-ins' checks that need no registry: detection order, version files, go.mod's go line.
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {DETECTION_ORDER} from '../../../src/platform/builder/buildpacks/builtin.js'
+import {binaryName, compareGoVersions} from '../../../src/platform/builder/buildpacks/go.js'
+import {choosePython, installedPythons, requestedPython} from '../../../src/platform/builder/buildpacks/python-versions.js'
+import {buildSlug} from '../../../src/platform/builder/index.js'
+
+let root: string
+
+function app(files: Record<string, string>): string {
+  const dir = join(root, 'work', 'app')
+  mkdirSync(dir, {recursive: true})
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+  return dir
+}
+
+async function build(files: Record<string, string>): Promise<{error?: Error; lines: string[]}> {
+  app(files)
+  const lines: string[] = []
+  try {
+    await buildSlug({buildpacks: [], cacheDir: join(root, 'cache'), configVars: {}, isolation: 'none', onOutput: l => lines.push(l), slugPath: join(root, 'slug.tgz'), timeoutMs: 60_000, workDir: join(root, 'work')})
+    return {lines}
+  } catch (error) {
+    return {error: error as Error, lines}
+  }
+}
+
+const hasGo = (() => {
+  try {
+    execFileSync('go', ['version'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+})()
+
+describe('Python and Go built-ins', () => {
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'ferry-lang-'))
+  })
+
+  afterEach(() => {
+    rmSync(root, {force: true, recursive: true})
+  })
+
+  it('detection order follows Heroku: Node.js before Python before Go, then static and Procfile-only', () => {
+    const names = DETECTION_ORDER.map(b => b.name)
+    expect(names.indexOf('heroku/nodejs')).toBeLessThan(names.indexOf('heroku/python'))
+    expect(names.indexOf('heroku/python')).toBeLessThan(names.indexOf('heroku/go'))
+    expect(names.slice(-2)).toEqual(['ferry/static', 'ferry/procfile'])
+  })
+
+  it('reads .python-version and runtime.txt; rejects what is not a Python 3 version', async () => {
+    expect(await requestedPython(app({}))).toBeUndefined()
+    expect(await requestedPython(app({'runtime.txt': 'python-3.11.7\n'}))).toEqual({file: 'runtime.txt', version: '3.11.7'})
+    expect(await requestedPython(app({'.python-version': '# pyenv\n3.12\n'}))).toEqual({file: '.python-version', version: '3.12'})
+    await expect(requestedPython(app({'.python-version': 'pypy3.10\n'}))).rejects.toThrow(/\.python-version says "pypy3\.10": write a Python 3 version/)
+  })
+
+  it('a Python version the host cannot satisfy fails the build naming the installed ones', async () => {
+    const installed = await installedPythons(process.env)
+    const {error, lines} = await build({'.python-version': '3.99\n', 'requirements.txt': ''})
+    expect(lines).toContain('-----> Python app detected')
+    expect(error?.message).toBe(`Python 3.99 (asked for in .python-version) is not installed on this platform. Installed: ${installed.map(i => i.version).join(', ') || 'none'}. Change .python-version to one of these.`)
+    if (installed.length > 0) {
+      const wanted = installed.at(-1)!.version.split('.').slice(0, 2).join('.')
+      expect((await choosePython(app({'.python-version': `${wanted}\n`}), process.env)).version.startsWith(`${wanted}.`)).toBe(true)
+    }
+  })
+
+  it('go versions and binary names', () => {
+    expect(compareGoVersions('1.22', '1.26.8')).toBe(-1)
+    expect(compareGoVersions('1.26.8', '1.26.8')).toBe(0)
+    expect(compareGoVersions('1.27', '1.26.8')).toBe(1)
+    expect(compareGoVersions('1.26.9', '1.26.8')).toBe(1)
+    expect(binaryName('example.com/go-hello')).toBe('go-hello')
+    expect(binaryName('example.com/tool/v2')).toBe('tool')
+    expect(binaryName('example.com/x/cmd/server')).toBe('server')
+  })
+
+  it.skipIf(!hasGo && !process.env.CI)('a go.mod asking for a newer Go than the platform has fails with what to change', async () => {
+    const {error, lines} = await build({'go.mod': 'module example.com/future\n\ngo 1.999\n', 'main.go': 'package main\nfunc main() {}\n'})
+    expect(lines).toContain('-----> Go app detected')
+    expect(error?.message).toMatch(/^go\.mod requires go 1\.999, but this platform has go1\.\d+[\d.]* and does not download toolchains\. Lower the go line in go\.mod/)
+  })
+})
