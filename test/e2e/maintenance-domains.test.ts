@@ -1,25 +1,13 @@
 // e2e for issue 16 through the built CLI and a real daemon: maintenance mode (ferry maintenance[:on|:off]; the router
 // answers 503 H80 while on, one-off dynos still run) and custom domains (ferry domains[:add|:remove|:clear]; the
 // router routes the added Host to the app). The release is made through the API: this is about routing, not building.
-import {execFileSync} from 'node:child_process'
-import fs from 'node:fs'
-import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {makeFerryHome, platformApi, readDaemonJson, removeFerryHome, routerGet, runFerry} from '../helpers/index.js'
+import {eventually, makeFerryHome, readDaemonJson, releaseFiles, removeFerryHome, routerGet, runFerry} from '../helpers/index.js'
 
 const APP = 'parity-web'
 const OTHER = 'parity-other'
 const SERVER = "require('http').createServer((req, res) => res.end('hello from ' + process.env.DYNO)).listen(process.env.PORT)\n"
-
-/** Polls fn until it returns true (the router caches an app lookup for up to a second). */
-async function eventually(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(r => setTimeout(r, 200))
-  }
-}
 
 describe('e2e: maintenance mode and custom domains', () => {
   let home: string
@@ -33,13 +21,7 @@ describe('e2e: maintenance mode and custom domains', () => {
       expect(created.code, created.stderr).toBe(0)
     }
 
-    const slug = await platformApi(home, 'POST', `/apps/${APP}/slugs`, {process_types: {web: 'node server.js'}})
-    const stage = fs.mkdtempSync(path.join(home, 'stage-'))
-    fs.mkdirSync(path.join(stage, 'app'))
-    fs.writeFileSync(path.join(stage, 'app', 'server.js'), SERVER)
-    fs.mkdirSync(path.join(home, 'data', 'slugs'), {recursive: true})
-    execFileSync('tar', ['-czf', path.join(home, 'data', 'slugs', `${slug.id}.tgz`), '-C', stage, 'app'])
-    await platformApi(home, 'POST', `/apps/${APP}/releases`, {description: 'Deploy e2e', slug: slug.id})
+    await releaseFiles(home, APP, {web: 'node server.js'}, {'server.js': SERVER})
     routerPort = readDaemonJson(home)!.routerPort
     await eventually('the web dyno', async () => (await routerGet(routerPort, `${APP}.localhost`)).status === 200, 60_000)
   }, 120_000)

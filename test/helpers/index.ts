@@ -4,7 +4,7 @@
 //   const home = makeFerryHome()
 //   const {code, stdout, stderr} = await runFerry(['apps:create', 'demo'], {home})
 //   afterAll(() => stopPlatform(home))
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -169,6 +169,29 @@ export async function platformApi(home: string, method: string, urlPath: string,
   })
   if (res.status >= 300) throw new Error(`${method} ${urlPath} → ${res.status} ${await res.text()}`)
   return res.json()
+}
+
+/**
+ * Releases `files` (name → content, under the slug's app/) with `processTypes` on `app` through the API (slug
+ * metadata, the tarball where the platform keeps slugs, then the release): for tests about what runs, not the builder.
+ */
+export async function releaseFiles(home: string, app: string, processTypes: Record<string, string>, files: Record<string, string>): Promise<void> {
+  const slug = await platformApi(home, 'POST', `/apps/${app}/slugs`, {process_types: processTypes})
+  const stage = fs.mkdtempSync(path.join(home, 'stage-'))
+  fs.mkdirSync(path.join(stage, 'app'))
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(stage, 'app', name), content)
+  fs.mkdirSync(path.join(home, 'data', 'slugs'), {recursive: true})
+  execFileSync('tar', ['-czf', path.join(home, 'data', 'slugs', `${slug.id}.tgz`), '-C', stage, 'app'])
+  await platformApi(home, 'POST', `/apps/${app}/releases`, {description: 'Deploy from a test', slug: slug.id})
+}
+
+/** Polls fn (a rejection counts as false) every 200 ms until it returns true; throws after timeoutMs. */
+export async function eventually(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await fn().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(r => setTimeout(r, 200))
+  }
 }
 
 /** `ferry platform:stop`, then SIGKILL the daemon's pid if it is still alive. Safe to call when nothing runs. */
