@@ -155,6 +155,37 @@ describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROO
     expect((await ferry('releases:output', 'v8')).stdout).toBe('release-phase: MARK=unset\nrelease-phase: redis attached\n')
   }, 120_000)
 
+  it("a config change made during a deploy's release phase waits for it and keeps the deployed code", async () => {
+    gateStatus = 200
+    await ferry('config:set', `GATE=${gateUrl}`)
+    const before = (await releases()).at(-1)
+    expect(await settled(before.version)).toMatchObject({current: true})
+    writeFileSync(join(dir, 'version.txt'), 'two\n')
+    execFileSync('git', ['add', '-A'], {cwd: dir, env: ferryEnv(home)})
+    execFileSync('git', ['commit', '-qm', 'second deploy'], {cwd: dir, env: ferryEnv(home)})
+    hold = true
+    const pushing = runGit(dir, ferryEnv(home), 'push', 'ferry', 'main')
+    const deadline = Date.now() + 90_000
+    while (held.length === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 200))
+    expect(held.length).toBe(1)
+    const deploy = before.version + 1
+    expect(await release(deploy)).toMatchObject({status: 'pending'})
+    const set = await ferry('config:set', 'MARK=late')
+    expect(set.stderr + set.stdout).toMatch(new RegExp(`done, v${deploy + 1}`))
+    expect(await release(deploy + 1)).toMatchObject({status: 'pending'})
+    hold = false
+    for (const res of held.splice(0)) res.writeHead(200).end()
+    const pushed = await pushing
+    expect(pushed.code, pushed.output).toBe(0)
+    const change = await settled(deploy + 1)
+    expect(change).toMatchObject({current: true, status: 'succeeded'})
+    const deployed = await release(deploy)
+    expect(deployed.slug.id).not.toBe(before.slug.id)
+    // Made while the old code was current, run after the deploy: it carries the deployed slug, not the old one.
+    expect(change.slug.id).toBe(deployed.slug.id)
+    expect((await ferry('releases:output', `v${deploy + 1}`)).stdout).toContain('release-phase: MARK=late\n')
+  }, 180_000)
+
   it('releases:output of a release without a release command says so, like heroku', async () => {
     const out = await ferry('releases:output', 'v2')
     expect(out.stdout).toBe('')

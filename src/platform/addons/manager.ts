@@ -212,6 +212,6 @@ export class AddonManager {
 
   private released(releases: ReleaseRecord[]): void {
     // An add-on's config var follows its attachment: a failed release phase leaves it set (not restored).
-    releaseServiceFor(this.ctx).settleInBackground(releases, {restoreConfig: false})
+    releaseServiceFor(this.ctx).settleInBackground(releases, {followCurrentSlug: true, restoreConfig: false})
   }
 }

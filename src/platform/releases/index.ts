@@ -15,6 +15,11 @@ import {apiLog, logRelease} from '../events.js'
 import {apiUrl, capabilitySecret} from '../urls.js'
 
 export interface SettleOptions {
+  /**
+   * A config change (or add-on change): "the current code with new config". When it waited behind a release that
+   * became current meanwhile (a deploy), it takes that release's slug, so it never brings back the older code.
+   */
+  followCurrentSlug?: boolean
   /** Where the release command's lines also go (the git push / build output); indented like build output. */
   out?: (line: string) => void
   /** On failure, put the config vars the release changed back (config changes, rollbacks). Default true. */
@@ -47,12 +52,8 @@ export class ReleaseService {
    */
   settle(release: ReleaseRecord, options: SettleOptions = {}): Promise<ReleaseRecord> {
     if (release.status !== 'pending') return this.announce(release, options)
-    const slug = release.slugId ? this.ctx.store.findSlug(release.appId, release.slugId) : null
-    if (slug?.processTypes.release !== undefined) {
-      // Readers of the output stream wait (live) from now on, while an earlier release phase still runs.
-      this.outputs.create(release.id, this.outputPath(release.id))
-      this.ctx.store.setReleaseOutputStreamUrl(release.id, this.outputStreamUrl(release.id))
-    }
+    // Readers of the output stream wait (live) from now on, while an earlier release phase still runs.
+    this.openOutput(release)
 
     // One release phase per app at a time: a config change made while a deploy's release command runs waits for it.
     const previous = this.queues.get(release.appId) ?? Promise.resolve()
@@ -71,8 +72,24 @@ export class ReleaseService {
     }
   }
 
-  private async runPhase(release: ReleaseRecord, options: SettleOptions): Promise<ReleaseRecord> {
+  /** A release whose slug has a release command gets its output stream (once). */
+  private openOutput(release: ReleaseRecord): void {
+    const slug = release.slugId ? this.ctx.store.findSlug(release.appId, release.slugId) : null
+    if (slug?.processTypes.release === undefined || this.outputs.get(release.id)) return
+    this.outputs.create(release.id, this.outputPath(release.id))
+    this.ctx.store.setReleaseOutputStreamUrl(release.id, this.outputStreamUrl(release.id))
+  }
+
+  private async runPhase(queued: ReleaseRecord, options: SettleOptions): Promise<ReleaseRecord> {
     const {store, supervisor} = this.ctx
+    let release = queued
+    const current = store.currentRelease(release.appId)
+    if (options.followCurrentSlug && current && current.version < release.version && current.slugId !== release.slugId) {
+      store.setPendingReleaseSlug(release.id, current.slugId)
+      release = store.getRelease(release.appId, release.id)
+      this.openOutput(release)
+    }
+
     const out = options.out ?? (() => {})
     const fail = (message: string, logMessage: string): ReleaseRecord => {
       const failed = store.setReleaseStatus(release.id, 'failed', {restoreConfig: options.restoreConfig ?? true})

@@ -476,6 +476,11 @@ export class Store {
     })
   }
 
+  /** A pending release's slug (a config change queued behind a deploy takes the deployed code). */
+  setPendingReleaseSlug(releaseId: string, slugId: null | string): void {
+    this.db.prepare("UPDATE releases SET slug_id = ? WHERE id = ? AND status = 'pending'").run(slugId, releaseId)
+  }
+
   /** Where a release's output (its release command's) can be read. */
   setReleaseOutputStreamUrl(releaseId: string, url: string): void {
     this.db.prepare('UPDATE releases SET output_stream_url = ? WHERE id = ?').run(url, releaseId)
@@ -509,8 +514,12 @@ export class Store {
     const id = randomUUID()
     const at = iso(this.now())
     // A slug with a `release` process type: the release command must succeed before the release becomes current
-    // (Heroku runs it for every new release: deploys, config changes, rollbacks, add-on changes).
-    const status = options.status ?? (options.slugId !== null && this.getSlug(options.appId, options.slugId).processTypes.release !== undefined ? 'pending' : 'succeeded')
+    // (Heroku runs it for every new release: deploys, config changes, rollbacks, add-on changes). A release made while
+    // an earlier one is pending waits for it too (the release service takes them in version order), so it can never
+    // become current before it and be overtaken by an older version.
+    const releaseCommand = options.slugId !== null && this.getSlug(options.appId, options.slugId).processTypes.release !== undefined
+    const waiting = this.db.prepare("SELECT 1 FROM releases WHERE app_id = ? AND status = 'pending' LIMIT 1").get(options.appId) !== undefined
+    const status = options.status ?? (releaseCommand || waiting ? 'pending' : 'succeeded')
     const outputStreamUrl = typeof options.outputStreamUrl === 'function' ? options.outputStreamUrl({id, version}) : (options.outputStreamUrl ?? null)
     this.db
       .prepare(`INSERT INTO releases (id, app_id, version, description, status, slug_id, config, user_id, output_stream_url, initial_quantities, created_at, updated_at)

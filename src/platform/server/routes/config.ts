@@ -16,7 +16,7 @@ export function registerConfigRoutes(router: Router, ctx: PlatformContext): void
     const patch = objectOf(c.body, Object.keys((c.body as object) ?? {}), 'config vars body') as Record<string, null | string>
     const {config, release} = store.updateConfigVars(app.id, patch)
     // Answers at once: a release with a release command is pending until it ran (`releases` shows it executing).
-    releaseServiceFor(ctx).settleInBackground([release])
+    releaseServiceFor(ctx).settleInBackground([release], {followCurrentSlug: true})
 
     return {body: config}
   })
