@@ -1,6 +1,7 @@
 // The Python and Go built-ins' checks that need no registry: detection order, version files, go.mod's go line.
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -15,29 +16,37 @@ let root: string
 function app(files: Record<string, string>): string {
   const dir = join(root, 'work', 'app')
   mkdirSync(dir, {recursive: true})
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), {recursive: true})
+    writeFileSync(join(dir, name), content)
+  }
+
   return dir
 }
 
-async function build(files: Record<string, string>): Promise<{error?: Error; lines: string[]}> {
+async function build(files: Record<string, string>, configVars: Record<string, string> = {}): Promise<{error?: Error; lines: string[]}> {
   app(files)
   const lines: string[] = []
   try {
-    await buildSlug({buildpacks: [], cacheDir: join(root, 'cache'), configVars: {}, isolation: 'none', onOutput: l => lines.push(l), slugPath: join(root, 'slug.tgz'), timeoutMs: 60_000, workDir: join(root, 'work')})
+    const work = {cacheDir: join(root, 'cache'), slugPath: join(root, 'slug.tgz'), workDir: join(root, 'work')}
+    await buildSlug({...work, buildpacks: [], configVars, isolation: 'none', onOutput: l => lines.push(l), timeoutMs: 60_000})
     return {lines}
   } catch (error) {
     return {error: error as Error, lines}
   }
 }
 
-const hasGo = (() => {
+function runs(command: string, args: string[]): boolean {
   try {
-    execFileSync('go', ['version'], {stdio: 'ignore'})
+    execFileSync(command, args, {stdio: 'ignore'})
     return true
   } catch {
     return false
   }
-})()
+}
+
+const hasGo = runs('go', ['version'])
+const hasPip = runs('python3', ['-m', 'pip', '--version'])
 
 describe('Python and Go built-ins', () => {
   beforeEach(() => {
@@ -72,6 +81,46 @@ describe('Python and Go built-ins', () => {
       expect((await choosePython(app({'.python-version': `${wanted}\n`}), process.env)).version.startsWith(`${wanted}.`)).toBe(true)
     }
   })
+
+  it.skipIf(!hasPip && !process.env.CI)('Django: collectstatic runs with the config vars, DISABLE_COLLECTSTATIC skips it, no Procfile warns', async () => {
+    // A stand-in `django` package in the app (importable from the app dir, as the real one is from the venv).
+    const files = {
+      'django/__init__.py': '',
+      'manage.py': 'import os, sys\nopen("collected.txt", "w").write(" ".join(sys.argv[1:]) + " " + os.environ.get("SECRET_KEY", "-"))\nprint("1 static file copied")\n',
+      'requirements.txt': '',
+    }
+    const first = await build(files, {SECRET_KEY: 'k1'})
+    expect(first.error).toBeUndefined()
+    expect(first.lines).toContain('-----> $ python manage.py collectstatic --noinput')
+    expect(first.lines).toContain('       1 static file copied')
+    expect(first.lines.some(l => l.includes('Warning: this Django app has no Procfile'))).toBe(true)
+    expect(readFileSync(join(root, 'work', 'app', 'collected.txt'), 'utf8')).toBe('collectstatic --noinput k1')
+    expect(readFileSync(join(root, 'work', 'app', '.profile.d', 'python.sh'), 'utf8')).toContain('export PATH="$HOME/.heroku/python/bin:$PATH"')
+
+    rmSync(join(root, 'work'), {force: true, recursive: true})
+    const skipped = await build({...files, Procfile: 'web: true'}, {DISABLE_COLLECTSTATIC: '1'})
+    expect(skipped.error).toBeUndefined()
+    expect(skipped.lines).toContain('-----> Skipping Django collectstatic (DISABLE_COLLECTSTATIC is set)')
+    expect(existsSync(join(root, 'work', 'app', 'collected.txt'))).toBe(false)
+    expect(skipped.lines.some(l => l.includes('no Procfile'))).toBe(false)
+  }, 60_000)
+
+  it.skipIf(!hasPip && !process.env.CI)('the PIP_INDEX_URL config var is the index pip asks', async () => {
+    const asked: string[] = []
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '')
+      res.writeHead(404).end()
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const {port} = server.address() as {port: number}
+    try {
+      const {error} = await build({'requirements.txt': 'ferry-private-pkg==1.0\n'}, {PIP_INDEX_URL: `http://127.0.0.1:${port}/simple`})
+      expect(error?.message).toMatch(/^pip could not download or build the packages of requirements\.txt/)
+      expect(asked).toContain('/simple/ferry-private-pkg/')
+    } finally {
+      server.close()
+    }
+  }, 60_000)
 
   it('go versions and binary names', () => {
     expect(compareGoVersions('1.22', '1.26.8')).toBe(-1)
