@@ -7,11 +7,11 @@ import {join} from 'node:path'
 
 import type {PlatformConfig, PlatformContext} from '../../../src/platform/context.js'
 
-import {MemoryLogService} from '../../../src/platform/logs/memory.js'
+import {MemoryLogService} from '../../doubles/memory-log-service.js'
 import {platformPaths} from '../../../src/platform/paths.js'
 import {buildServer, type RouteModule} from '../../../src/platform/server/index.js'
 import {Store} from '../../../src/platform/store/index.js'
-import {NullSupervisor} from '../../../src/platform/supervisor/null.js'
+import {NullSupervisor} from '../../doubles/null-supervisor.js'
 
 export const TOKEN = 'test-token-0123456789abcdef'
 

@@ -1,7 +1,7 @@
-// A minimal in-memory LogService (history per app + live followers). Placeholder until the real log service (E).
-import type {LogFilter, LogLine, LogService, StoredLogLine} from '../context.js'
+// Test double: a minimal in-memory LogService (history per app + live followers) for API-server tests.
+import type {LogFilter, LogLine, LogService, StoredLogLine} from '../../src/platform/context.js'
 
-import {isoTimestamp} from '../time.js'
+import {isoTimestamp} from '../../src/platform/time.js'
 
 /** `2026-11-25T14:03:11.123456+00:00` (RFC 5424 with microseconds, like logplex). */
 export function logplexTime(date: Date): string {

@@ -1,7 +1,7 @@
-// A Supervisor that runs nothing: placeholder until the real supervisor (D). Converge calls are accepted and ignored.
-import type {OneOffHandle, Supervisor, WebTarget} from '../context.js'
+// Test double: a Supervisor that runs nothing (API-server tests); converge calls are recorded and otherwise ignored.
+import type {OneOffHandle, Supervisor, WebTarget} from '../../src/platform/context.js'
 
-import {StoreError} from '../store/errors.js'
+import {StoreError} from '../../src/platform/store/errors.js'
 
 export class NullSupervisor implements Supervisor {
   converges: string[] = []
