@@ -137,6 +137,9 @@ describe.skipIf(skip)('e2e: add-ons', () => {
   it('Redis: addons:create heroku-redis sets REDIS_URL; a dyno passes a job through it', async () => {
     const created = await ferry(['addons:create', 'heroku-redis:mini'])
     expect(created.stdout).toMatch(/as REDIS_URL$/m)
+    // The attach is a release, and the app has a release command: one-off dynos get REDIS_URL once it is current.
+    const latest = async () => (JSON.parse((await ferry(['releases', '--json'])).stdout) as Array<{current: boolean; version: number}>).sort((a, b) => b.version - a.version)[0]
+    expect((await until(latest, r => r.current)).current).toBe(true)
     const push = await ferry(['run', '--no-tty', 'redis-cli --no-auth-warning -u "$REDIS_URL" LPUSH jobs resize-42'])
     expect(push.stdout.trim(), push.stderr).toBe('1')
     const pop = await ferry(['redis:cli', 'RPOP', 'jobs'])

@@ -10,7 +10,6 @@ import type {AddonRecord} from './store.js'
 
 import {isoTimestamp} from '../time.js'
 import {postgresBinDir} from './binaries.js'
-import {collect} from './proc.js'
 
 export type Backup = PgBackup
 
@@ -45,6 +44,7 @@ export class PgBackups {
     const num = `b${String((last ? Number(last.num.slice(1)) : 0) + 1).padStart(3, '0')}`
     const file = join(dir, `${num}.dump`)
     const createdAt = isoTimestamp(new Date(), false)
+    const {collect} = await import('./proc.js')
     const {code, output} = await collect(join(postgresBinDir(), 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', `--file=${file}`, addon.url])
     if (code !== 0) {
       rmSync(file, {force: true})
@@ -62,6 +62,7 @@ export class PgBackups {
   async restore(appId: string, backup: Backup, addon: AddonRecord): Promise<void> {
     if (!NUM_RE.test(backup.num)) throw new Error(`bad backup ${backup.num}`)
     const file = join(this.dir(appId), `${backup.num}.dump`)
+    const {collect} = await import('./proc.js')
     const {code, output} = await collect(join(postgresBinDir(), 'pg_restore'), ['--no-owner', '--no-acl', '--exit-on-error', `--dbname=${addon.url}`, file])
     if (code !== 0) throw new Error(`pg_restore failed: ${output.trim().split('\n').at(-1)}`)
   }

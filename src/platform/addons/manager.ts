@@ -11,8 +11,8 @@ import {HttpError, invalidParams, unavailable} from '../errors.js'
 import {releaseServiceFor} from '../releases/index.js'
 import {type Backup, PgBackups} from './backups.js'
 import {resolvePlan, type ServiceDef, unknownPlanMessage} from './catalog.js'
-import {PostgresCluster} from './postgres.js'
-import {RedisInstance} from './redis.js'
+import type {PostgresCluster} from './postgres.js'
+import type {RedisInstance} from './redis.js'
 import {type AddonRecord, AddonStore, type AttachmentRecord} from './store.js'
 
 export interface CreateAddonInput {
@@ -36,9 +36,19 @@ export class AddonManager {
     this.backups = new PgBackups(ctx.paths.dataDir)
   }
 
-  private cluster(): PostgresCluster {
-    this.postgres ??= new PostgresCluster(this.ctx.paths.dataDir)
+  // The server modules (child processes, sockets) load with the first add-on, not with every platform start.
+  private async cluster(): Promise<PostgresCluster> {
+    if (!this.postgres) {
+      const {PostgresCluster} = await import('./postgres.js')
+      this.postgres ??= new PostgresCluster(this.ctx.paths.dataDir)
+    }
+
     return this.postgres
+  }
+
+  private async redisInstance(id: string, secret: string, port: number): Promise<RedisInstance> {
+    const {RedisInstance} = await import('./redis.js')
+    return new RedisInstance(this.ctx.paths.dataDir, id, secret, port)
   }
 
   /** Platform start: start the servers existing add-ons need; a server that had to move port updates its apps' URLs. */
@@ -62,15 +72,15 @@ export class AddonManager {
 
   private async ensureRunning(addon: AddonRecord): Promise<void> {
     if (this.records.serviceOf(addon).kind === 'postgres') {
-      const cluster = this.cluster()
+      const cluster = await this.cluster()
       await cluster.ensureStarted()
       const url = cluster.url(addon.id, addon.secret)
       if (url !== addon.url) this.released(this.records.updateUrl(addon, url, cluster.port))
       return
     }
 
+    const instance = await this.redisInstance(addon.id, addon.secret, addon.port) // no side effect until start()
     if (this.redis.has(addon.id)) return
-    const instance = new RedisInstance(this.ctx.paths.dataDir, addon.id, addon.secret, addon.port)
     this.redis.set(addon.id, instance)
     await instance.start()
     if (instance.url !== addon.url) this.released(this.records.updateUrl(addon, instance.url, instance.port))
@@ -105,12 +115,12 @@ export class AddonManager {
 
   private async provision(service: ServiceDef, id: string, secret: string): Promise<{port: number; url: string}> {
     if (service.kind === 'postgres') {
-      const cluster = this.cluster()
+      const cluster = await this.cluster()
       const url = await cluster.createDatabase(id, secret)
       return {port: cluster.port, url}
     }
 
-    const instance = new RedisInstance(this.ctx.paths.dataDir, id, secret, 0)
+    const instance = await this.redisInstance(id, secret, 0)
     this.redis.set(id, instance)
     await instance.start()
     return {port: instance.port, url: instance.url}
@@ -118,11 +128,11 @@ export class AddonManager {
 
   private async deprovision(addon: AddonRecord): Promise<void> {
     if (this.records.serviceOf(addon).kind === 'postgres') {
-      await this.cluster().dropDatabase(addon.id)
+      await (await this.cluster()).dropDatabase(addon.id)
       return
     }
 
-    const instance = this.redis.get(addon.id) ?? new RedisInstance(this.ctx.paths.dataDir, addon.id, addon.secret, addon.port)
+    const instance = this.redis.get(addon.id) ?? await this.redisInstance(addon.id, addon.secret, addon.port)
     this.redis.delete(addon.id)
     await instance.destroy()
   }
@@ -150,7 +160,7 @@ export class AddonManager {
   /** pg:reset / redis flush: the add-on's data is emptied, its URL stays. */
   async reset(addon: AddonRecord): Promise<void> {
     if (this.records.serviceOf(addon).kind === 'postgres') {
-      await this.cluster().resetDatabase(addon.id)
+      await (await this.cluster()).resetDatabase(addon.id)
       return
     }
 
@@ -163,7 +173,7 @@ export class AddonManager {
   /** pg:backups:capture of an add-on attached to `app` (as `source`). */
   async capture(appId: string, addon: AddonRecord, source: string): Promise<Backup> {
     if (this.records.serviceOf(addon).kind !== 'postgres') throw invalidParams(`${addon.name} is not a heroku-postgresql add-on: only databases have backups.`)
-    await this.cluster().ensureStarted()
+    await (await this.cluster()).ensureStarted()
     return this.backups.capture(appId, addon, source)
   }
 
@@ -178,7 +188,7 @@ export class AddonManager {
   async info(addon: AddonRecord): Promise<AddonServerInfo & {pid: null | number}> {
     const kind = this.records.serviceOf(addon).kind
     if (kind === 'postgres') {
-      const cluster = this.cluster()
+      const cluster = await this.cluster()
       return {info: await cluster.info(addon.id), kind, pid: cluster.pid ?? null, running: cluster.running}
     }
 
