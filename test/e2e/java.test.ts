@@ -2,7 +2,6 @@
 // `git push ferry main` through the real CLI and daemon, detected as Java with no buildpack set, answering through the
 // router; the second push is warm (nothing downloaded); a compile error, a missing dependency and a Java version the
 // platform lacks are rejected while the previous release keeps serving. Needs `npm run build`, java and mvn.
-import {execFileSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -10,16 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {makeFerryHome, removeFerryHome, ROOT} from '../helpers/index.js'
 import {bwrapUsable, skipUnlessAvailable} from '../helpers/requires.js'
-import {commit, createApp, exampleTree, push, releaseVersions, viaRouter} from './language-apps.js'
-
-function onPath(...commands: string[]): boolean {
-  try {
-    execFileSync('sh', ['-c', commands.map(c => `command -v ${c}`).join(' && ')], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
+import {commit, createApp, exampleTree, onPath, push, releaseVersions, viaRouter} from './language-apps.js'
 
 const missing =
   skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROOT, 'dist', 'commands', 'builds', 'create.js')), 'run npm run build') ||

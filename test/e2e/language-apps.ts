@@ -8,6 +8,16 @@ import {expect} from 'vitest'
 
 import {ferryEnv, readDaemonJson, ROOT, routerGet, runFerry, runGit} from '../helpers/index.js'
 
+/** true when every command is on PATH. */
+export function onPath(...commands: string[]): boolean {
+  try {
+    execFileSync('sh', ['-c', commands.map(c => `command -v ${c}`).join(' && ')], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** A git work tree in `scratch/name` with the git-tracked files of examples/<example>, committed on main. */
 export function exampleTree(home: string, scratch: string, example: string, name: string): string {
   const dir = join(scratch, name)

@@ -9,6 +9,7 @@ import {BuildError, captureStep, MB} from '../run.js'
 import {goBuildpack} from './go.js'
 import {gradleBuildpack, javaBuildpack} from './java.js'
 import {pythonBuildpack} from './python.js'
+import {rubyBuildpack} from './ruby.js'
 import {satisfies} from './semver.js'
 import {STATIC_SERVER_PATH, STATIC_SERVER_SOURCE} from './static-server.js'
 import {detail, emptyRelease, exists} from './steps.js'
@@ -140,6 +141,7 @@ export const procfileBuildpack: Buildpack = {
 
 /** Detection order when an app has no buildpack installations. */
 export const DETECTION_ORDER: Buildpack[] = [
+  rubyBuildpack,
   nodejsBuildpack,
   pythonBuildpack,
   javaBuildpack,
@@ -161,5 +163,6 @@ export const BUILTINS = new Map<string, Buildpack>([
   ['heroku/java', javaBuildpack],
   ['heroku/nodejs', nodejsBuildpack],
   ['heroku/python', pythonBuildpack],
+  ['heroku/ruby', rubyBuildpack],
   ['heroku/static', staticBuildpack],
 ])
