@@ -41,12 +41,13 @@ const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "detect_leaks=0"; }
 #endif
 
-#define MAX_HEAD (64 * 1024)
+/* MAX_HEAD, MAX_CHUNK_LINE, MAX_TRAILER, reason(), idempotent_method(), ERROR_PAGE_FORMAT: the rules the Node router
+   shares, generated from src/platform/router/rules.ts (scripts/build-native.mjs puts the header on the include path). */
+#include "router-rules.h"
+
 #define IN_LIMIT (1024 * 1024 + MAX_HEAD) /* buffered bytes per socket before reading pauses */
 #define MAX_DROP 32
 #define MAX_TARGETS 256
-#define MAX_CHUNK_LINE 4096
-#define MAX_TRAILER (64 * 1024)
 
 /* ---------- options and clock ---------- */
 
@@ -742,22 +743,10 @@ static conn_t *acquire(int port) {
 
 /* ---------- answers from the router itself ---------- */
 
-static const char *reason(int status) {
-  switch (status) {
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "Error";
-  }
-}
-
 /* Same bytes as the Node router's respond(page('Application error', detail + ' (CODE)'), close). */
 static void respond_error(conn_t *c, int status, const char *code, const char *desc, const char *detail) {
   buf_t body = {0};
-  buf_printf(&body,
-             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Application error</title></head>\n"
-             "<body style=\"font-family:sans-serif;margin:4em auto;max-width:40em\">\n<h1>Application error</h1>\n<p>%s (%s)</p>\n"
-             "<p><small>ferry router</small></p>\n</body></html>\n",
-             detail, code);
+  buf_printf(&body, ERROR_PAGE_FORMAT, detail, code);
   size_t before = c->out.len - c->out.off;
   buf_printf(&c->out,
              "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n"
@@ -969,8 +958,7 @@ static int parse_request(conn_t *c) {
   memcpy(x->method, p + start, ms - start);
   x->method[ms - start] = 0;
   const char *m = x->method;
-  x->idempotent = !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "PUT") || !strcmp(m, "DELETE") || !strcmp(m, "OPTIONS") ||
-                  !strcmp(m, "TRACE");
+  x->idempotent = idempotent_method(m);
   x->body_none = !(have_length && length > 0);
   x->req_remaining = x->body_none ? 0 : length;
   x->request_done = x->body_none;

@@ -5,9 +5,9 @@
 // only the sanitizer build. Without a C compiler, or before native/router.c exists, it warns and exits 0: the daemon
 // then uses the pure-Node router. A compiler without sanitizer support skips the sanitizer build with a warning.
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, renameSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const source = join(root, 'native', 'router.c')
@@ -32,14 +32,25 @@ if (spawnSync('cc', ['--version'], {stdio: 'ignore'}).error) {
   process.exit(0)
 }
 
-mkdirSync(outDir, {recursive: true})
+// The rules both engines share (src/platform/router/rules.ts, compiled by tsc, which `npm run build` runs first),
+// rendered as the C header native/router.c includes.
+const rules = join(root, 'dist', 'platform', 'router', 'rules.js')
+if (!existsSync(rules)) {
+  console.error('error: dist/platform/router/rules.js is missing: compile the TypeScript first (`npm run build` does both)')
+  process.exit(1)
+}
+
+const genDir = join(outDir, 'gen')
+mkdirSync(genDir, {recursive: true})
+const {cHeader} = await import(pathToFileURL(rules).href)
+writeFileSync(join(genDir, 'router-rules.h'), cHeader())
 const sanitizeOnly = process.argv.includes('--sanitize')
 for (const [name, flags] of Object.entries(builds)) {
   if (sanitizeOnly && name === 'ferry-router') continue
   const out = join(outDir, name)
   // Built beside it, then renamed over it: a daemon running the old binary (tests, e2e) is not disturbed.
   const temporary = `${out}.${process.pid}.tmp`
-  const result = spawnSync('cc', [...flags, '-o', temporary, source], {cwd: root, stdio: name === 'ferry-router' ? 'inherit' : 'pipe'})
+  const result = spawnSync('cc', [...flags, '-I', genDir, '-o', temporary, source], {cwd: root, stdio: name === 'ferry-router' ? 'inherit' : 'pipe'})
   if (result.status === 0) {
     renameSync(temporary, out)
     continue

@@ -3,10 +3,10 @@
 // router knows where each message ends (pipelining, per-request routing and logging). Anything
 // ambiguous is rejected instead of guessed: that is what prevents request smuggling.
 
-/** Largest request or response head accepted (request line/status line + headers). */
-export const MAX_HEAD_BYTES = 64 * 1024
-const MAX_CHUNK_LINE = 4096
-const MAX_TRAILER_BYTES = 64 * 1024
+import {MAX_CHUNK_LINE, MAX_HEAD_BYTES, MAX_TRAILER_BYTES} from './rules.js'
+
+// The limits live in rules.ts (shared with native/router.c through a generated header).
+export {MAX_HEAD_BYTES} from './rules.js'
 
 export class HttpParseError extends Error {
   constructor(

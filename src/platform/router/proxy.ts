@@ -20,6 +20,7 @@ import {
   responseBodyKind,
   type BodyKind,
 } from './http1.js'
+import {IDEMPOTENT_METHODS, page, REASONS} from './rules.js'
 
 export interface RouterOptions {
   /** X-Forwarded-Port sent to dynos (default: the bound port; the native router's fallback sets the public port). */
@@ -63,7 +64,7 @@ export interface RouterOptions {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'via', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-request-id'])
-const IDEMPOTENT = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PUT', 'TRACE'])
+const IDEMPOTENT = new Set<string>(IDEMPOTENT_METHODS)
 const MAX_PIPELINE_BUFFER = 1024 * 1024
 const EMPTY = Buffer.alloc(0)
 const VIA_KEEP_ALIVE = Buffer.from('\r\nVia: 1.1 ferry\r\nConnection: keep-alive\r\n\r\n', 'latin1')
@@ -73,17 +74,6 @@ const CONNECTION_KEEP_ALIVE = Buffer.from('Connection: keep-alive\r\n', 'latin1'
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 /** Where every client socket reads into (see HttpRouter.accept). */
 const CLIENT_READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  505: 'HTTP Version Not Supported',
-}
 
 /** An app name as a Host's `NAME.localhost` carries it (the native router checks the same shape). */
 const APP_NAME = /^[a-z][\da-z-]{1,28}[\da-z]$/
@@ -107,13 +97,6 @@ const MAINTENANCE_PAGE =
   '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Offline for Maintenance</title></head>\n' +
   '<body style="font-family:sans-serif;margin:4em auto;max-width:40em">\n<h1>Offline for Maintenance</h1>\n' +
   '<p>This app is in maintenance mode. Please check back soon.</p>\n</body></html>\n'
-
-function page(title: string, detail: string): string {
-  return (
-    `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>\n` +
-    `<body style="font-family:sans-serif;margin:4em auto;max-width:40em">\n<h1>${title}</h1>\n<p>${detail}</p>\n<p><small>ferry router</small></p>\n</body></html>\n`
-  )
-}
 
 /** A copy of bytes that are a view of a shared read buffer (they must outlive the read callback). */
 function ownBytes(buf: Buffer): Buffer {
