@@ -213,13 +213,14 @@ type Resources = typeof resources
 export type Api = {[K in keyof Resources]: ReturnType<Resources[K]>} & {
   /** Close keep-alive connections (the CLI calls this when a command ends). */
   close(): Promise<void>
-  readonly http: Http
+  /** The backend this client talks to (URL and token), resolved (and, for the local platform, started) on first use. */
+  connection(): Promise<Connection>
 }
 
 /** The client: `createApi({connect}).apps.list()`. Nothing is resolved or loaded until the first request. */
 export function createApi(options: HttpOptions): Api {
   const http = new Http(options)
-  const api: Record<string, unknown> = {close: () => http.close(), http}
+  const api: Record<string, unknown> = {close: () => http.close(), connection: () => http.connect()}
   for (const [name, make] of Object.entries(resources)) api[name] = (make as (h: Http) => unknown)(http)
   return api as Api
 }

@@ -3,7 +3,7 @@
 import net from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {createApi} from '../../src/api/client.js'
+import {Http} from '../../src/api/client.js'
 
 interface Conn {heads: string[]; socket: net.Socket}
 
@@ -47,11 +47,11 @@ async function rawServer(onRequest: (conn: Conn, index: number, head: string) =>
 describe('API client transport', () => {
   it('reuses one keep-alive connection and sends fixed-length bodies (never chunked)', async () => {
     const {conns, url} = await rawServer(() => true)
-    const api = createApi({connect: async () => ({token: 't', url})})
-    await api.http.get('/a')
-    await api.http.post('/b', {x: 1})
-    await api.http.post('/c')
-    await api.close()
+    const http = new Http({connect: async () => ({token: 't', url})})
+    await http.get('/a')
+    await http.post('/b', {x: 1})
+    await http.post('/c')
+    await http.close()
     expect(conns).toHaveLength(1)
     const [get, post, empty] = conns[0].heads
     expect(get).toMatch(/^GET \/a HTTP\/1.1/)
@@ -64,10 +64,10 @@ describe('API client transport', () => {
   it('retries once on a new connection when the reused connection is dropped', async () => {
     // The first connection answers its first request, then drops the connection when the second one arrives.
     const {conns, url} = await rawServer((conn, index) => !(conn === conns[0] && index === 1))
-    const api = createApi({connect: async () => ({token: 't', url})})
-    expect(await api.http.get('/one')).toEqual({ok: true})
-    expect(await api.http.get('/two')).toEqual({ok: true})
-    await api.close()
+    const http = new Http({connect: async () => ({token: 't', url})})
+    expect(await http.get('/one')).toEqual({ok: true})
+    expect(await http.get('/two')).toEqual({ok: true})
+    await http.close()
     expect(conns).toHaveLength(2)
     expect(conns[1].heads[0]).toMatch(/^GET \/two /)
   })

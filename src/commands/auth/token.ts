@@ -5,7 +5,7 @@ export default class AuthToken extends FerryCommand {
 
   async run(): Promise<void> {
     await this.parse(AuthToken)
-    const {token} = await this.api.http.connect()
+    const {token} = await this.api.connection()
     this.log(token)
   }
 }

@@ -20,7 +20,7 @@ export default class HerokuEnv extends FerryCommand {
       throw new InputError(`heroku:env is for the local platform; the backend here is ${backend.name}. Run it with FERRY_BACKEND=local, or use the heroku CLI as it is for real Heroku.`)
     }
 
-    const {token, url} = await this.api.http.connect()
+    const {token, url} = await this.api.connection()
     const certPath = path.join(daemonFiles(dataDir()).run, 'tls', 'cert.pem')
     const vars = herokuEnv({certPath, dir: path.join(configDir(), 'heroku'), env: process.env, token, url})
     if (flags.json) return this.log(toJson(Object.fromEntries(vars)))

@@ -45,7 +45,7 @@ export default class Run extends FerryCommand {
 
     const tty = Boolean(process.stdin.isTTY) && !flags['no-tty']
     // ferry's platform reports the exit status itself; elsewhere (Heroku) `-x` uses the CLI's echo marker.
-    const local = isLoopback(new URL((await this.api.http.connect()).url).hostname)
+    const local = isLoopback(new URL((await this.api.connection()).url).hostname)
     const sent = !local && flags['exit-code'] ? `${command}; echo "${EXIT_STATUS_MARKER} $?"` : command
     process.stderr.write(`Running ${command} on ${app}... `)
     const dyno = await this.api.oneOffDynos.create(app, {attach: true, command: sent, env, force_no_tty: tty ? undefined : true, size: flags.size, type: flags.type})
