@@ -8,6 +8,7 @@ import {readConfined, writeConfined} from '../confined.js'
 import {BuildError, captureStep, MB} from '../run.js'
 import {goBuildpack} from './go.js'
 import {gradleBuildpack, javaBuildpack} from './java.js'
+import {clojureBuildpack, scalaBuildpack} from './jvm-langs.js'
 import {pythonBuildpack} from './python.js'
 import {rubyBuildpack} from './ruby.js'
 import {satisfies} from './semver.js'
@@ -143,9 +144,11 @@ export const procfileBuildpack: Buildpack = {
 export const DETECTION_ORDER: Buildpack[] = [
   rubyBuildpack,
   nodejsBuildpack,
+  clojureBuildpack,
   pythonBuildpack,
   javaBuildpack,
   gradleBuildpack,
+  scalaBuildpack,
   goBuildpack,
   staticBuildpack,
   procfileBuildpack,
@@ -158,11 +161,13 @@ export const BUILTINS = new Map<string, Buildpack>([
   ['ferry/procfile', procfileBuildpack],
   ['ferry/python', pythonBuildpack],
   ['ferry/static', staticBuildpack],
+  ['heroku/clojure', clojureBuildpack],
   ['heroku/go', goBuildpack],
   ['heroku/gradle', gradleBuildpack],
   ['heroku/java', javaBuildpack],
   ['heroku/nodejs', nodejsBuildpack],
   ['heroku/python', pythonBuildpack],
   ['heroku/ruby', rubyBuildpack],
+  ['heroku/scala', scalaBuildpack],
   ['heroku/static', staticBuildpack],
 ])
