@@ -1,7 +1,8 @@
 // e2e (issue 15): add-ons through the real CLI and daemon on real PostgreSQL and Redis servers. The four-command path
 // (create, addons:create heroku-postgresql, git push, open) with examples/node-postgres (release-phase migration,
 // rows through DATABASE_URL), pg:psql, ferry run, platform restart, a killed database server, two apps kept
-// apart, Redis through REDIS_URL in a dyno, destroy. Needs `npm run build`, postgresql and redis-server.
+// apart, Redis through REDIS_URL in a dyno, examples/redis-worker (a web dyno enqueues, a worker dyno answers,
+// through REDIS_URL), destroy. Needs `npm run build`, postgresql and redis-server.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {cpSync, existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -39,14 +40,20 @@ describe.skipIf(skip)('e2e: add-ons', () => {
 
   const configOf = async (app: string) => JSON.parse((await runFerry(['config', '--json', '-a', app], {home})).stdout) as Record<string, string>
 
+  /** A copy of examples/<example> in its own git repository under the test's home. */
+  const gitRepo = (example: string, name: string) => {
+    const to = join(home, name)
+    cpSync(join(ROOT, 'examples', example), to, {filter: src => !src.includes('node_modules'), recursive: true})
+    const env = ferryEnv(home)
+    execFileSync('git', ['init', '-q', '-b', 'main'], {cwd: to, env})
+    execFileSync('git', ['add', '-A'], {cwd: to, env})
+    execFileSync('git', ['commit', '-qm', example], {cwd: to, env})
+    return to
+  }
+
   beforeAll(() => {
     home = makeFerryHome('ferry-addons-e2e-')
-    dir = join(home, 'shop')
-    cpSync(join(ROOT, 'examples', 'node-postgres'), dir, {filter: src => !src.includes('node_modules'), recursive: true})
-    const env = ferryEnv(home)
-    execFileSync('git', ['init', '-q', '-b', 'main'], {cwd: dir, env})
-    execFileSync('git', ['add', '-A'], {cwd: dir, env})
-    execFileSync('git', ['commit', '-qm', 'node-postgres'], {cwd: dir, env})
+    dir = gitRepo('node-postgres', 'shop')
   })
 
   afterAll(async () => {
@@ -147,6 +154,30 @@ describe.skipIf(skip)('e2e: add-ons', () => {
     expect(pop.stdout.trim()).toBe('resize-42')
     const listed = await ferry(['addons', '--json'])
     expect((JSON.parse(listed.stdout) as any[]).map(a => a.addon_service.name).sort()).toEqual(['heroku-postgresql', 'heroku-redis'])
+  })
+
+  it('examples/redis-worker: the web dyno enqueues through REDIS_URL, the worker dyno answers through it', async () => {
+    const jobsDir = gitRepo('redis-worker', 'jobs')
+    const jobs = (args: string[]) => runFerry(args, {cwd: jobsDir, home, timeoutMs: 120_000})
+    expect((await jobs(['create', 'jobs'])).code).toBe(0)
+    const created = await jobs(['addons:create', 'heroku-redis'])
+    expect(created.stdout, created.stderr).toMatch(/as REDIS_URL$/m)
+    expect((await configOf('jobs')).REDIS_URL).toMatch(/^redis:\/\/default:[^@]+@127\.0\.0\.1:\d+$/)
+    const push = spawnSync('git', ['push', 'ferry', 'main'], {cwd: jobsDir, encoding: 'utf8', env: ferryEnv(home), timeout: 300_000})
+    expect(push.status, push.stderr).toBe(0)
+    expect(push.stderr).toMatch(/Procfile declares types +-> web, worker/)
+    const scaled = await jobs(['ps:scale', 'worker=1'])
+    expect(scaled.code, scaled.stderr).toBe(0)
+    const jobsGet = (path: string) => routerGet(readDaemonJson(home)!.routerPort, 'jobs.localhost', path)
+    expect((await until(() => jobsGet('/result?n=90'), r => r.status === 404)).body).toMatch(/"pending"/)
+    expect((await jobsGet('/enqueue?n=nine')).status).toBe(400)
+    const queued = await jobsGet('/enqueue?n=90')
+    expect(queued.status, queued.body).toBe(202)
+    // Nothing but the worker dyno computes fibonacci(90); the web dyno only LPUSHes and GETs.
+    const result = await until(() => jobsGet('/result?n=90'), r => r.status === 200)
+    expect(result.status, result.body).toBe(200)
+    expect(JSON.parse(result.body)).toEqual({by: 'worker.1', fibonacci: '2880067194370816120', n: 90})
+    expect((await jobs(['redis:cli', 'LLEN', 'jobs'])).stdout.trim()).toBe('0')
   })
 
   it('a killed daemon takes its database servers with it; the next start brings them back with the data', async () => {
