@@ -138,7 +138,7 @@ export async function resolveBuildpack(url: string, ctx: ResolveContext): Promis
       return new ClassicBuildpack(ctx.cloneDir, url)
     }
   } else if (REGISTRY_NAME_RE.test(name) && !/^[a-z+]+:/.test(name)) {
-    throw new BuildError(`Buildpack ${name} is not available locally. Use heroku/nodejs, heroku/python, heroku/go, ferry/static, ferry/procfile, a local directory, or a git URL.`)
+    throw new BuildError(`Buildpack ${name} is not available locally. Use heroku/ruby, heroku/nodejs, heroku/clojure, heroku/python, heroku/java, heroku/go, ferry/static, ferry/procfile, a local directory, or a git URL.`)
   }
 
   const lines: string[] = []

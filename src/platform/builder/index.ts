@@ -52,7 +52,7 @@ export interface BuildOutcome extends BuildResult {
 }
 
 export const NO_BUILDPACK_MESSAGE =
-  'No default language could be detected for this app. Add a package.json, requirements.txt, go.mod, an index.html (or public/) or a Procfile, or set a buildpack with "ferry buildpacks:set URL|PATH".'
+  'No default language could be detected for this app. Add a Gemfile, package.json, project.clj, requirements.txt, pom.xml, go.mod, an index.html (or public/) or a Procfile, or set a buildpack with "ferry buildpacks:set URL|PATH".'
 
 /** Runs the whole build; throws BuildError (its message is already printed as ` !     …`) on failure. */
 export async function buildSlug(options: BuildOptions): Promise<BuildOutcome> {
