@@ -1,5 +1,6 @@
-// push → new release answering through the router, for the examples (Procfile-only, node-hello, python-flask and
-// go-hello with a warm build cache, static). Absolute times, medians of 5 redeploys after one untimed first deploy.
+// push → new release answering through the router, for the examples (Procfile-only, node-hello, python-flask,
+// go-hello, ruby-hello and java-maven with a warm build cache, static). Absolute times, medians of 5 redeploys after
+// one untimed first deploy.
 import path from 'node:path'
 
 import {metric} from '../lib/report.js'
@@ -13,6 +14,8 @@ const EXAMPLES = [
   // Built-in language buildpacks (issue 17): the timed pushes are warm (wheels / Go module and build caches kept).
   {app: 'bench-python-flask', dir: 'python-flask', limitMs: 5000, target: '< 5 s (warm cache)'},
   {app: 'bench-go-hello', dir: 'go-hello', limitMs: 5000, target: '< 5 s (warm cache)'},
+  {app: 'bench-ruby-hello', dir: 'ruby-hello', limitMs: 5000, target: '< 5 s (warm cache)'},
+  {app: 'bench-java-maven', dir: 'java-maven', limitMs: 15_000, target: '< 15 s (warm cache)'},
   // What users run: the remote and credential helper of `ferry git:remote` (as `ferry create` sets them up); git
   // runs `ferry git:credentials get` and `store` during the push. The target is on the push itself.
   {app: 'bench-remote', dir: 'procfile-worker', limitMs: 400, remote: 'ferry', target: '< 400 ms (git push returned)'},
@@ -149,7 +152,7 @@ export default {
     notes.push(`Daemon isolation: ${platform.info.isolation}.`)
     return {evidence: evidence.join('\n\n') || undefined, metrics, notes}
   },
-  target: 'Procfile-only < 1 s; node-hello (warm cache) < 3 s; python-flask and go-hello (warm cache) < 5 s; static < 1 s; git push ferry main (credential helper, Procfile-only) < 400 ms',
+  target: 'Procfile-only < 1 s; node-hello (warm cache) < 3 s; python-flask, go-hello and ruby-hello (warm cache) < 5 s; java-maven (warm cache) < 15 s; static < 1 s; git push ferry main (credential helper, Procfile-only) < 400 ms',
   title: 'Deploy: git push → new release answering through the router',
   tools: [],
 }
