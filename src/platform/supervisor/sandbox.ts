@@ -315,72 +315,30 @@ export function launchPlan(mode: IsolationMode, spec: SandboxSpec, env: Record<s
 
   const envPayload = encodeEnv(env)
   const seccomp = keyringSeccomp()
+  // Every sandboxed plan: a host-side launcher with nothing of the app in its env; the env goes on fd 4, bwrap's
+  // info (the sandbox init's pid) comes back on fd 3.
+  const sandboxed = (file: string, args: string[]): LaunchPlan => ({args, cwd: '/', env: LAUNCHER_ENV, envPayload, file, infoFd: true, seccomp})
   const cgroups = (spec.cgroupDirs ?? []).join(' ')
   if (mode === 'bwrap-overlay') {
     const bwrap = bwrapArgs(spec, join(spec.scratchMount, 'app'), true)
     if (spec.overlayLauncher === 'perl') {
-      return {
-        args: perlLauncherArgs(cgroups, spec.scratchMount, spec.releaseDir, spec.scratchSize ?? '1g', ['bwrap', ...bwrap]),
-        cwd: '/',
-        env: LAUNCHER_ENV,
-        envPayload,
-        seccomp,
-        file: 'perl',
-        infoFd: true,
-      }
+      return sandboxed('perl', perlLauncherArgs(cgroups, spec.scratchMount, spec.releaseDir, spec.scratchSize ?? '1g', ['bwrap', ...bwrap]))
     }
 
     if (spec.fstab && spec.overlayLauncher !== 'sh') {
-      return {
-        args: ['-m', '--propagation', 'private', '/bin/sh', '-c', OVERLAY_FSTAB_LAUNCHER, 'ferry-launch', cgroups, spec.fstab, 'bwrap', ...bwrap],
-        cwd: '/',
-        env: LAUNCHER_ENV,
-        envPayload,
-        seccomp,
-        file: 'unshare',
-        infoFd: true,
-      }
+      return sandboxed('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', OVERLAY_FSTAB_LAUNCHER, 'ferry-launch', cgroups, spec.fstab, 'bwrap', ...bwrap])
     }
 
-    return {
-      args: [
-        '-m',
-        '--propagation',
-        'private',
-        '/bin/sh',
-        '-c',
-        OVERLAY_LAUNCHER,
-        'ferry-launch',
-        spec.scratchMount,
-        spec.releaseDir,
-        spec.scratchSize ?? '1g',
-        cgroups,
-        'bwrap',
-        ...bwrap,
-      ],
-      cwd: '/',
-      env: LAUNCHER_ENV,
-      envPayload,
-      seccomp,
-      file: 'unshare',
-      infoFd: true,
-    }
+    const args = [OVERLAY_LAUNCHER, 'ferry-launch', spec.scratchMount, spec.releaseDir, spec.scratchSize ?? '1g', cgroups, 'bwrap', ...bwrap]
+    return sandboxed('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', ...args])
   }
 
   const bwrap = bwrapArgs(spec, spec.releaseDir, false)
   if (cgroups) {
-    return {
-      args: ['-c', CGROUP_LAUNCHER, 'ferry-launch', cgroups, 'bwrap', ...bwrap],
-      cwd: '/',
-      env: LAUNCHER_ENV,
-      envPayload,
-      seccomp,
-      file: '/bin/sh',
-      infoFd: true,
-    }
+    return sandboxed('/bin/sh', ['-c', CGROUP_LAUNCHER, 'ferry-launch', cgroups, 'bwrap', ...bwrap])
   }
 
-  return {args: bwrap, cwd: '/', env: LAUNCHER_ENV, envPayload, file: 'bwrap', infoFd: true, seccomp}
+  return sandboxed('bwrap', bwrap)
 }
 
 function run(file: string, args: string[], options: {timeout?: number} = {}): Promise<{code: number; output: string}> {

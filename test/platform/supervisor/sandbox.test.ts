@@ -1,10 +1,10 @@
 // Sandbox isolation: run real dynos under bwrap and probe from inside (skipped when bwrap is not usable here, failed under CI=true).
 import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {join} from 'node:path'
+import {join, relative} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {makePidsCgroup, removeCgroupLater} from '../../../src/platform/bwrap.js'
+import {makePidsCgroup, pyenvVersionsDir, removeCgroupLater} from '../../../src/platform/bwrap.js'
 import {spawnDyno} from '../../../src/platform/supervisor/dyno.js'
 import {dynoEnv, fstabSafe, type IsolationMode, type LaunchPlan, launchPlan, MEMORY_CGROUP_ROOT, overlayFstab, perlLauncherArch, type SandboxSpec} from '../../../src/platform/supervisor/sandbox.js'
 import {bwrapUsable, skipUnlessAvailable} from '../../helpers/requires.js'
@@ -76,9 +76,21 @@ describe.skipIf(skipUnlessAvailable('bwrap', hasBwrap, 'apt-get install bubblewr
       expect(res.body, path).toBe('ENOENT')
     }
 
-    for (const dir of [h.dataDir, h.root, join(h.dataDir, 'releases'), homedir()]) {
+    for (const dir of [h.dataDir, h.root, join(h.dataDir, 'releases')]) {
       expect((await get(port, `/ls?p=${encodeURIComponent(dir)}`)).body, dir).toBe('ENOENT')
     }
+
+    // $HOME is not mounted; the one exception is a pyenv's versions/ under it (read-only: the Python buildpack's
+    // virtualenvs run those interpreters), and then nothing else of $HOME shows.
+    const pythons = pyenvVersionsDir(process.env)
+    const home = (await get(port, `/ls?p=${encodeURIComponent(homedir())}`)).body
+    if (pythons?.startsWith(`${homedir()}/`)) {
+      let dir = homedir()
+      for (const part of relative(homedir(), pythons).split('/')) {
+        expect((await get(port, `/ls?p=${encodeURIComponent(dir)}`)).body, dir).toBe(JSON.stringify([part]))
+        dir = join(dir, part)
+      }
+    } else expect(home).toBe('ENOENT')
 
     expect(existsSync(join(h.dataDir, 'run', 'token'))).toBe(true)
   })
