@@ -1,4 +1,6 @@
 // The base of every ferry command: a lazily created API client (this.api), app resolution, error → exit code.
+import type {Input, ParserOutput} from '@oclif/core/interfaces'
+
 import {Command} from '@oclif/core'
 
 import {type Api, createApi} from '../api/client.js'
@@ -21,6 +23,16 @@ export abstract class FerryCommand extends Command {
       userAgent: `ferry/${this.config.version} ${process.platform}`,
     })
     return this.client
+  }
+
+  /**
+   * oclif's parse, with `argv` rebuilt from the raw tokens in their order: oclif 4 drops an argument whose text equals
+   * a flag's value (`ferry run -a jobs echo jobs` ran `jobs echo`; `redis:cli -a jobs LLEN jobs` sent `jobs LLEN`).
+   */
+  protected async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(options?: Input<F, B, A>, argv?: string[]): Promise<ParserOutput<F, B, A>> {
+    const output = await super.parse(options, argv)
+    output.argv = output.raw.filter(token => token.type === 'arg').map(token => token.input)
+    return output
   }
 
   /** The app from --app, FERRY_APP or the git remote; an input error listing the ways otherwise. */

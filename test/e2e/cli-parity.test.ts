@@ -58,6 +58,12 @@ describe('exit codes, suggestions and --json', () => {
     })
   })
 
+  it('keeps an argument whose text equals a flag value (oclif 4 dropped it: `run -a parity echo parity` ran `parity echo`)', async () => {
+    const result = await ferry(['run:detached', '--json', '-a', 'parity', 'echo', 'parity'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout).command).toBe('echo parity')
+  })
+
   it('an API error exits 2', async () => {
     oneLineError(await ferry(['apps:info', '-a', 'no-such-app']), 2, /Couldn't find that app/)
   })
