@@ -43,9 +43,13 @@ export const javaBuildpack: Buildpack = {
     ctx.log(`       Using OpenJDK ${jdk.version} (${jdk.home})`)
     const repo = join(ctx.cacheDir, '.m2', 'repository')
     await mkdir(repo, {recursive: true})
+    await mkdir(join(ctx.cacheDir, 'jvm-home'), {recursive: true})
     const env: NodeJS.ProcessEnv = {
       ...ctx.env,
       JAVA_HOME: jdk.home,
+      // The JVM's user.home comes from root's passwd entry (/root: absent and read-only in the sandbox), not $HOME:
+      // plugins writing there (scala-maven-plugin's zinc compiler bridge in ~/.sbt) get a dir in the build cache.
+      MAVEN_OPTS: `-Duser.home=${join(ctx.cacheDir, 'jvm-home')}`,
       // Where ./mvnw keeps the Maven it downloads: the build cache, like the repository.
       MAVEN_USER_HOME: join(ctx.cacheDir, '.m2'),
       PATH: `${jdk.home}/bin:${ctx.env.PATH ?? '/usr/bin:/bin'}`,
