@@ -3,7 +3,6 @@ import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
 import {invalidParams, notFound} from '../http.js'
-import {BUILTINS} from '../../builder/buildpacks/builtin.js'
 import {presentBuildpackInstallation} from '../present.js'
 import {appParam} from '../support.js'
 import {objectBody, objectOf, optionalArray, requiredString} from '../validate.js'
@@ -28,7 +27,9 @@ const BUILTIN_INFO: Record<string, {category: string; description: string}> = {
   'ferry/static': {category: 'static', description: 'A static site (index.html or public/) served by a small Node file server.'},
 }
 
-function builtinInfo(name: string): undefined | {category: string; description: string} {
+async function builtinInfo(name: string): Promise<undefined | {category: string; description: string}> {
+  // Loaded on the first registry request: the built-in buildpacks (every language's module) stay out of an idle daemon.
+  const {BUILTINS} = await import('../../builder/buildpacks/builtin.js')
   const buildpack = BUILTINS.get(name)
   if (!buildpack) return undefined
   return BUILTIN_INFO[name] ?? BUILTIN_INFO[buildpack.name] ?? {category: 'languages', description: `Built-in buildpack ${buildpack.name}.`}
@@ -73,27 +74,27 @@ export function registerBuildpackRoutes(router: Router, ctx: PlatformContext): v
   // Any registry name resolves (buildpacks:add); the built-ins also describe themselves for `buildpacks:info`.
   router.get(
     '/buildpacks/:name',
-    c => {
+    async c => {
       const name = c.params.name
       if (!REGISTRY_NAME_RE.test(name)) throw notFound(`Couldn't find that buildpack (${name}).`)
-      const builtin = builtinInfo(name)
+      const builtin = await builtinInfo(name)
       return {body: {blob_url: `urn:buildpack:${name}`, ...(builtin && registryEntry(name, builtin))}}
     },
     {auth: false},
   )
   router.get(
     '/buildpacks/:name/revisions',
-    c => {
+    async c => {
       const name = c.params.name
-      if (!builtinInfo(name)) throw notFound(`Couldn't find that buildpack (${name}): only the built-in buildpacks are in this registry.`)
+      if (!(await builtinInfo(name))) throw notFound(`Couldn't find that buildpack (${name}): only the built-in buildpacks are in this registry.`)
       return {body: [{created_at: STARTED, id: name, license: 'MIT', published_by: 'ferry', release: 1, tarball: null}]}
     },
     {auth: false},
   )
   router.get(
     '/buildpacks/:name/readme',
-    c => {
-      const info = builtinInfo(c.params.name)
+    async c => {
+      const info = await builtinInfo(c.params.name)
       if (!info) throw notFound(`Couldn't find that buildpack (${c.params.name}).`)
       return {body: {content: Buffer.from(`${info.description}\n`).toString('base64'), encoding: 'base64'}}
     },
