@@ -1,3 +1,4 @@
+;; The clojure-lein example: a JDK HTTP server answering JSON written with clojure.data.json, built by Leiningen.
 (ns hello.core
   "A tiny web app: the JDK's HTTP server, answering JSON written by clojure.data.json (from Maven Central)."
   (:require [clojure.data.json :as json])

@@ -1,3 +1,4 @@
+// The java-maven example: a JDK HTTP server answering JSON written with Gson (from Maven Central).
 package hello;
 
 import com.google.gson.Gson;

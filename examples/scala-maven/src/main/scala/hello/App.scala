@@ -1,3 +1,4 @@
+// The scala-maven example: a JDK HTTP server in Scala, built by Maven with scala-maven-plugin.
 package hello
 
 import com.sun.net.httpserver.HttpServer
