@@ -4,12 +4,13 @@ import {FerryCommand} from '../../cli/base.js'
 import {buildpacksChanged, sameBuildpack} from '../../cli/buildpacks.js'
 import {buildpackArgument} from '../../cli/builds.js'
 import {InputError} from '../../cli/errors.js'
-import {appFlags} from '../../cli/flags.js'
+import {appFlags, json} from '../../cli/flags.js'
+import {json as toJson} from '../../cli/output.js'
 
 export default class BuildpacksRemove extends FerryCommand {
   static args = {buildpack: Args.string({description: 'the buildpack to remove'})}
   static description = 'remove a buildpack from an app'
-  static flags = {...appFlags, index: Flags.integer({char: 'i', description: 'the 1-based index of the buildpack to remove', min: 1})}
+  static flags = {...appFlags, json, index: Flags.integer({char: 'i', description: 'the 1-based index of the buildpack to remove', min: 1})}
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(BuildpacksRemove)
@@ -29,6 +30,6 @@ export default class BuildpacksRemove extends FerryCommand {
 
     const next = current.filter((_, i) => i !== index)
     const result = await this.api.buildpacks.set(app, next)
-    this.log(buildpacksChanged('removed', app, result.map(b => b.buildpack.url)))
+    this.log(flags.json ? toJson(result) : buildpacksChanged('removed', app, result.map(b => b.buildpack.url)))
   }
 }

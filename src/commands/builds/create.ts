@@ -4,12 +4,14 @@ import {readFile} from 'node:fs/promises'
 import {FerryCommand} from '../../cli/base.js'
 import {buildpackArgument, packSource} from '../../cli/builds.js'
 import {InputError} from '../../cli/errors.js'
-import {appFlags} from '../../cli/flags.js'
+import {appFlags, json} from '../../cli/flags.js'
+import {json as toJson} from '../../cli/output.js'
 
 export default class BuildsCreate extends FerryCommand {
   static description = 'build and release a source directory or tarball without git (streams the build output)'
   static examples = ['$ ferry builds:create --dir . -a demo --version 1.2.3', '$ ferry builds:create --source-url https://example.com/app.tgz -a demo']
   static flags = {
+    json,
     ...appFlags,
     buildpack: Flags.string({char: 'b', description: 'buildpack for this build only (URL, directory or registry name)', multiple: true}),
     dir: Flags.string({char: 'd', description: 'source directory to upload (default: the current directory)', exclusive: ['source-tar', 'source-url']}),
@@ -53,6 +55,7 @@ export default class BuildsCreate extends FerryCommand {
       this.exit(1)
     }
 
+    if (flags.json) this.log(toJson(done))
     if (done.release) {
       const release = await this.api.releases.info(app, done.release.id)
       if (release.status === 'failed') {

@@ -1,18 +1,19 @@
 import {Args} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
-import {appFlags} from '../../cli/flags.js'
-import {action} from '../../cli/output.js'
+import {appFlags, json} from '../../cli/flags.js'
+import {action, json as toJson} from '../../cli/output.js'
 
 export default class FeaturesDisable extends FerryCommand {
   static args = {feature: Args.string({description: 'name of the app feature (e.g. preboot)', required: true})}
   static description = 'disable an app feature'
   static examples = ['$ ferry features:disable preboot']
-  static flags = appFlags
+  static flags = {...appFlags, json}
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FeaturesDisable)
     const app = this.resolveApp(flags)
-    await action(`Disabling ${args.feature} for ${app}`, () => this.api.appFeatures.update(app, args.feature, false))
+    const feature = await action(`Disabling ${args.feature} for ${app}`, () => this.api.appFeatures.update(app, args.feature, false))
+    if (flags.json) this.log(toJson(feature))
   }
 }

@@ -1,18 +1,19 @@
 import {Args} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
-import {appFlags} from '../../cli/flags.js'
-import {action} from '../../cli/output.js'
+import {appFlags, json} from '../../cli/flags.js'
+import {action, json as toJson} from '../../cli/output.js'
 
 export default class FeaturesEnable extends FerryCommand {
   static args = {feature: Args.string({description: 'name of the app feature (e.g. preboot)', required: true})}
   static description = 'enable an app feature'
   static examples = ['$ ferry features:enable preboot']
-  static flags = appFlags
+  static flags = {...appFlags, json}
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FeaturesEnable)
     const app = this.resolveApp(flags)
-    await action(`Enabling ${args.feature} for ${app}`, () => this.api.appFeatures.update(app, args.feature, true))
+    const feature = await action(`Enabling ${args.feature} for ${app}`, () => this.api.appFeatures.update(app, args.feature, true))
+    if (flags.json) this.log(toJson(feature))
   }
 }

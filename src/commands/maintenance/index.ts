@@ -1,14 +1,15 @@
 import {FerryCommand} from '../../cli/base.js'
-import {appFlags} from '../../cli/flags.js'
+import {appFlags, json} from '../../cli/flags.js'
+import {json as toJson} from '../../cli/output.js'
 
 export default class Maintenance extends FerryCommand {
   static description = 'display the current maintenance status of app'
   static examples = ['$ ferry maintenance']
-  static flags = appFlags
+  static flags = {...appFlags, json}
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Maintenance)
     const app = await this.api.apps.info(this.resolveApp(flags))
-    this.log(app.maintenance ? 'on' : 'off')
+    this.log(flags.json ? toJson({app: app.name, maintenance: app.maintenance}) : app.maintenance ? 'on' : 'off')
   }
 }
