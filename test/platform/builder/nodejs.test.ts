@@ -1,0 +1,71 @@
+// The Node.js buildpack (issue 17, "Node.js, completed"): default web process, yarn/pnpm lockfiles through corepack.
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {nodejsBuildpack} from '../../../src/platform/builder/buildpacks/nodejs.js'
+import {buildSlug} from '../../../src/platform/builder/index.js'
+
+let root: string
+
+function app(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(root, 'app-'))
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+  return dir
+}
+
+describe('Node.js buildpack', () => {
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'ferry-nodejs-'))
+  })
+
+  afterEach(() => {
+    rmSync(root, {force: true, recursive: true})
+  })
+
+  it('defaults web to npm start, else node server.js, else node index.js; none with a Procfile or neither file', async () => {
+    const web = async (files: Record<string, string>) => {
+      const ctx = {buildDir: app(files), cacheDir: root, env: {}, envDir: root, log() {}, signal: new AbortController().signal, workDir: root}
+      return (await nodejsBuildpack.release(ctx)).default_process_types.web
+    }
+
+    const pkg = JSON.stringify({name: 'x'})
+    expect(await web({'index.js': '', 'package.json': JSON.stringify({scripts: {start: 'node a.js'}}), 'server.js': ''})).toBe('npm start')
+    expect(await web({'index.js': '', 'package.json': pkg, 'server.js': ''})).toBe('node server.js')
+    expect(await web({'index.js': '', 'package.json': pkg})).toBe('node index.js')
+    expect(await web({'package.json': pkg})).toBeUndefined()
+    expect(await web({Procfile: 'web: node a.js', 'index.js': '', 'package.json': pkg})).toBeUndefined()
+  })
+
+  const YARN_LOCK = '# yarn lockfile v1\n\n\nms@2.1.3:\n  version "2.1.3"\n  resolved "https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz#574c8138ce1d2b5861f0b44579dbadd60c6615b2"\n  integrity sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==\n'
+  const PNPM_LOCK = "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    dependencies:\n      ms:\n        specifier: 2.1.3\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}\n\nsnapshots:\n\n  ms@2.1.3: {}\n"
+
+  it.each([
+    ['yarn', 'yarn@1.22.22', 'yarn.lock', YARN_LOCK, './app/node_modules/ms/index.js', 'yarn'],
+    ['pnpm', 'pnpm@9.15.9', 'pnpm-lock.yaml', PNPM_LOCK, './app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/index.js', 'pnpm-store'],
+  ])('builds a %s app through corepack (pinned by packageManager, caches in the app cache), under bwrap when CI has it', async (manager, pin, lockfile, lock, installed, cache) => {
+    const workDir = join(root, 'work')
+    mkdirSync(join(workDir, 'app'), {recursive: true})
+    const files = {
+      [lockfile]: lock,
+      'package.json': JSON.stringify({dependencies: {ms: '2.1.3'}, name: 'y', packageManager: pin, version: '1.0.0'}),
+      'server.js': "console.log(require('ms')(60000))\n",
+    }
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(workDir, 'app', name), content)
+    const lines: string[] = []
+    const slugPath = join(root, 'slug.tgz')
+    const isolation = process.env.CI === 'true' || existsSync('/usr/bin/bwrap') ? 'bwrap' : 'none'
+    const result = await buildSlug({
+      buildpacks: [], cacheDir: join(root, 'cache'), configVars: {}, isolation, onOutput: line => lines.push(line),
+      slugPath, sourceVersion: 'abc', timeoutMs: 60_000, workDir,
+    })
+    expect(lines).toContain(`       Installing node modules (${lockfile})`)
+    expect(lines).toContain(`       Using ${pin.replace('@', ' ')} (corepack)`)
+    expect(result.processTypes).toEqual({web: 'node server.js'})
+    expect(execFileSync('tar', ['-tzf', slugPath], {encoding: 'utf8'}).split('\n')).toContain(installed)
+    expect(existsSync(join(root, 'cache', 'corepack', 'v1', manager))).toBe(true)
+    expect(existsSync(join(root, 'cache', cache))).toBe(true)
+  }, 30_000)
+})
