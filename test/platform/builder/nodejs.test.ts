@@ -1,6 +1,6 @@
 // The Node.js buildpack (issue 17, "Node.js, completed"): default web process, yarn/pnpm lockfiles through corepack.
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -59,6 +59,32 @@ describe('Node.js buildpack', () => {
     expect(slug).toContain('./app/.heroku/node/bin/node')
     expect(readFileSync(join(workDir, 'app', '.profile.d', 'nodejs.sh'), 'utf8')).toContain('export PATH="$HOME/.heroku/node/bin:$HOME/node_modules/.bin:$PATH"')
   }, 30_000)
+
+  it('warns loudly and installs with npm when a yarn.lock is there but corepack is not', async () => {
+    // A PATH with every tool of /usr/bin but corepack (no sandbox: bwrap would show the host's /usr/bin).
+    const bin = join(root, 'bin')
+    mkdirSync(bin)
+    for (const name of readdirSync('/usr/bin')) if (name !== 'corepack') symlinkSync(join('/usr/bin', name), join(bin, name))
+    const workDir = join(root, 'work')
+    mkdirSync(join(workDir, 'app'), {recursive: true})
+    writeFileSync(join(workDir, 'app', 'package.json'), JSON.stringify({name: 'w', version: '1.0.0'}))
+    writeFileSync(join(workDir, 'app', 'yarn.lock'), '# yarn lockfile v1\n')
+    const lines: string[] = []
+    const path = process.env.PATH
+    process.env.PATH = bin
+    try {
+      await buildSlug({
+        buildpacks: [], cacheDir: join(root, 'cache'), configVars: {}, isolation: 'none', onOutput: line => lines.push(line),
+        slugPath: join(root, 'slug.tgz'), sourceVersion: 'abc', timeoutMs: 60_000, workDir,
+      })
+    } finally {
+      process.env.PATH = path
+    }
+
+    expect(lines).toContain(' !     WARNING: yarn.lock found, but corepack (which runs yarn) is not available on this platform.')
+    expect(lines).toContain(' !     WARNING: installing with npm instead: dependency versions are NOT the ones pinned in yarn.lock.')
+    expect(lines).toContain('       Installing node modules (package.json)')
+  })
 
   const YARN_LOCK = '# yarn lockfile v1\n\n\nms@2.1.3:\n  version "2.1.3"\n  resolved "https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz#574c8138ce1d2b5861f0b44579dbadd60c6615b2"\n  integrity sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==\n'
   const PNPM_LOCK = `lockfileVersion: '9.0'
