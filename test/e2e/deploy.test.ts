@@ -7,8 +7,9 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, routerGet, runGit, runFerry} from '../helpers/index.js'
+import {ferryEnv, makeFerryHome, readDaemonJson, readToken, removeFerryHome, ROOT, runGit, runFerry} from '../helpers/index.js'
 import {skipUnlessAvailable} from '../helpers/requires.js'
+import {viaRouter as viaRouterOf} from './language-apps.js'
 
 const FIXTURE_BUILDPACK = join(ROOT, 'test', 'fixtures', 'buildpacks', 'hello-classic')
 const timings: Record<string, number> = {}
@@ -74,19 +75,7 @@ describe.skipIf(skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROO
   }
 
   /** GET / through the router with Host: <app>.localhost; retries while dynos boot. */
-  async function viaRouter(app: string, timeoutMs = 45_000): Promise<string> {
-    const {routerPort} = readDaemonJson(home)!
-    const deadline = Date.now() + timeoutMs
-    let last = ''
-    while (Date.now() < deadline) {
-      const got = await routerGet(routerPort, `${app}.localhost`).catch(error => ({body: (error as Error).message, status: 0}))
-      if (got.status === 200) return got.body
-      last = `${got.status} ${got.body}`
-      await new Promise(r => setTimeout(r, 500))
-    }
-
-    throw new Error(`${app} did not answer through the router: ${last}`)
-  }
+  const viaRouter = (app: string) => viaRouterOf(home, app)
 
   async function timedPush(label: string, cwd: string, ...args: string[]): Promise<{code: number; output: string}> {
     const started = Date.now()

@@ -10,6 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {OneOffHandle, OneOffOptions} from '../../../src/platform/context.js'
 
+import {runGit} from '../../helpers/index.js'
 import {createApp as createAppIn, type Harness, json, startHarness, TOKEN} from '../server/harness.js'
 
 const run = promisify(execFile)
@@ -49,17 +50,7 @@ async function workTree(name: string, files: Record<string, string>, branch = 'm
 
 /** git push; resolves with exit code and combined output (never throws). */
 function push(dir: string, url: string, ...args: string[]): Promise<{code: number; output: string}> {
-  return new Promise(resolve => {
-    const child = spawn('git', ['push', url, ...args], {cwd: dir, env: gitEnv})
-    let output = ''
-    const add = (d: Buffer) => {
-      output += d.toString()
-    }
-
-    child.stdout.on('data', add)
-    child.stderr.on('data', add)
-    child.on('close', code => resolve({code: code ?? 1, output}))
-  })
+  return runGit(dir, gitEnv, 'push', url, ...args)
 }
 
 async function releases(app: string): Promise<any[]> {
