@@ -5,6 +5,9 @@ import type {AddonManager} from './addons/manager.js'
 import type {PlatformPaths} from './paths.js'
 import type {Store} from './store/index.js'
 
+/** Default of PlatformConfig.headTimeoutMs (FERRY_HEAD_TIMEOUT_MS). */
+export const HEAD_TIMEOUT_MS = 15_000
+
 export interface PlatformConfig {
   /** Build logs kept per app: older builds' output files are deleted (default 20). */
   buildLogsKept?: number

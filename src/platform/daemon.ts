@@ -10,6 +10,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {DaemonInfo} from '../api/types.js'
 import type {LogService, PlatformConfig, PlatformContext, Supervisor} from './context.js'
+import {HEAD_TIMEOUT_MS} from './context.js'
 
 import {AddonManager} from './addons/manager.js'
 import {detectIsolation} from './isolation.js'
@@ -218,7 +219,7 @@ export function platformConfig(env: NodeJS.ProcessEnv, dataDir: string, parts: {
     buildOutputMemoryBytes: intEnv(env, 'FERRY_BUILD_OUTPUT_MEMORY_BYTES', 1024 * 1024),
     buildTimeoutMs: intEnv(env, 'FERRY_BUILD_TIMEOUT_MS', 15 * 60_000),
     dataDir,
-    headTimeoutMs: intEnv(env, 'FERRY_HEAD_TIMEOUT_MS', 15_000),
+    headTimeoutMs: intEnv(env, 'FERRY_HEAD_TIMEOUT_MS', HEAD_TIMEOUT_MS),
     host: '127.0.0.1',
     isolation: parts.isolation,
     logRetentionBytes: intEnv(env, 'FERRY_LOG_RETENTION_BYTES', 64 * 1024 * 1024),
@@ -280,7 +281,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
     const {server} = buildServer(ctx, {startedAt})
     // HTTPS too, on the same port (the official CLI's git remotes are https://127.0.0.1:PORT/APP.git).
     const tlsMaterial = ensureCertificate(certificateDir(dataDir))
-    acceptTls(server, {firstByteTimeoutMs: config.headTimeoutMs ?? 15_000, material: tlsMaterial})
+    acceptTls(server, {firstByteTimeoutMs: config.headTimeoutMs ?? HEAD_TIMEOUT_MS, material: tlsMaterial})
     config.port = await listen(server, await choosePort(explicitPort, paths.portFile), config.host)
     cleanups.push(() =>
         new Promise<void>(resolve => {

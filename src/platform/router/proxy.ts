@@ -7,6 +7,7 @@ import net from 'node:net'
 import {performance} from 'node:perf_hooks'
 
 import type {WebTarget} from '../context.js'
+import {HEAD_TIMEOUT_MS} from '../context.js'
 
 import {
   ChunkedTracker,
@@ -761,7 +762,7 @@ export class HttpRouter {
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.idleUpstreamMs = options.idleUpstreamMs ?? 4000
     this.idleClientMs = options.idleClientMs ?? 60_000
-    this.headTimeoutMs = options.headTimeoutMs ?? 15_000
+    this.headTimeoutMs = options.headTimeoutMs ?? HEAD_TIMEOUT_MS
     this.maxConnections = options.maxConnections ?? 1024
     // Timeouts fire between limit and limit + period after the last activity.
     this.period = Math.max(10, Math.min(1000, this.timeoutMs / 8, this.idleClientMs / 8, this.idleUpstreamMs / 4, this.headTimeoutMs / 4))
