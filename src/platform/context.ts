@@ -25,6 +25,11 @@ export interface PlatformConfig {
   host: '127.0.0.1'
   /** 'bwrap' when bubblewrap is usable, else 'none'. */
   isolation: 'bwrap' | 'none'
+  /**
+   * FERRY_ISOLATION as asked: 'none' runs builds, dynos and the router without bwrap; 'bwrap' keeps dynos off the
+   * overlay (read-only /app) even where it works; unset (or any other value): the best this host supports.
+   */
+  isolationForced?: 'bwrap' | 'none'
   /** Bytes of log history kept per app on disk (default 64 MB). */
   logRetentionBytes?: number
   /** Lines of log history kept per app (size-based rotation). */
@@ -46,6 +51,10 @@ export interface PlatformConfig {
   headTimeoutMs?: number
   /** Router client connections the daemon holds at once (default: from its descriptor limit; FERRY_ROUTER_MAX_CONNECTIONS). */
   routerMaxConnections?: number
+  /** Crash restart backoff: the second crash in a row waits this long, then twice as long each time (default 1 s; FERRY_RESTART_BACKOFF_BASE_MS). */
+  restartBackoffBaseMs?: number
+  /** Cap of the crash restart backoff (default 5 min; FERRY_RESTART_BACKOFF_MAX_MS). */
+  restartBackoffMaxMs?: number
   /** SIGTERM → SIGKILL grace period when stopping a dyno (default 30 s). */
   stopGraceMs: number
   /** The platform token: required by every API request. */
