@@ -2,6 +2,8 @@
 // tests can check them; commands print with this.log / process.stderr.
 import type chalk from 'chalk'
 
+import {ux} from '@oclif/core'
+
 /** Colours only on a TTY and without NO_COLOR (FORCE_COLOR=1 to force). */
 export function colorsEnabled(stream: {isTTY?: boolean} = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
@@ -70,49 +72,30 @@ export async function table<T>(rows: T[], columns: Array<Column<T>>): Promise<st
   return plainTable(rows, columns)
 }
 
-let pendingAction: string | undefined
-let spinnerShown = false
-
 /** A line on stderr that may arrive while an action is pending (e.g. the daemon autostart): the action line is repeated after it. */
-export function notice(line: string, stderr: NodeJS.WritableStream = process.stderr): void {
-  if (spinnerShown) stderr.write('\b \b')
-  spinnerShown = false
-  stderr.write(pendingAction === undefined ? `${line}\n` : `\n${line}\n${pendingAction}... `)
+export function notice(line: string): void {
+  const write = () => process.stderr.write(`${line}\n`)
+  if (ux.action.running) ux.action.pause(write)
+  else write()
 }
 
-const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
-
-/** `ux.action`: `Message... done[, status]` on stderr (with a spinner on a TTY); `Message... !` when fn throws. */
-export async function action<T>(message: string, fn: () => Promise<T>, done?: (result: T) => string | undefined, stderr: NodeJS.WritableStream = process.stderr): Promise<T> {
-  const tty = Boolean((stderr as {isTTY?: boolean}).isTTY) && process.env.TERM !== 'dumb'
-  stderr.write(`${message}... `)
-  pendingAction = message
-  let frame = 0
-  const timer = tty
-    ? setInterval(() => {
-      stderr.write(`${spinnerShown ? '\b' : ''}${FRAMES[frame++ % FRAMES.length]}`)
-      spinnerShown = true
-    }, 80).unref()
-    : undefined
-  const stop = () => {
-    clearInterval(timer)
-    if (spinnerShown) stderr.write('\b \b')
-    spinnerShown = false
-    pendingAction = undefined
-  }
-
+/**
+ * oclif's `ux.action` on stderr: `Message... done[, status]` (`Message... !` when fn throws); a spinner on a terminal,
+ * the plain line in a pipe, under CI or with TERM=dumb (oclif decides). Output other code writes meanwhile is held
+ * back until the action ends (oclif's rendering); `notice` prints through it.
+ */
+export async function action<T>(message: string, fn: () => Promise<T>, done?: (result: T) => string | undefined): Promise<T> {
+  ux.action.start(message)
   let result: T
   try {
     result = await fn()
   } catch (error) {
-    stop()
-    stderr.write(`${color.red('!')}\n`)
+    ux.action.stop(color.red('!'))
     throw error
   }
 
-  stop()
   const status = done?.(result)
-  stderr.write(`${color.green('done')}${status ? `, ${status}` : ''}\n`)
+  ux.action.stop(`${color.green('done')}${status ? `, ${status}` : ''}`)
   return result
 }
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {action, formatDate, notice, table, formatSize, plainTable, shellQuote, styledHeader, styledObject} from '../../src/cli/output.js'
+import {formatDate, table, formatSize, plainTable, shellQuote, styledHeader, styledObject} from '../../src/cli/output.js'
 
 describe('output helpers (heroku formats)', () => {
   it('styledHeader', () => {
@@ -44,34 +44,6 @@ describe('output helpers (heroku formats)', () => {
     expect(formatSize(1536)).toBe('1.5 KB')
   })
 
-  it('action writes "Message... done, status" and "!" on failure', async () => {
-    let text = ''
-    const stream = {write(s: string) {
-      text += s
-      return true
-    }} as unknown as NodeJS.WritableStream
-    await action('Scaling dynos', async () => 2, n => `now running web at ${n}:Basic`, stream)
-    expect(text).toBe('Scaling dynos... done, now running web at 2:Basic\n')
-    text = ''
-    await expect(action('Creating x', async () => {
-      throw new Error('nope')
-    }, undefined, stream)).rejects.toThrow('nope')
-    expect(text).toBe('Creating x... !\n')
-  })
-
-  it('notice during an action repeats the action line after it', async () => {
-    let text = ''
-    const stream = {write(s: string) {
-      text += s
-      return true
-    }} as unknown as NodeJS.WritableStream
-    await action('Creating demo', async () => notice('Started local platform at http://127.0.0.1:1', stream), undefined, stream)
-    expect(text).toBe('Creating demo... \nStarted local platform at http://127.0.0.1:1\nCreating demo... done\n')
-    text = ''
-    notice('plain', stream)
-    expect(text).toBe('plain\n')
-  })
-
   it("uses heroku's plain layout on a terminal and in a pipe alike (issue 16: boxed grids on a TTY before)", async () => {
     const rows = [{name: 'demo'}]
     expect(await table(rows, [{header: 'Name', key: 'name'}])).toBe('  Name\n ──────\n  demo\n')
@@ -83,15 +55,5 @@ describe('output helpers (heroku formats)', () => {
       if (tty) Object.defineProperty(process.stdout, 'isTTY', tty)
       else delete (process.stdout as {isTTY?: boolean}).isTTY
     }
-  })
-
-  it('spins on a TTY and leaves "Message... done" behind', async () => {
-    let text = ''
-    const stream = {isTTY: true, write(s: string) {
-      text += s
-      return true
-    }} as unknown as NodeJS.WritableStream
-    await action('Scaling dynos', () => new Promise(resolve => setTimeout(resolve, 300)), undefined, stream)
-    expect(text).toMatch(/^Scaling dynos\.\.\. [⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏](\u0008[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏])*\u0008 \u0008done\n$/)
   })
 })
