@@ -2,7 +2,7 @@
 // its default `<app>.localhost`. A hostname belongs to one app at most (UNIQUE in the table).
 import {randomUUID} from 'node:crypto'
 
-import type {Store} from './store.js'
+import type {Connection} from './connection.js'
 
 import {invalidError, notFoundError} from './errors.js'
 
@@ -48,41 +48,45 @@ function record(row: DomainRow): DomainRecord {
   return {appId: row.app_id, createdAt: row.created_at, hostname: row.hostname, id: row.id, updatedAt: row.updated_at}
 }
 
-/** The app's custom domains, oldest first. */
-export function listDomains(store: Store, appId: string): DomainRecord[] {
-  return (store.db.prepare('SELECT * FROM domains WHERE app_id = ? ORDER BY created_at, hostname').all(appId) as DomainRow[]).map(record)
-}
+export class DomainsRepository {
+  constructor(private readonly conn: Connection) {}
 
-/** One of the app's custom domains by id or hostname; null when it has none such. */
-export function findDomain(store: Store, appId: string, idOrHostname: string): DomainRecord | null {
-  const host = idOrHostname.toLowerCase().replace(/\.$/, '')
-  const row = store.db.prepare('SELECT * FROM domains WHERE app_id = ? AND (id = ? OR hostname = ?)').get(appId, idOrHostname, host) as DomainRow | undefined
-  return row ? record(row) : null
-}
+  /** The app's custom domains, oldest first. */
+  list(appId: string): DomainRecord[] {
+    return (this.conn.sql('SELECT * FROM domains WHERE app_id = ? ORDER BY created_at, hostname').all(appId) as DomainRow[]).map(record)
+  }
 
-/** Adds a custom domain to the app; 422 for an invalid hostname or one already in use (by this app or another). */
-export function addDomain(store: Store, appId: string, hostname: unknown, at = new Date().toISOString()): DomainRecord {
-  const host = normalizeHostname(hostname)
-  return store.transaction(() => {
-    const taken = store.db.prepare('SELECT d.app_id, a.name FROM domains d JOIN apps a ON a.id = d.app_id WHERE d.hostname = ?').get(host) as
-      | undefined
-      | {app_id: string; name: string}
-    if (taken) {
-      throw invalidError(taken.app_id === appId ? `${host} is already added to this app.` : `${host} is currently in use by another app; remove it there first.`)
-    }
+  /** One of the app's custom domains by id or hostname; null when it has none such. */
+  lookup(appId: string, idOrHostname: string): DomainRecord | null {
+    const host = idOrHostname.toLowerCase().replace(/\.$/, '')
+    const row = this.conn.sql('SELECT * FROM domains WHERE app_id = ? AND (id = ? OR hostname = ?)').get(appId, idOrHostname, host) as DomainRow | undefined
+    return row ? record(row) : null
+  }
 
-    const id = randomUUID()
-    store.db.prepare('INSERT INTO domains (id, app_id, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, appId, host, at, at)
-    return record(store.db.prepare('SELECT * FROM domains WHERE id = ?').get(id) as DomainRow)
-  })
-}
+  /** Adds a custom domain to the app; 422 for an invalid hostname or one already in use (by this app or another). */
+  add(appId: string, hostname: unknown, at = new Date().toISOString()): DomainRecord {
+    const host = normalizeHostname(hostname)
+    return this.conn.transaction(() => {
+      const taken = this.conn.sql('SELECT d.app_id, a.name FROM domains d JOIN apps a ON a.id = d.app_id WHERE d.hostname = ?').get(host) as
+        | undefined
+        | {app_id: string; name: string}
+      if (taken) {
+        throw invalidError(taken.app_id === appId ? `${host} is already added to this app.` : `${host} is currently in use by another app; remove it there first.`)
+      }
 
-/** Removes one of the app's custom domains (by id or hostname) and returns it; 404 when it has none such. */
-export function removeDomain(store: Store, appId: string, idOrHostname: string): DomainRecord {
-  return store.transaction(() => {
-    const found = findDomain(store, appId, idOrHostname)
-    if (!found) throw notFoundError("Couldn't find that domain.")
-    store.db.prepare('DELETE FROM domains WHERE id = ?').run(found.id)
-    return found
-  })
+      const id = randomUUID()
+      this.conn.sql('INSERT INTO domains (id, app_id, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, appId, host, at, at)
+      return record(this.conn.sql('SELECT * FROM domains WHERE id = ?').get(id) as DomainRow)
+    })
+  }
+
+  /** Removes one of the app's custom domains (by id or hostname) and returns it; 404 when it has none such. */
+  remove(appId: string, idOrHostname: string): DomainRecord {
+    return this.conn.transaction(() => {
+      const found = this.lookup(appId, idOrHostname)
+      if (!found) throw notFoundError("Couldn't find that domain.")
+      this.conn.sql('DELETE FROM domains WHERE id = ?').run(found.id)
+      return found
+    })
+  }
 }

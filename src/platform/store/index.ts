@@ -1,24 +1,15 @@
-// The platform store: SQLite-backed desired state (apps, config, releases, slugs, formation, builds, buildpacks, features).
-export {addDomain, type DomainRecord, findDomain, listDomains, normalizeHostname, removeDomain} from './domains.js'
+// The platform store: SQLite-backed desired state. Store (store.ts) is the facade; one repository per aggregate
+// (apps, config vars, releases, slugs, formation, builds, app settings, domains) shares one connection (connection.ts).
+export {type AccountRecord, LOCAL_USER_EMAIL} from './account.js'
+export {type BuildpackInstallationRecord, type FeatureRecord} from './app-settings.js'
+export {type AppRecord, DEFAULT_STACK, validateAppName} from './apps.js'
+export {type BuildRecord, type BuildStatus, type CreateBuildInput, type SourceBlob} from './builds.js'
+export {type DomainRecord, normalizeHostname} from './domains.js'
 export {conflictError, invalidError, notFoundError, StoreError} from './errors.js'
-export {DEFAULT_SIZE, DYNO_SIZES, dynoSize, MAX_QUANTITY_PER_TYPE, normalizeSize, PROCESS_TYPE_RE, resolveQuantity} from './formation.js'
+export {DEFAULT_SIZE, DYNO_SIZES, dynoSize, MAX_QUANTITY_PER_TYPE, normalizeSize, PROCESS_TYPE_RE, resolveQuantity} from './formation-rules.js'
+export {type FormationRecord} from './formation.js'
 export {migrate, MIGRATIONS} from './migrations.js'
 export {APP_NAME_MESSAGE, APP_NAME_RE, generateAppName} from './names.js'
-export {
-  type AccountRecord,
-  type AppRecord,
-  type BuildpackInstallationRecord,
-  type BuildRecord,
-  type BuildStatus,
-  type ConfigChange,
-  type CreateReleaseOptions,
-  DEFAULT_STACK,
-  type FormationRecord,
-  LOCAL_USER_EMAIL,
-  type ReleaseRecord,
-  type SlugRecord,
-  type SourceBlob,
-  Store,
-  type StoreOptions,
-  validateAppName,
-} from './store.js'
+export {type CreateReleaseOptions, type ReleaseRecord} from './releases.js'
+export {type CreateSlugInput, type SlugRecord} from './slugs.js'
+export {type ConfigChange, Store, type StoreOptions} from './store.js'

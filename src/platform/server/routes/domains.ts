@@ -8,7 +8,6 @@ import type {PlatformContext} from '../../context.js'
 import type {AppRecord, DomainRecord} from '../../store/index.js'
 import type {Router} from '../http.js'
 
-import {addDomain, findDomain, listDomains, removeDomain} from '../../store/index.js'
 import {isoTimestamp} from '../../time.js'
 import {invalidParams, listReply, notFound} from '../http.js'
 import {appParam} from '../support.js'
@@ -42,7 +41,7 @@ function present(app: AppRecord, d: DomainRecord | undefined): Domain {
 export function registerDomainRoutes(router: Router, ctx: PlatformContext): void {
   const {store} = ctx
 
-  const all = (app: AppRecord) => [present(app, undefined), ...listDomains(store, app.id).map(d => present(app, d))]
+  const all = (app: AppRecord) => [present(app, undefined), ...store.listDomains(app.id).map(d => present(app, d))]
 
   router.get('/apps/:app/domains', c => listReply(c, all(appParam(ctx, c.params.app)), DOMAIN_RANGE))
 
@@ -50,7 +49,7 @@ export function registerDomainRoutes(router: Router, ctx: PlatformContext): void
     const app = appParam(ctx, c.params.app)
     const body = objectBody(c.body, ['hostname', 'sni_endpoint'], {required: true})
     if (body.sni_endpoint !== undefined && body.sni_endpoint !== null) notFoundEndpoint()
-    return {body: present(app, addDomain(store, app.id, body.hostname, isoTimestamp())), status: 201}
+    return {body: present(app, store.addDomain(app.id, body.hostname, isoTimestamp())), status: 201}
   })
 
   router.get('/apps/:app/domains/:domain', c => {
@@ -62,11 +61,11 @@ export function registerDomainRoutes(router: Router, ctx: PlatformContext): void
 
   router.delete('/apps/:app/domains/:domain', c => {
     const app = appParam(ctx, c.params.app)
-    if (!findDomain(store, app.id, c.params.domain) && all(app)[0].hostname === c.params.domain.toLowerCase()) {
+    if (!store.findDomain(app.id, c.params.domain) && all(app)[0].hostname === c.params.domain.toLowerCase()) {
       throw invalidParams(`${app.name}.localhost is the app's default domain; it cannot be removed.`)
     }
 
-    return {body: present(app, removeDomain(store, app.id, c.params.domain))}
+    return {body: present(app, store.removeDomain(app.id, c.params.domain))}
   })
 
   router.get('/apps/:app/sni-endpoints', c => {
