@@ -27,7 +27,7 @@ export interface PlatformConfig {
   isolation: 'bwrap' | 'none'
   /**
    * FERRY_ISOLATION as asked: 'none' runs builds, dynos and the router without bwrap; 'bwrap' keeps dynos off the
-   * overlay (read-only /app) even where it works; unset (or any other value): the best this host supports.
+   * overlay (read-only /app) even where it works; unset: the best this host supports (any other value: a start error).
    */
   isolationForced?: 'bwrap' | 'none'
   /** Bytes of log history kept per app on disk (default 64 MB). */
@@ -36,8 +36,12 @@ export interface PlatformConfig {
   logRetentionLines: number
   /** Bytes of log history on disk for all apps together (default 512 MB). */
   logTotalBytes?: number
+  /** Directory of initdb/postgres/pg_dump for add-ons (FERRY_POSTGRES_BIN); unset = the newest /usr/lib/postgresql/N/bin. */
+  postgresBin?: string
   /** API port (0 = any free port; the bound port is written back after listen). */
   port: number
+  /** A release command is stopped after this time and its release fails (default 1 h; FERRY_RELEASE_TIMEOUT_MS). */
+  releaseTimeoutMs: number
   /** Router port (0 = any free port). */
   routerPort: number
   /** Which router engine runs: the C data plane (with the Node router for the rest) or the Node router alone. */
@@ -55,6 +59,12 @@ export interface PlatformConfig {
   restartBackoffBaseMs?: number
   /** Cap of the crash restart backoff (default 5 min; FERRY_RESTART_BACKOFF_MAX_MS). */
   restartBackoffMaxMs?: number
+  /** A slug larger than this fails the build (FERRY_SLUG_MAX_BYTES; unset = the builder's 1 GB). */
+  slugMaxBytes?: number
+  /** A slug larger than this gets a warning in the build output (FERRY_SLUG_WARN_BYTES; unset = the builder's 300 MB). */
+  slugWarnBytes?: number
+  /** Largest accepted source tarball; 4× that unpacked (default 512 MB; FERRY_SOURCE_MAX_BYTES). */
+  sourceMaxBytes: number
   /** SIGTERM → SIGKILL grace period when stopping a dyno (default 30 s). */
   stopGraceMs: number
   /** The platform token: required by every API request. */

@@ -5,20 +5,20 @@ import type {Server} from 'node:http'
 
 import {randomBytes} from 'node:crypto'
 import {chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {dirname} from 'node:path'
 
 import type {DaemonInfo} from '../api/types.js'
 import type {LogService, PlatformConfig, PlatformContext, Supervisor} from './context.js'
 import {HEAD_TIMEOUT_MS} from './context.js'
 
 import {AddonManager} from './addons/manager.js'
+import {loadPlatformConfig, PlatformConfigError, type PlatformEnv} from './config.js'
 import {detectIsolation} from './isolation.js'
 import {createFileLogService} from './logs/index.js'
-import {platformDirs, platformPaths, type PlatformPaths, resolveDataDir} from './paths.js'
+import {platformDirs, platformPaths, type PlatformPaths} from './paths.js'
 import {probePort} from './ports.js'
 import {isRunning, processStartTime} from './proc.js'
-import {routerConnectionLimit, routerEngine, type RouterEngine, startRouter as startHttpRouter} from './router/index.js'
+import {startRouter as startHttpRouter} from './router/index.js'
 import {certificateDir, ensureCertificate} from './run/tls.js'
 import {buildServer} from './server/index.js'
 import {acceptTls} from './server/tls.js'
@@ -68,30 +68,6 @@ export class PlatformStartError extends Error {
     super(message)
     this.name = 'PlatformStartError'
   }
-}
-
-function packageVersion(): string {
-  try {
-    const here = dirname(fileURLToPath(import.meta.url))
-    return (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as {version: string}).version
-  } catch {
-    return '0.0.0'
-  }
-}
-
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 0) throw new PlatformStartError(`${name} must be a non-negative integer, got "${raw}".`)
-  return n
-}
-
-function portEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  if (env[name] === undefined || env[name] === '') return undefined
-  const port = intEnv(env, name, 0)
-  if (port > 65_535) throw new PlatformStartError(`${name} must be a port number (0-65535), got "${env[name]}".`)
-  return port
 }
 
 /** Whether the lock's owner (`<pid> [<start time>]`) is still running (a zombie or a reused pid is not). */
@@ -202,54 +178,22 @@ function writePrivateFile(file: string, text: string): void {
   renameSync(tmp, file)
 }
 
-/** The router engine the environment asks for (FERRY_ROUTER_ENGINE, FERRY_ROUTER_BINARY), or a start error. */
-function routerEnv(env: NodeJS.ProcessEnv): RouterEngine {
-  try {
-    return routerEngine(env)
-  } catch (error) {
-    throw new PlatformStartError((error as Error).message)
-  }
-}
-
-export function platformConfig(env: NodeJS.ProcessEnv, dataDir: string, parts: {isolation: 'bwrap' | 'none'; router: RouterEngine; token: string}): PlatformConfig {
-  return {
-    bootTimeoutMs: intEnv(env, 'FERRY_BOOT_TIMEOUT_MS', 60_000),
-    buildLogsKept: intEnv(env, 'FERRY_BUILD_LOGS_KEPT', 20),
-    buildOutputMaxBytes: intEnv(env, 'FERRY_BUILD_OUTPUT_MAX_BYTES', 20 * 1024 * 1024),
-    buildOutputMemoryBytes: intEnv(env, 'FERRY_BUILD_OUTPUT_MEMORY_BYTES', 1024 * 1024),
-    buildTimeoutMs: intEnv(env, 'FERRY_BUILD_TIMEOUT_MS', 15 * 60_000),
-    dataDir,
-    headTimeoutMs: intEnv(env, 'FERRY_HEAD_TIMEOUT_MS', HEAD_TIMEOUT_MS),
-    host: '127.0.0.1',
-    isolation: parts.isolation,
-    isolationForced: env.FERRY_ISOLATION === 'none' || env.FERRY_ISOLATION === 'bwrap' ? env.FERRY_ISOLATION : undefined,
-    logRetentionBytes: intEnv(env, 'FERRY_LOG_RETENTION_BYTES', 64 * 1024 * 1024),
-    logRetentionLines: intEnv(env, 'FERRY_LOG_RETENTION_LINES', 100_000),
-    logTotalBytes: intEnv(env, 'FERRY_LOG_TOTAL_BYTES', 512 * 1024 * 1024),
-    port: 0,
-    routerBinary: parts.router.binary,
-    routerEngine: parts.router.engine,
-    routerMaxConnections: intEnv(env, 'FERRY_ROUTER_MAX_CONNECTIONS', routerConnectionLimit()),
-    restartBackoffBaseMs: intEnv(env, 'FERRY_RESTART_BACKOFF_BASE_MS', 1000),
-    restartBackoffMaxMs: intEnv(env, 'FERRY_RESTART_BACKOFF_MAX_MS', 5 * 60_000),
-    routerPort: 0,
-    stopGraceMs: intEnv(env, 'FERRY_STOP_GRACE_MS', 30_000),
-    token: parts.token,
-    version: packageVersion(),
-  }
-}
-
 /** Starts the platform in this process: returns once the API listens and run/daemon.json is written. */
 export async function startPlatform(options: StartOptions = {}): Promise<RunningPlatform> {
-  const env = options.env ?? process.env
-  const dataDir = options.dataDir ?? resolveDataDir(env)
+  let settings: PlatformEnv
+  try {
+    settings = loadPlatformConfig(options.env ?? process.env)
+  } catch (error) {
+    throw error instanceof PlatformConfigError ? new PlatformStartError(error.message) : error
+  }
+
+  const dataDir = options.dataDir ?? settings.config.dataDir
   const paths: PlatformPaths = platformPaths(dataDir)
   for (const dir of platformDirs(paths)) mkdirSync(dir, {recursive: true})
   chmodSync(paths.run, 0o700)
 
-  const explicitPort = options.port ?? portEnv(env, 'FERRY_PORT')
-  const explicitRouterPort = options.routerPort ?? portEnv(env, 'FERRY_ROUTER_PORT')
-  const routerChoice = routerEnv(env)
+  const explicitPort = options.port ?? settings.port
+  const explicitRouterPort = options.routerPort ?? settings.routerPort
   const releaseLock = acquireLock(paths.lock)
   const cleanups: Array<() => Promise<void> | void> = [releaseLock]
   const runCleanups = async () => {
@@ -266,7 +210,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
 
   try {
     const token = ensureToken(paths.token)
-    const config = platformConfig(env, dataDir, {isolation: detectIsolation(env), router: routerChoice, token})
+    const config: PlatformConfig = {...settings.config, dataDir, isolation: detectIsolation(settings.config.isolationForced), port: 0, routerPort: 0, token}
     const store = new Store({dataDir, dbPath: paths.db})
     cleanups.push(() => store.close())
     const stopping = new AbortController()

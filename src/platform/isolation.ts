@@ -5,9 +5,9 @@ export type Isolation = 'bwrap' | 'none'
 
 let cached: Isolation | undefined
 
-/** 'bwrap' when `bwrap --unshare-pid --ro-bind / / true` succeeds, else 'none'. FERRY_ISOLATION=none forces 'none'. */
-export function detectIsolation(env: NodeJS.ProcessEnv = process.env): Isolation {
-  if (env.FERRY_ISOLATION === 'none') return 'none'
+/** 'bwrap' when `bwrap --unshare-pid --ro-bind / / true` succeeds, else 'none'. An override 'none' (FERRY_ISOLATION) forces 'none'. */
+export function detectIsolation(override?: string): Isolation {
+  if (override === 'none') return 'none'
   if (cached) return cached
   const result = spawnSync('bwrap', ['--unshare-pid', '--ro-bind', '/', '/', 'true'], {stdio: 'ignore', timeout: 10_000})
   cached = result.status === 0 ? 'bwrap' : 'none'

@@ -16,7 +16,11 @@ export type Backup = PgBackup
 const NUM_RE = /^b\d{3,}$/
 
 export class PgBackups {
-  constructor(private readonly platformDataDir: string) {}
+  constructor(
+    private readonly platformDataDir: string,
+    /** The config's postgresBin (FERRY_POSTGRES_BIN); unset = found on this host. */
+    private readonly configuredBin?: string,
+  ) {}
 
   private dir(appId: string): string {
     return join(this.platformDataDir, 'addons', 'backups', appId)
@@ -45,7 +49,7 @@ export class PgBackups {
     const file = join(dir, `${num}.dump`)
     const createdAt = isoTimestamp(new Date(), false)
     const {collect} = await import('./proc.js')
-    const {code, output} = await collect(join(postgresBinDir(), 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', `--file=${file}`, addon.url])
+    const {code, output} = await collect(join(postgresBinDir(this.configuredBin), 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', `--file=${file}`, addon.url])
     if (code !== 0) {
       rmSync(file, {force: true})
       throw new Error(`pg_dump failed: ${output.trim().split('\n').at(-1)}`)
@@ -63,7 +67,7 @@ export class PgBackups {
     if (!NUM_RE.test(backup.num)) throw new Error(`bad backup ${backup.num}`)
     const file = join(this.dir(appId), `${backup.num}.dump`)
     const {collect} = await import('./proc.js')
-    const {code, output} = await collect(join(postgresBinDir(), 'pg_restore'), ['--no-owner', '--no-acl', '--exit-on-error', `--dbname=${addon.url}`, file])
+    const {code, output} = await collect(join(postgresBinDir(this.configuredBin), 'pg_restore'), ['--no-owner', '--no-acl', '--exit-on-error', `--dbname=${addon.url}`, file])
     if (code !== 0) throw new Error(`pg_restore failed: ${output.trim().split('\n').at(-1)}`)
   }
 

@@ -13,11 +13,14 @@ function onPath(name: string, env: NodeJS.ProcessEnv = process.env): string | un
   return undefined
 }
 
-/** The directory holding initdb/postgres/pg_ctl/pg_dump: FERRY_POSTGRES_BIN, else the newest /usr/lib/postgresql/N/bin. */
-export function postgresBinDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.FERRY_POSTGRES_BIN) {
-    if (!existsSync(join(env.FERRY_POSTGRES_BIN, 'postgres'))) throw new Error(`FERRY_POSTGRES_BIN=${env.FERRY_POSTGRES_BIN} has no postgres binary.`)
-    return env.FERRY_POSTGRES_BIN
+/**
+ * The directory holding initdb/postgres/pg_ctl/pg_dump: `configured` (the platform config's postgresBin,
+ * FERRY_POSTGRES_BIN) when given, else the newest /usr/lib/postgresql/N/bin, else initdb's directory on PATH.
+ */
+export function postgresBinDir(configured?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (configured) {
+    if (!existsSync(join(configured, 'postgres'))) throw new Error(`FERRY_POSTGRES_BIN=${configured} has no postgres binary.`)
+    return configured
   }
 
   let versions: string[] = []
@@ -39,9 +42,9 @@ export function redisServerBinary(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /** Why the add-on servers cannot run here (a one-line install hint), or undefined when both are installed. */
-export function missingAddonBinaries(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function missingAddonBinaries(configured?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   try {
-    postgresBinDir(env)
+    postgresBinDir(configured, env)
     redisServerBinary(env)
     return undefined
   } catch (error) {

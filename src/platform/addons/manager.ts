@@ -33,14 +33,14 @@ export class AddonManager {
 
   constructor(private readonly ctx: PlatformContext) {
     this.records = new AddonStore(ctx.store)
-    this.backups = new PgBackups(ctx.paths.dataDir)
+    this.backups = new PgBackups(ctx.paths.dataDir, ctx.config.postgresBin)
   }
 
   // The server modules (child processes, sockets) load with the first add-on, not with every platform start.
   private async cluster(): Promise<PostgresCluster> {
     if (!this.postgres) {
       const {PostgresCluster} = await import('./postgres.js')
-      this.postgres ??= new PostgresCluster(this.ctx.paths.dataDir)
+      this.postgres ??= new PostgresCluster(this.ctx.paths.dataDir, this.ctx.config.postgresBin)
     }
 
     return this.postgres

@@ -29,10 +29,11 @@ export class PostgresCluster {
 
   constructor(
     private readonly platformDataDir: string,
-    env: NodeJS.ProcessEnv = process.env,
+    /** The config's postgresBin (FERRY_POSTGRES_BIN); unset = found on this host. */
+    configuredBin?: string,
   ) {
     this.dir = join(platformDataDir, 'addons', 'postgres')
-    this.bin = postgresBinDir(env)
+    this.bin = postgresBinDir(configuredBin)
   }
 
   get pid(): number | undefined {

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import type {PlatformContext} from '../context.js'
 import type {BuildRecord, ReleaseRecord} from '../store/index.js'
 
-import {BuildError, MB} from '../builder/run.js'
+import {BuildError} from '../builder/run.js'
 import {apiUrl, capabilitySecret, webUrl} from '../urls.js'
 import {apiLog} from '../events.js'
 import {releaseServiceFor} from '../releases/index.js'
@@ -53,13 +53,8 @@ export class DeployBusyError extends Error {
 export interface DeployOptions {
   /** Environment the builds' base env is filtered from (default process.env). */
   parentEnv?: NodeJS.ProcessEnv
-  /** Largest accepted source tarball / unpacked source (default 512 MB / 2 GB; FERRY_SOURCE_MAX_BYTES). */
+  /** Largest accepted source tarball (4× that unpacked); default the config's sourceMaxBytes. */
   sourceMaxBytes?: number
-}
-
-function envNumber(name: string): number | undefined {
-  const value = Number(process.env[name])
-  return Number.isFinite(value) && value > 0 ? value : undefined
 }
 
 export class DeployService {
@@ -72,7 +67,7 @@ export class DeployService {
     private readonly ctx: PlatformContext,
     private readonly options: DeployOptions = {},
   ) {
-    this.sourceMaxBytes = options.sourceMaxBytes ?? envNumber('FERRY_SOURCE_MAX_BYTES') ?? 512 * MB
+    this.sourceMaxBytes = options.sourceMaxBytes ?? ctx.config.sourceMaxBytes
     const {config} = ctx
     this.outputs = new OutputRegistry({
       maxBytes: config.buildOutputMaxBytes ?? DEFAULT_OUTPUT_LIMITS.maxBytes,
@@ -206,12 +201,12 @@ export class DeployService {
           parentEnv: this.options.parentEnv,
           secrets: [ctx.config.token],
           signal,
-          slugMaxBytes: envNumber('FERRY_SLUG_MAX_BYTES'),
+          slugMaxBytes: ctx.config.slugMaxBytes,
           slugPath,
-          slugWarnBytes: envNumber('FERRY_SLUG_WARN_BYTES'),
+          slugWarnBytes: ctx.config.slugWarnBytes,
           sourceVersion: request.sourceBlob.version ?? '',
           stack: app.buildStack,
-          timeoutMs: envNumber('FERRY_BUILD_TIMEOUT_MS') ?? ctx.config.buildTimeoutMs,
+          timeoutMs: ctx.config.buildTimeoutMs,
           workDir,
         })
       } catch (error) {

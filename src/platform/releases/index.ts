@@ -166,7 +166,7 @@ export class ReleaseService {
       const {lineSplitter} = await import('../builder/run.js')
       const splitter = lineSplitter(line)
       handle.output.on('data', (chunk: Buffer | string) => splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)))
-      const timeoutMs = Number(process.env.FERRY_RELEASE_TIMEOUT_MS) || 60 * 60 * 1000
+      const timeoutMs = this.ctx.config.releaseTimeoutMs
       let timer: NodeJS.Timeout | undefined
       const status = await Promise.race([
         handle.exit,
