@@ -31,6 +31,18 @@ const layers = {
             target: ['./src/platform/!(server)/**/*', './src/platform/!(daemon).ts'],
           },
           {from: './src/api', message: 'The store takes its own types (store/types.ts), not API wire types.', target: './src/platform/store'},
+          // The router's parts (proxy/, http1/, native/) are reached through its modules (index.ts, proxy.ts, http1.ts,
+          // native.ts); the HTTP parser depends on nothing of the proxy.
+          {
+            from: ['./src/platform/router/proxy', './src/platform/router/http1', './src/platform/router/native'],
+            message: 'Import the router through router/index.ts (or proxy.ts, http1.ts, native.ts), not its parts.',
+            target: ['./src/platform/!(router)/**/*', './src/platform/*.ts'],
+          },
+          {
+            from: ['./src/platform/router/proxy', './src/platform/router/proxy.ts', './src/platform/router/native', './src/platform/router/native.ts'],
+            message: 'The HTTP parser (http1.ts, http1/) depends on nothing of the proxy.',
+            target: ['./src/platform/router/http1', './src/platform/router/http1.ts'],
+          },
         ],
       },
     ],

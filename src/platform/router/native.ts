@@ -22,17 +22,14 @@
 //                `S <n>`               sync (see above)
 // The child exits when its stdin closes, and dies with this process (PR_SET_PDEATHSIG).
 import {type ChildProcess, spawn} from 'node:child_process'
-import {accessSync, constants, existsSync, statSync} from 'node:fs'
-import net from 'node:net'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {getSystemErrorName} from 'node:util'
 
-import {HttpRouter, routableTargets, type RouterOptions} from './proxy.js'
+import {bindListener, type BoundSocket, nativeRouterBinary, readInfo} from './native/launch.js'
+import {NameTable} from './native/names.js'
+import {HttpRouter, type RouterOptions} from './proxy.js'
 import {sandboxArgs} from './sandbox.js'
 
-/** Asked-about names tracked for updates; past this, names with no app stop being tracked (see ask()). */
-const MAX_NAMES = 10_000
+export {bindListener, nativeRouterBinary} from './native/launch.js'
+
 /** How often every asked-about name is re-checked (a safety net: the daemon calls refresh() on changes). */
 const POLL_MS = 50
 /** close(): SIGKILL when the child has not exited this long after SIGTERM. */
@@ -41,75 +38,6 @@ const KILL_AFTER_MS = 1000
 const RESTART_MAX_MS = 5000
 /** listen(): the child must print `P <port>` (or `E …`) within this time. */
 const START_TIMEOUT_MS = 10_000
-/** A route key the line protocol can carry (the child only asks about keys routeKey() would give). */
-const SAFE_NAME = /^[\u0021-\u007E]{1,255}$/
-
-/**
- * The built ferry-router binary: `dist/native/ferry-router` under the package root (the first directory up from
- * this module with a package.json), or $FERRY_ROUTER_BINARY when set; undefined when it is missing or not executable.
- */
-export function nativeRouterBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  // FERRY_ROUTER_BINARY: another build to use instead (e.g. an ASan/UBSan build when testing the C side:
-  // `FERRY_ROUTER_BINARY=/tmp/ferry-router-asan npx vitest run test/platform/router`).
-  let file = env.FERRY_ROUTER_BINARY
-  if (!file) {
-    let dir = dirname(fileURLToPath(import.meta.url))
-    while (!existsSync(join(dir, 'package.json'))) {
-      const up = dirname(dir)
-      if (up === dir) return undefined
-      dir = up
-    }
-
-    file = join(dir, 'dist', 'native', 'ferry-router')
-  }
-
-  try {
-    accessSync(file, constants.X_OK)
-    return statSync(file).isFile() ? file : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** A bound (not yet listening) TCP socket: libuv's handle, which Node's own event loop never accepts on. */
-interface BoundSocket {
-  close(): void
-  readonly fd: number
-}
-
-interface TcpBinding {
-  TCP: new (type: number) => BoundSocket & {
-    bind(address: string, port: number): number
-    bind6(address: string, port: number, flags: number): number
-    getsockname(out: {port?: number}): number
-  }
-  constants: {SERVER: number}
-}
-
-/**
- * Binds host:port (0 = a free port) in this process and returns the socket and the bound port; the child listens
- * and accepts on it (--listen-fd). A net.Server would accept connections here too (its listener is always polled),
- * so the socket is a bare libuv TCP handle, bound but never listened on by Node. Throws an EADDRINUSE error (like
- * net.Server's) when the port is taken.
- */
-export function bindListener(host: string, port: number): {port: number; socket: BoundSocket} {
-  // process.binding('tcp_wrap') (deprecated, still in Node's allow-list) is the only way to bind without listening.
-  // eslint-disable-next-line n/no-deprecated-api
-  const {TCP, constants: c} = (process as unknown as {binding(name: string): TcpBinding}).binding('tcp_wrap')
-  const socket = new TCP(c.SERVER)
-  const out: {port?: number} = {}
-  // libuv keeps a failed bind's EADDRINUSE for later (bind returns 0): getsockname reports it.
-  const code = (net.isIPv6(host) ? socket.bind6(host, port, 0) : socket.bind(host, port)) || socket.getsockname(out)
-  if (code !== 0 || !out.port) {
-    socket.close()
-    const name = code === 0 ? 'EINVAL' : getSystemErrorName(code)
-    const error: NodeJS.ErrnoException = new Error(`router: cannot listen on ${host}:${port}: ${name === 'EADDRINUSE' ? 'address already in use' : name}`)
-    error.code = name
-    throw error
-  }
-
-  return {port: out.port, socket}
-}
 
 export interface NativeRouterOptions extends RouterOptions {
   /** The ferry-router executable (default nativeRouterBinary()). */
@@ -121,21 +49,6 @@ export interface NativeRouterOptions extends RouterOptions {
   unknownNameTtlMs?: number
   /** Run the child in its own bubblewrap sandbox (sandbox.ts) through this bwrap executable (findBwrap()). */
   bwrap?: string
-}
-
-/** The pid in bwrap's --info-fd JSON (fd 4 of `child`), once it is there; undefined if it never comes. */
-function readInfo(child: ChildProcess): Promise<number | undefined> {
-  const stream = child.stdio[4] as NodeJS.ReadableStream
-  let text = ''
-  return new Promise(resolve => {
-    stream.on('data', (chunk: Buffer) => {
-      text += chunk.toString()
-      const m = /"child-pid"\s*:\s*(\d+)/.exec(text)
-      if (m) resolve(Number(m[1]))
-    })
-    stream.on('error', () => resolve(undefined))
-    stream.on('end', () => resolve(undefined))
-  })
 }
 
 interface Waiter {
@@ -157,10 +70,8 @@ export class NativeRouter {
   private listener: BoundSocket | undefined
   private closing = false
   private exited: Promise<void> | undefined
-  /** Names the child asked about → the line last sent for each. */
-  private readonly names = new Map<string, string>()
-  /** Names whose last line sent was `N` → when it was sent first (forgotten unknownNameTtlMs later). */
-  private readonly unknownSince = new Map<string, number>()
+  /** The names the child asked about, and the entry lines last sent for them. */
+  private readonly names: NameTable
   private poller: NodeJS.Timeout | undefined
   /** listen() succeeded: a child that exits is started again. */
   private listening = false
@@ -174,6 +85,7 @@ export class NativeRouter {
   constructor(private readonly options: NativeRouterOptions) {
     // A fixed public port is known now: connections handed off before listen() returns carry it too.
     this.fallback = new HttpRouter({...options, forwardedPort: options.port || undefined, host: '127.0.0.1', port: 0})
+    this.names = new NameTable(options, options.unknownNameTtlMs ?? 30_000)
   }
 
   /** The router process's pid while it runs (inside its sandbox, when there is one). */
@@ -301,77 +213,16 @@ export class NativeRouter {
     const done = new Promise<void>(resolve => {
       this.syncs.set(n, resolve)
     })
-    this.send(this.changes() + `S ${n}\n`)
+    this.send(this.names.changes() + `S ${n}\n`)
     return done
   }
 
   /** A name the child has no entry for: answer now, and keep it up to date while it is tracked. */
   private ask(name: string): void {
-    if (!SAFE_NAME.test(name)) return
-    let line: string
-    try {
-      line = this.entry(name)
-    } catch {
-      line = `N ${name}\n`
-    }
-
-    let forget = ''
-    if (!this.names.has(name) && this.names.size >= MAX_NAMES) {
-      // Names with no app (typos, scans) stop being tracked, here and in the child (which asks again on their next
-      // request). Names of real apps stay tracked (their targets change).
-      for (const k of this.unknownSince.keys()) forget += this.forget(k)
-    }
-
-    if (this.names.size < MAX_NAMES) {
-      this.names.set(name, line)
-      if (line.charCodeAt(0) === 78) this.unknownSince.set(name, Date.now())
-      else this.unknownSince.delete(name)
-    }
-
-    this.send(forget + line)
+    const lines = this.names.ask(name)
+    if (lines === '') return
+    this.send(lines)
     if (!this.poller && this.names.size > 0) this.poller = setInterval(() => this.poll(), POLL_MS).unref()
-  }
-
-  /** Stops tracking `name`; returns the `F` line that tells the child. */
-  private forget(name: string): string {
-    this.names.delete(name)
-    this.unknownSince.delete(name)
-    return `F ${name}\n`
-  }
-
-  /** The changed entry lines (and remembers them as sent), and `F` lines for unknown names past their time. */
-  private changes(): string {
-    let out = ''
-    const expired = Date.now() - (this.options.unknownNameTtlMs ?? 30_000)
-    for (const [name, since] of this.unknownSince) if (since < expired) out += this.forget(name)
-    for (const [name, sent] of this.names) {
-      let line: string
-      try {
-        line = this.entry(name)
-      } catch {
-        continue
-      }
-
-      if (line !== sent) {
-        this.names.set(name, line)
-        if (line.charCodeAt(0) !== 78) this.unknownSince.delete(name)
-        else if (!this.unknownSince.has(name)) this.unknownSince.set(name, Date.now())
-        out += line
-      }
-    }
-
-    return out
-  }
-
-  /** `A <name> <appId> <port>/<dyno>,…` (`-` when none) or `N <name>`, with its newline. */
-  private entry(name: string): string {
-    const app = this.options.resolveApp(name)
-    if (!app) return `N ${name}\n`
-    // Maintenance mode: no targets, so the child hands the app's requests to the fallback, which answers 503 H80.
-    const targets = app.maintenance ? [] : routableTargets(this.options.targets(app.id))
-    let list = ''
-    for (const t of targets) list += list === '' ? `${t.port}/${t.dyno}` : `,${t.port}/${t.dyno}`
-    return `A ${name} ${app.id} ${list === '' ? '-' : list}\n`
   }
 
   private onData(chunk: string): void {
@@ -400,7 +251,6 @@ export class NativeRouter {
     // Started again on the same socket (the new child asks for every app afresh); quickly at first, backing off
     // while it keeps failing soon after starting. Meanwhile connections wait in the socket's backlog.
     this.names.clear()
-    this.unknownSince.clear()
     this.restarts = Date.now() - this.startedAt > 10_000 ? 0 : this.restarts + 1
     const delay = Math.min(RESTART_MAX_MS, 50 * (2 ** this.restarts))
     console.error(`[ferry] router: ferry-router exited unexpectedly (${how}); starting it again on port ${this.boundPort} in ${delay} ms`)
@@ -480,7 +330,7 @@ export class NativeRouter {
       return
     }
 
-    const out = this.changes()
+    const out = this.names.changes()
     if (out !== '') this.send(out)
   }
 
