@@ -28,7 +28,7 @@ const app: DesiredApp = {
 }
 const supervisor = new DynoSupervisor({
   appIds: () => [app.appId],
-  config: {bootTimeoutMs: 60_000, dataDir, stopGraceMs: 30_000},
+  config: {bootTimeoutMs: 60_000, dataDir, isolationForced: process.env.FERRY_ISOLATION === 'none' ? 'none' : undefined, stopGraceMs: 30_000},
   desired: () => structuredClone(app),
   logs: {append() {}},
 })

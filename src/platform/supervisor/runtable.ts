@@ -189,3 +189,23 @@ export function killStrays(pids: number[]): void {
     kill(pid, 'SIGKILL')
   }
 }
+
+/**
+ * What a previous run of this platform left running (a daemon killed with -9): the dynos its table recorded are
+ * stopped (SIGTERM, SIGKILL after `graceMs`; each one logged to its app), then the ones it had not recorded yet
+ * (found in /proc) are killed.
+ */
+export async function stopPreviousRun(table: RunTable, dataDir: string, graceMs: number, log: (app: string, dyno: string, message: string) => void): Promise<void> {
+  const leftovers = table.readLeftovers()
+  if (leftovers.length > 0) {
+    const found = await stopLeftovers(leftovers, graceMs)
+    for (const e of found) log(e.app, e.dyno, 'Stopped a leftover process of a previous platform run (pid ' + e.pid + ')')
+    table.flush()
+  }
+
+  // Dynos the table does not know (spawned just before a crash, or launchers that outlived it): found in /proc.
+  const strays = findStrays(dataDir, processStartTime(process.pid))
+  if (strays.length === 0) return
+  console.error(`[ferry] killing ${strays.length} leftover dyno process(es) of a previous platform run: ${strays.join(' ')}`)
+  killStrays(strays)
+}

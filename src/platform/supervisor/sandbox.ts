@@ -17,13 +17,9 @@
 // (each dyno has its own $PORT), a memory and a pids cgroup per dyno (root only). The data dir, the platform token,
 // $HOME and other apps are simply not mounted. The dyno env is handed to the sandbox on a pipe (`--file`), not in argv or in the launchers' env: config
 // vars never show in `ps` and never reach host-side tools (a config var named LD_PRELOAD would otherwise apply to them).
-import {execFile} from 'node:child_process'
-import {randomBytes} from 'node:crypto'
-import {existsSync} from 'node:fs'
-import {mkdir, readdir, rm, rmdir, writeFile} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {join} from 'node:path'
 
-import {CGROUP_LAUNCHER, hostRootArgs, keyringSeccomp, pidsLimitsAvailable, procArgs} from '../bwrap.js'
+import {CGROUP_LAUNCHER, hostRootArgs, keyringSeccomp, procArgs} from '../bwrap.js'
 
 export type IsolationMode = 'bwrap' | 'bwrap-overlay' | 'none'
 
@@ -45,7 +41,7 @@ export interface IsolationInfo {
  *   and a fork (x86_64/arm64 Linux with perl, which Debian-likes always have: perl-base is essential);
  * - 'fstab': `unshare` → `sh` → one `mount -a` from a per-release fstab (util-linux >= 2.35);
  * - 'sh': `unshare` → `sh` → `mount`, `mkdir`, `mount`.
- * detectIsolation() picks the first one that works here; all three make the same mounts.
+ * probeSandbox() (sandbox-probe.ts) picks the first one that works here; all three make the same mounts.
  */
 export type OverlayLauncher = 'fstab' | 'perl' | 'sh'
 
@@ -215,7 +211,7 @@ export function bwrapArgs(spec: Pick<SandboxSpec, 'command' | 'dyno'>, appSource
  * Runs (inside `unshare -m`, as root) before bwrap: join the dyno's cgroups, mount the tmpfs + overlay, exec bwrap.
  * $1 scratch mount point, $2 release dir, $3 tmpfs size, $4 cgroup dirs (space-separated) or '', rest = bwrap argv.
  */
-const OVERLAY_LAUNCHER = [
+export const OVERLAY_LAUNCHER = [
   'set -e',
   'scratch=$1; lower=$2; size=$3; cgroups=$4; shift 4',
   'for c in $cgroups; do echo $$ > "$c/cgroup.procs"; done',
@@ -231,7 +227,7 @@ const OVERLAY_LAUNCHER = [
  * `X-mount.mkdir` creates upper/, work/ and app/ on the fresh tmpfs (mkdir -p of `upper/../work/../app`).
  * Used when detectIsolation() saw it work (util-linux >= 2.35). $1 cgroup dirs or '', $2 fstab, rest = bwrap argv.
  */
-const OVERLAY_FSTAB_LAUNCHER = [
+export const OVERLAY_FSTAB_LAUNCHER = [
   'set -e',
   'cgroups=$1; fstab=$2; shift 2',
   'for c in $cgroups; do echo $$ > "$c/cgroup.procs"; done',
@@ -266,7 +262,7 @@ export function perlLauncherArch(): boolean {
   return SYSCALLS[process.arch] !== undefined
 }
 
-function perlLauncherArgs(cgroupDir: string, scratch: string, lower: string, size: string, argv: string[]): string[] {
+export function perlLauncherArgs(cgroupDir: string, scratch: string, lower: string, size: string, argv: string[]): string[] {
   const [unshare, mount] = SYSCALLS[process.arch] ?? [0, 0]
   return ['-e', OVERLAY_PERL_LAUNCHER, '--', String(unshare), String(mount), cgroupDir, scratch, lower, size, ...argv]
 }
@@ -286,7 +282,7 @@ export function fstabSafe(...paths: string[]): boolean {
 }
 
 /** Minimal env for host-side launchers (unshare, sh, mount, bwrap): nothing from the app. */
-const LAUNCHER_ENV = {LANG: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
+export const LAUNCHER_ENV = {LANG: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
 
 export interface LaunchPlan {
   args: string[]
@@ -339,62 +335,4 @@ export function launchPlan(mode: IsolationMode, spec: SandboxSpec, env: Record<s
   }
 
   return sandboxed('bwrap', bwrap)
-}
-
-function run(file: string, args: string[], options: {timeout?: number} = {}): Promise<{code: number; output: string}> {
-  return new Promise(resolve => {
-    execFile(file, args, {env: LAUNCHER_ENV, timeout: options.timeout ?? 10_000}, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 127) : 0
-      resolve({code, output: `${stdout}${stderr}`.trim()})
-    })
-  })
-}
-
-/** Probes what this host can do: bwrap usable? overlay mounts (root)? cgroup memory limits? */
-export async function detectIsolation(scratchMount: string, override?: string): Promise<IsolationInfo> {
-  if (override === 'none') return {detail: 'none (disabled by FERRY_ISOLATION=none)', memoryLimits: false, mode: 'none', pidsLimits: false}
-  const userns = process.getuid?.() === 0 ? [] : ['--unshare-user']
-  const probe = await run('bwrap', [...userns, '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', ...hostRootArgs(), ...procArgs(), '--dev', '/dev', '--', BASH, '-c', 'exit 0'])
-  if (probe.code !== 0) return {detail: 'none (install bubblewrap)', memoryLimits: false, mode: 'none', pidsLimits: false}
-  const memoryLimits = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/cgroup.procs')
-  const pidsLimits = pidsLimitsAvailable()
-  if (override === 'bwrap' || process.getuid?.() !== 0) {
-    return {detail: 'bwrap (read-only /app, writable /tmp)', memoryLimits, mode: 'bwrap', pidsLimits}
-  }
-
-  await mkdir(scratchMount, {recursive: true})
-  const lower = join(dirname(scratchMount), `.probe-${randomBytes(3).toString('hex')}`)
-  await mkdir(lower, {recursive: true})
-  await writeFile(join(lower, 'f'), 'x')
-  // Run in place of bwrap by each launcher: /app writable on the tmpfs, the lower dir untouched.
-  const check = 'scratch=$1; lower=$2; echo y > "$scratch/app/f" && test "$(cat "$scratch/app/f")" = y && test "$(cat "$lower/f")" = x && test -z "$(ls -A "$lower" | grep -v "^f$")"'
-  const info = (overlayLauncher: OverlayLauncher): IsolationInfo => ({detail: 'bwrap + overlayfs (writable ephemeral /app)', memoryLimits, mode: 'bwrap-overlay', overlayLauncher, pidsLimits})
-  // Everything a launcher created must have been on the private tmpfs: nothing left in the scratch dir afterwards.
-  const clean = async () => (await readdir(scratchMount)).length === 0
-  // The launchers join the dyno's memory cgroup: probe that too, with a cgroup of our own.
-  const cgroup = memoryLimits ? join(MEMORY_CGROUP_ROOT, `.probe-${randomBytes(3).toString('hex')}`) : ''
-  try {
-    if (cgroup) await mkdir(cgroup, {recursive: true})
-    if (perlLauncherArch()) {
-      const perl = await run('perl', perlLauncherArgs(cgroup, scratchMount, lower, '16m', ['/bin/sh', '-c', check, 'probe', scratchMount, lower]))
-      if (perl.code === 0 && (await clean())) return info('perl')
-    }
-
-    if (fstabSafe(scratchMount, lower)) {
-      const fstab = `${lower}.fstab`
-      await writeFile(fstab, overlayFstab(scratchMount, lower, '16m'))
-      const script = OVERLAY_FSTAB_LAUNCHER.replace('exec "$@"', check)
-      const fast = await run('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script, 'probe', cgroup, fstab, scratchMount, lower])
-      await rm(fstab, {force: true})
-      if (fast.code === 0 && (await clean())) return info('fstab')
-    }
-
-    const script = OVERLAY_LAUNCHER.replace('exec "$@"', 'set -- "$scratch" "$lower"; ' + check)
-    const overlay = await run('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script, 'probe', scratchMount, lower, '16m', cgroup])
-    if (overlay.code === 0) return info('sh')
-    return {detail: `bwrap (read-only /app, writable /tmp; overlay unavailable: ${overlay.output.split('\n')[0]})`, memoryLimits, mode: 'bwrap', pidsLimits}
-  } finally {
-    await rm(lower, {force: true, recursive: true})
-    if (cgroup) await rmdir(cgroup).catch(() => {})
-  }
 }

@@ -77,7 +77,7 @@ describe('daemon crash recovery', () => {
     await waitFor(() => recorded().filter(d => d.innerPid || h!.supervisor.isolation.mode === 'none').length === 3, 'run table written')
     // Simulate kill -9 of the daemon: the old supervisor stops reacting (no restarts), its processes stay.
     const crashed = h.supervisor;
-(crashed as any).shuttingDown = true
+(crashed as any).state.shuttingDown = true
     const fresh = new DynoSupervisor((crashed as any).deps, {backoffBaseMs: 200})
     extra.push(fresh)
     await fresh.convergeAll()
