@@ -7,10 +7,10 @@ export interface AppSource {app?: string; remote?: string}
 export const NO_APP_MESSAGE =
   'No app specified: pass --app APP (-a APP), set FERRY_APP, or run inside a git repo with a `ferry` (or `heroku`) remote (choose one with --remote).'
 
-export function resolveApp(flags: AppSource, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+export async function resolveApp(flags: AppSource, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<string> {
   if (flags.app) return flags.app
   if (env.FERRY_APP) return env.FERRY_APP
-  const remotes = gitRemotes(cwd)
+  const remotes = await gitRemotes(cwd)
   const names = flags.remote ? [flags.remote] : ['ferry', 'heroku']
   for (const name of names) {
     const url = remotes.get(name)

@@ -36,8 +36,8 @@ export abstract class FerryCommand extends Command {
   }
 
   /** The app from --app, FERRY_APP or the git remote; an input error listing the ways otherwise. */
-  protected resolveApp(flags: AppSource): string {
-    this.appName = resolveApp(flags)
+  protected async resolveApp(flags: AppSource): Promise<string> {
+    this.appName = await resolveApp(flags)
     return this.appName
   }
 

@@ -1,40 +1,42 @@
-// Small git helpers (remotes, credential helper) run with `git -C <dir>`; never touches the global config.
-import {execFileSync} from 'node:child_process'
+// The CLI's git: remotes and the repository-local credential helper, through simple-git in the working directory.
+// simple-git is imported on first use (~35 ms): a command given --app or FERRY_APP never loads it. Never touches the
+// global git config; git runs with the user's environment (their config, SSH and proxy settings apply).
+import type {SimpleGit} from 'simple-git'
+
 import {accessSync, constants, realpathSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-function git(cwd: string, args: string[]): string {
-  return execFileSync('git', ['-C', cwd, ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim()
+/**
+ * simple-git in `cwd`. simple-git refuses to write a `credential.*.helper` unless told to: only the two calls that
+ * install ferry's own helper (configureCredentialHelper, clone) allow it.
+ */
+async function git(cwd: string, options: {credentialHelper?: boolean} = {}): Promise<SimpleGit> {
+  const {simpleGit} = await import('simple-git')
+  return simpleGit({baseDir: cwd, unsafe: {allowUnsafeCredentialHelper: options.credentialHelper === true}})
 }
 
-function tryGit(cwd: string, args: string[]): string | undefined {
+async function tryGit<T>(cwd: string, fn: (g: SimpleGit) => Promise<T>): Promise<T | undefined> {
   try {
-    return git(cwd, args)
+    return await fn(await git(cwd))
   } catch {
     return undefined
   }
 }
 
-export function isGitRepo(cwd: string): boolean {
-  return tryGit(cwd, ['rev-parse', '--git-dir']) !== undefined
+export async function isGitRepo(cwd: string): Promise<boolean> {
+  return (await tryGit(cwd, g => g.revparse(['--git-dir']))) !== undefined
 }
 
 /** The top directory of the git work tree holding `cwd`, or undefined outside one. */
-export function gitTopLevel(cwd: string): string | undefined {
-  return tryGit(cwd, ['rev-parse', '--show-toplevel'])?.trim() || undefined
+export async function gitTopLevel(cwd: string): Promise<string | undefined> {
+  return (await tryGit(cwd, g => g.revparse(['--show-toplevel'])))?.trim() || undefined
 }
 
-/** Remote name → fetch URL. */
-export function gitRemotes(cwd: string): Map<string, string> {
-  const remotes = new Map<string, string>()
-  const out = tryGit(cwd, ['config', '--get-regexp', String.raw`^remote\..*\.url$`]) ?? ''
-  for (const line of out.split('\n')) {
-    const m = /^remote\.(.+)\.url\s+(.*)$/.exec(line.trim())
-    if (m) remotes.set(m[1], m[2])
-  }
-
-  return remotes
+/** Remote name → fetch URL (`git remote -v`, as the heroku CLI reads them); empty outside a repository. */
+export async function gitRemotes(cwd: string): Promise<Map<string, string>> {
+  const remotes = await tryGit(cwd, g => g.getRemotes(true))
+  return new Map((remotes ?? []).filter(r => r.refs.fetch).map(r => [r.name, r.refs.fetch]))
 }
 
 /** The app name of a remote URL ending in `/<app>.git`. */
@@ -43,18 +45,19 @@ export function appFromGitUrl(url: string): string | undefined {
 }
 
 /** Adds or updates a remote; returns 'added' or 'updated'. */
-export function setRemote(cwd: string, name: string, url: string): 'added' | 'updated' {
-  if (gitRemotes(cwd).has(name)) {
-    git(cwd, ['remote', 'set-url', name, url])
+export async function setRemote(cwd: string, name: string, url: string): Promise<'added' | 'updated'> {
+  const g = await git(cwd)
+  if ((await gitRemotes(cwd)).has(name)) {
+    await g.remote(['set-url', name, url])
     return 'updated'
   }
 
-  git(cwd, ['remote', 'add', name, url])
+  await g.addRemote(name, url)
   return 'added'
 }
 
-export function removeRemote(cwd: string, name: string): void {
-  git(cwd, ['remote', 'remove', name])
+export async function removeRemote(cwd: string, name: string): Promise<void> {
+  await (await git(cwd)).removeRemote(name)
 }
 
 /** Shell-quote for git's `!` helper command (single quotes). */
@@ -94,12 +97,27 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined
 }
 
-/** Configures `credential.<origin>.helper` in the repository's own config (never --global). */
-export function configureCredentialHelper(cwd: string, gitUrl: string, env: NodeJS.ProcessEnv = process.env): void {
-  const {origin} = new URL(gitUrl)
-  git(cwd, ['config', '--local', '--replace-all', `credential.${origin}.helper`, credentialHelperCommand(env)])
+/** `credential.<origin>.helper=<ferry>` for the app's git URL. */
+function credentialHelperConfig(gitUrl: string, env: NodeJS.ProcessEnv): [key: string, value: string] {
+  return [`credential.${new URL(gitUrl).origin}.helper`, credentialHelperCommand(env)]
 }
 
-export function clone(url: string, dir: string, remote: string): void {
-  execFileSync('git', ['clone', '-o', remote, url, dir], {stdio: ['ignore', 'inherit', 'inherit']})
+/** Configures `credential.<origin>.helper` in the repository's own config (never --global). */
+export async function configureCredentialHelper(cwd: string, gitUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const g = await git(cwd, {credentialHelper: true})
+  await g.raw(['config', '--local', '--replace-all', ...credentialHelperConfig(gitUrl, env)])
+}
+
+/**
+ * `git clone -o <remote>`, git's own output passed through. The credential helper is set with `--config`: git writes it
+ * into the new repository before the first fetch, so the clone itself authenticates with it.
+ */
+export async function clone(url: string, dir: string, remote: string): Promise<void> {
+  const g = await git(process.cwd(), {credentialHelper: true})
+  g.outputHandler((_command, stdout, stderr) => {
+    stdout.pipe(process.stdout)
+    stderr.pipe(process.stderr)
+  })
+  const progress = process.stderr.isTTY ? ['--progress'] : []
+  await g.clone(url, dir, ['--origin', remote, '--config', credentialHelperConfig(url, process.env).join('='), ...progress])
 }

@@ -28,7 +28,7 @@ export default class Logs extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Logs)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     if (flags['dyno-name'] && flags['process-type']) throw new InputError('Use either --dyno-name or --process-type, not both.')
     const dyno = flags['dyno-name'] ?? flags['process-type']
     const body = {dyno, lines: flags.num, source: flags.source, tail: flags.tail}

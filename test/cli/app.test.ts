@@ -20,24 +20,24 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, {force: true, recursive: true}))
 
 describe('app resolution', () => {
-  it('prefers --app, then FERRY_APP', () => {
-    expect(resolveApp({app: 'one'}, {FERRY_APP: 'two'}, repo)).toBe('one')
-    expect(resolveApp({}, {FERRY_APP: 'two'}, repo)).toBe('two')
+  it('prefers --app, then FERRY_APP', async () => {
+    expect(await resolveApp({app: 'one'}, {FERRY_APP: 'two'}, repo)).toBe('one')
+    expect(await resolveApp({}, {FERRY_APP: 'two'}, repo)).toBe('two')
   })
 
-  it('fails with a message listing the ways to pass an app', () => {
-    expect(() => resolveApp({}, {}, repo)).toThrow(NO_APP_MESSAGE)
-    expect(() => resolveApp({}, {}, tmp)).toThrow(/--app APP.*FERRY_APP.*git/)
+  it('fails with a message listing the ways to pass an app', async () => {
+    await expect(resolveApp({}, {}, repo)).rejects.toThrow(NO_APP_MESSAGE)
+    await expect(resolveApp({}, {}, tmp)).rejects.toThrow(/--app APP.*FERRY_APP.*git/)
   })
 
-  it('reads the ferry remote, then heroku, or the one named by --remote', () => {
+  it('reads the ferry remote, then heroku, or the one named by --remote', async () => {
     git('remote', 'add', 'heroku', 'https://git.heroku.com/from-heroku.git')
-    expect(resolveApp({}, {}, repo)).toBe('from-heroku')
+    expect(await resolveApp({}, {}, repo)).toBe('from-heroku')
     git('remote', 'add', 'ferry', 'http://127.0.0.1:5000/from-ferry.git')
-    expect(resolveApp({}, {}, repo)).toBe('from-ferry')
+    expect(await resolveApp({}, {}, repo)).toBe('from-ferry')
     git('remote', 'add', 'staging', 'http://127.0.0.1:5000/staging-app.git')
-    expect(resolveApp({remote: 'staging'}, {}, repo)).toBe('staging-app')
-    expect(() => resolveApp({remote: 'nope'}, {}, repo)).toThrow(/No app found in git remote "nope"/)
+    expect(await resolveApp({remote: 'staging'}, {}, repo)).toBe('staging-app')
+    await expect(resolveApp({remote: 'nope'}, {}, repo)).rejects.toThrow(/No app found in git remote "nope"/)
   })
 
   it('parses app names from git URLs', () => {
@@ -46,8 +46,8 @@ describe('app resolution', () => {
     expect(appFromGitUrl('https://github.com/x/y')).toBeUndefined()
   })
 
-  it("configures the credential helper in the repository's config only", () => {
-    configureCredentialHelper(repo, 'http://127.0.0.1:5000/demo.git', {FERRY_HOME: '/tmp/fh'})
+  it("configures the credential helper in the repository's config only", async () => {
+    await configureCredentialHelper(repo, 'http://127.0.0.1:5000/demo.git', {FERRY_HOME: '/tmp/fh'})
     expect(git('config', '--local', 'credential.http://127.0.0.1:5000.helper')).toBe(credentialHelperCommand({FERRY_HOME: '/tmp/fh'}))
     const helper = credentialHelperCommand({FERRY_HOME: '/tmp/fh', PATH: '/usr/bin:/bin'})
     expect(helper).toMatch(/^!f\(\) \{ if \[ "\$1" = get \]; then FERRY_HOME='\/tmp\/fh' '.*node[^']*' '.*\/bin\/run\.js' git:credentials get; else cat >\/dev\/null; fi; \}; f$/)

@@ -16,7 +16,7 @@ export default class AddonsAttach extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(AddonsAttach)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const attachment = await action(`Attaching ${args.addon}${flags.as ? ` as ${flags.as.toUpperCase()}` : ''} to ${app}`, () =>
       this.api.addons.attach({addon: args.addon, app, confirm: flags.confirm, name: flags.as}))
     if (flags.json) return this.log(toJson(attachment))

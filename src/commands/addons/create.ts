@@ -20,7 +20,7 @@ export default class AddonsCreate extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(AddonsCreate)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const spec = args['service:plan']
     const addon = await action(
       `Creating ${spec} on ${app}`,

@@ -20,7 +20,7 @@ export default class AddonsDestroy extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(AddonsDestroy)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const addon = await this.api.addons.info(args.addon, app)
     const owner = addon.app.name
     if (owner !== app) throw new InputError(`${addon.name} belongs to ${owner}; run "ferry addons:detach" to remove it from ${app}, or destroy it with -a ${owner}.`)

@@ -12,7 +12,7 @@ export default class AddonsDetach extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(AddonsDetach)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const key = args.attachment.replace(/_URL$/i, '').toUpperCase()
     const attachment = (await this.api.addons.attachments(app)).find(t => t.name === key || t.id === args.attachment)
     if (!attachment) throw new InputError(`${app} has no add-on attached as ${key}. Run "ferry addons -a ${app}" to list them.`)

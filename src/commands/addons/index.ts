@@ -16,7 +16,7 @@ export default class Addons extends FerryCommand {
     let app: string | undefined
     if (!flags.all) {
       try {
-        app = this.resolveApp(flags)
+        app = await this.resolveApp(flags)
       } catch {
         // Outside an app's repository without -a: every app's add-ons, like heroku.
       }

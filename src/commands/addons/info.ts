@@ -14,7 +14,7 @@ export default class AddonsInfo extends FerryCommand {
     const {args, flags} = await this.parse(AddonsInfo)
     let app: string | undefined
     try {
-      app = this.resolveApp(flags)
+      app = await this.resolveApp(flags)
     } catch {
       // An add-on name is global: no app needed.
     }

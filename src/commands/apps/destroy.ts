@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {FerryCommand} from '../../cli/base.js'
 import {appFlags} from '../../cli/flags.js'
 import {InputError} from '../../cli/errors.js'
-import {gitRemotes, isGitRepo, removeRemote} from '../../cli/git.js'
+import {gitRemotes, removeRemote} from '../../cli/git.js'
 import {prompt} from '../../cli/input.js'
 import {action} from '../../cli/output.js'
 
@@ -15,7 +15,7 @@ export default class AppsDestroy extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(AppsDestroy)
-    const name = args.app ?? this.resolveApp(flags)
+    const name = args.app ?? (await this.resolveApp(flags))
     const app = await this.api.apps.info(name)
     let confirmation = flags.confirm
     if (confirmation === undefined) {
@@ -26,6 +26,6 @@ export default class AppsDestroy extends FerryCommand {
     if (confirmation !== name) throw new InputError(`Confirmation ${confirmation} did not match ${name}. Aborted.`)
     await action(`Destroying ${name} (including all add-ons)`, () => this.api.apps.destroy(name))
     const cwd = process.cwd()
-    if (isGitRepo(cwd)) for (const [remote, url] of gitRemotes(cwd)) if (url === app.git_url) removeRemote(cwd, remote)
+    for (const [remote, url] of await gitRemotes(cwd)) if (url === app.git_url) await removeRemote(cwd, remote)
   }
 }

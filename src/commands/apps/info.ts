@@ -13,7 +13,7 @@ export default class AppsInfo extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(AppsInfo)
-    const name = this.resolveApp(flags)
+    const name = await this.resolveApp(flags)
     const [app, dynos, addons] = await Promise.all([
       this.api.apps.info(name),
       this.api.dynos.list(name).catch(() => [] as Dyno[]),

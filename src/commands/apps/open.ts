@@ -13,7 +13,7 @@ export default class AppsOpen extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(AppsOpen)
-    const app = await this.api.apps.info(this.resolveApp(flags))
+    const app = await this.api.apps.info(await this.resolveApp(flags))
     const url = new URL((args.path ?? '').replace(/^\//, ''), app.web_url).toString()
     this.log(url)
     if (!process.stdout.isTTY || process.env.FERRY_NO_BROWSER) return

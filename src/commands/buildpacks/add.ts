@@ -15,7 +15,7 @@ export default class BuildpacksAdd extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(BuildpacksAdd)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const url = buildpackArgument(args.buildpack)
     const current = (await this.api.buildpacks.list(app)).map(b => b.buildpack.url)
     if (current.some(u => sameBuildpack(u, url))) throw new InputError(`The buildpack ${args.buildpack} is already set on your app.`)

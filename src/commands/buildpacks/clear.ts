@@ -8,7 +8,7 @@ export default class BuildpacksClear extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(BuildpacksClear)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     await this.api.buildpacks.set(app, [])
     const vars = await this.api.configVars.get(app).catch(() => ({}) as Record<string, string>)
     this.log(buildpacksChanged('cleared', app, []))

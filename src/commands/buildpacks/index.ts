@@ -9,7 +9,7 @@ export default class Buildpacks extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Buildpacks)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const list = await this.api.buildpacks.list(app)
     if (flags.json) return this.log(toJson(list))
     if (list.length === 0) return this.log(`${app} has no Buildpacks.`)

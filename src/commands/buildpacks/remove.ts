@@ -15,7 +15,7 @@ export default class BuildpacksRemove extends FerryCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(BuildpacksRemove)
     if ((args.buildpack === undefined) === (flags.index === undefined)) throw new InputError('Pass either a buildpack or --index N to remove.')
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const current = (await this.api.buildpacks.list(app)).map(b => b.buildpack.url)
     if (current.length === 0) throw new InputError(`No buildpacks were found on ${app}.`)
     let index: number

@@ -14,7 +14,7 @@ export default class BuildpacksSet extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(BuildpacksSet)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const url = buildpackArgument(args.buildpack)
     const current = (await this.api.buildpacks.list(app)).map(b => b.buildpack.url)
     const index = (flags.index ?? 1) - 1

@@ -22,7 +22,7 @@ export default class BuildsCreate extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(BuildsCreate)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     let url = flags['source-url']
     if (url !== undefined && !/^(https?|file):\/\//.test(url)) throw new InputError(`--source-url ${url} is not an http(s) or file:// URL.`)
     if (url === undefined) {

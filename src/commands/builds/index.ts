@@ -11,7 +11,7 @@ export default class Builds extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Builds)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const builds = await this.api.builds.list(app, flags.num)
     if (flags.json) return this.log(toJson(builds))
     if (builds.length === 0) return this.log(`${app} has no builds.`)

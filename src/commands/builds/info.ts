@@ -12,7 +12,7 @@ export default class BuildsInfo extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(BuildsInfo)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const build = args.id ? await this.api.builds.info(app, args.id) : (await this.api.builds.list(app, 1))[0]
     if (!build) return this.log(`${app} has no builds.`)
     if (flags.json) return this.log(toJson(build))

@@ -10,7 +10,7 @@ export default class BuildsOutput extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(BuildsOutput)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const build = args.id ? await this.api.builds.info(app, args.id) : (await this.api.builds.list(app, 1))[0]
     if (!build) return this.log(`${app} has no builds.`)
     await this.api.builds.streamOutput(build.output_stream_url, text => process.stdout.write(text))

@@ -12,7 +12,7 @@ export default class ConfigGet extends FerryCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ConfigGet)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const vars = await this.api.configVars.get(app)
     const keys = argv as string[]
     if (flags.json) {

@@ -10,7 +10,7 @@ export default class Config extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Config)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const vars = await this.api.configVars.get(app)
     const keys = Object.keys(vars).sort()
     if (flags.json) return this.log(toJson(Object.fromEntries(keys.map(k => [k, vars[k]]))))

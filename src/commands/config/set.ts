@@ -14,7 +14,7 @@ export default class ConfigSet extends FerryCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ConfigSet)
     const vars = parseConfigPairs(argv as string[])
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const keys = Object.keys(vars)
     const config = await action(`Setting ${keys.join(', ')} and restarting ${app}`, async () => {
       const result = await this.api.configVars.update(app, vars)

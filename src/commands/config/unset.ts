@@ -15,7 +15,7 @@ export default class ConfigUnset extends FerryCommand {
     const {argv, flags} = await this.parse(ConfigUnset)
     const keys = argv as string[]
     if (keys.length === 0) throw new InputError('Usage: ferry config:unset KEY1 [KEY2 ...]: at least one key is required.')
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const {config} = await action(`Unsetting ${keys.join(', ')} and restarting ${app}`, async () => {
       const config = await this.api.configVars.update(app, Object.fromEntries(keys.map(k => [k, null])))
       const [latest] = await this.api.releases.list(app, {max: 1, order: 'desc'})

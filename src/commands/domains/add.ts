@@ -12,7 +12,7 @@ export default class DomainsAdd extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(DomainsAdd)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const domain = await action(`Adding ${args.hostname} to ⬢ ${app}`, () => this.api.domains.create(app, args.hostname))
     if (flags.json) return this.log(toJson(domain))
     this.log(`Configure your app's DNS provider to point to the DNS Target ${domain.cname}.`)

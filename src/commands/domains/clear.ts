@@ -9,7 +9,7 @@ export default class DomainsClear extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(DomainsClear)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     await action(`Removing all domains from ⬢ ${app}`, async () => {
       for (const d of await this.api.domains.list(app)) if (d.kind === 'custom') await this.api.domains.delete(app, d.hostname)
     })

@@ -9,7 +9,7 @@ export default class Domains extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Domains)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const domains = await this.api.domains.list(app)
     if (flags.json) return this.log(toJson(domains))
     this.log(styledHeader(`⬢ ${app} Heroku Domain`))

@@ -12,7 +12,7 @@ export default class DomainsRemove extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(DomainsRemove)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     await action(`Removing ${args.hostname} from ⬢ ${app}`, () => this.api.domains.delete(app, args.hostname))
   }
 }

@@ -12,7 +12,7 @@ export default class FeaturesDisable extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FeaturesDisable)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const feature = await action(`Disabling ${args.feature} for ${app}`, () => this.api.appFeatures.update(app, args.feature, false))
     if (flags.json) this.log(toJson(feature))
   }

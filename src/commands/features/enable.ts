@@ -12,7 +12,7 @@ export default class FeaturesEnable extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FeaturesEnable)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const feature = await action(`Enabling ${args.feature} for ${app}`, () => this.api.appFeatures.update(app, args.feature, true))
     if (flags.json) this.log(toJson(feature))
   }

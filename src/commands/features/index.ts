@@ -9,7 +9,7 @@ export default class Features extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Features)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const features = await this.api.appFeatures.list(app)
     if (flags.json) return this.log(toJson(features))
     const width = Math.max(0, ...features.map(f => f.name.length))

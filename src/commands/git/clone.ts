@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {FerryCommand} from '../../cli/base.js'
 import {app} from '../../cli/flags.js'
-import {clone, configureCredentialHelper, credentialHelperCommand} from '../../cli/git.js'
+import {clone} from '../../cli/git.js'
 
 export default class GitClone extends FerryCommand {
   static args = {directory: Args.string({description: 'where to clone the app (default: the app name)'})}
@@ -13,13 +13,8 @@ export default class GitClone extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(GitClone)
-    const info = await this.api.apps.info(this.resolveApp(flags))
+    const info = await this.api.apps.info(await this.resolveApp(flags))
     const dir = path.resolve(args.directory ?? info.name)
-    // The credential helper must be known to git before the first fetch: pass it on the command line for the clone.
-    process.env.GIT_CONFIG_COUNT = '1'
-    process.env.GIT_CONFIG_KEY_0 = `credential.${new URL(info.git_url).origin}.helper`
-    process.env.GIT_CONFIG_VALUE_0 = credentialHelperCommand()
-    clone(info.git_url, dir, flags.remote)
-    configureCredentialHelper(dir, info.git_url)
+    await clone(info.git_url, dir, flags.remote)
   }
 }

@@ -12,10 +12,10 @@ export default class GitRemote extends FerryCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(GitRemote)
     const cwd = process.cwd()
-    if (!isGitRepo(cwd)) throw new InputError('Not a git repository: run `git init` first (or use `ferry git:clone -a APP`).')
-    const info = await this.api.apps.info(this.resolveApp(flags))
-    setRemote(cwd, flags.remote, info.git_url)
-    configureCredentialHelper(cwd, info.git_url)
+    if (!(await isGitRepo(cwd))) throw new InputError('Not a git repository: run `git init` first (or use `ferry git:clone -a APP`).')
+    const info = await this.api.apps.info(await this.resolveApp(flags))
+    await setRemote(cwd, flags.remote, info.git_url)
+    await configureCredentialHelper(cwd, info.git_url)
     this.log(`set git remote ${flags.remote} to ${info.git_url}`)
   }
 }

@@ -9,7 +9,7 @@ export default class Maintenance extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Maintenance)
-    const app = await this.api.apps.info(this.resolveApp(flags))
+    const app = await this.api.apps.info(await this.resolveApp(flags))
     this.log(flags.json ? toJson({app: app.name, maintenance: app.maintenance}) : app.maintenance ? 'on' : 'off')
   }
 }

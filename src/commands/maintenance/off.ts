@@ -9,7 +9,7 @@ export default class MaintenanceOff extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(MaintenanceOff)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     await action(`Disabling maintenance mode for ⬢ ${app}`, () => this.api.apps.update(app, {maintenance: false}))
   }
 }

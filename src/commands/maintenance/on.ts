@@ -9,7 +9,7 @@ export default class MaintenanceOn extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(MaintenanceOn)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     await action(`Enabling maintenance mode for ⬢ ${app}`, () => this.api.apps.update(app, {maintenance: true}))
   }
 }

@@ -13,7 +13,7 @@ export default class PgInfo extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PgInfo)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const attachments = await this.api.addons.attachments(app)
     // DATABASE first, then by attachment name.
     const pg = attachments.filter(t => t.addon.plan?.name.startsWith('heroku-postgresql')).sort((a, b) => (a.name === 'DATABASE' ? -1 : b.name === 'DATABASE' ? 1 : a.name.localeCompare(b.name)))

@@ -16,7 +16,7 @@ export default class PgPsql extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PgPsql)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const {attachment, url} = await resolveAddon(this.api, app, 'heroku-postgresql', args.database)
     // The password goes to psql through PGPASSWORD, not argv (other users of the host can read argv).
     const target = new URL(url)

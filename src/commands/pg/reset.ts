@@ -12,7 +12,7 @@ export default class PgReset extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PgReset)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const {addon, attachment} = await resolveAddon(this.api, app, 'heroku-postgresql', args.database)
     await confirmDestructive(app, flags.confirm, `Resetting ${attachment.name} deletes all its data`, `${addon.name} will lose all of its data`)
     await action(`Resetting ${addon.name}`, () => this.api.addons.reset(addon.id))

@@ -14,7 +14,7 @@ export default class Ps extends FerryCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Ps)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const types = argv as string[]
     const [dynos, formation] = await Promise.all([this.api.dynos.list(app), this.api.formation.list(app)])
     const selected = dynos.filter(d => types.length === 0 || types.includes(d.type)).sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))

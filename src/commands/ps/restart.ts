@@ -15,7 +15,7 @@ export default class PsRestart extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PsRestart)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const target = dynoTarget(flags, args.dyno)
     if (!target) return void (await action(`Restarting all dynos on ${app}`, () => this.api.dynos.restartAll(app)))
     if ('dyno' in target) return void (await action(`Restarting dyno ${target.dyno} on ${app}`, () => this.api.dynos.restart(app, target.dyno)))

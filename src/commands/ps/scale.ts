@@ -16,7 +16,7 @@ export default class PsScale extends FerryCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(PsScale)
     const updates = parseScaleArgs(argv as string[])
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     if (updates.length === 0) {
       const formation = await this.api.formation.list(app)
       if (flags.json) return this.log(toJson(formation))

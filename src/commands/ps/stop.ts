@@ -16,7 +16,7 @@ export default class PsStop extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PsStop)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const target = dynoTarget(flags, args.dyno)
     if (!target) throw new InputError('Please specify a process type or dyno name to stop.')
     if ('dyno' in target) return void (await action(`Stopping dyno ${target.dyno} on ${app}`, () => this.api.dynos.stop(app, target.dyno)))

@@ -13,7 +13,7 @@ export default class RedisCli extends FerryCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(RedisCli)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const words = argv as string[]
     // The first word names the add-on when it is one of the app's (REDIS, HEROKU_REDIS_RED, redis-curly-123), else it starts the command.
     let resolved

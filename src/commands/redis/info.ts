@@ -13,7 +13,7 @@ export default class RedisInfo extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(RedisInfo)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const {addon, attachment} = await resolveAddon(this.api, app, 'heroku-redis', args.database)
     const server = await this.api.addons.serverInfo(addon.id)
     if (flags.json) return this.log(toJson({addon, info: server.info}))

@@ -11,7 +11,7 @@ export default class Releases extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Releases)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const releases = await this.api.releases.list(app, {max: flags.num, order: 'desc'})
     if (flags.json) return this.log(toJson(releases))
     if (releases.length === 0) return this.log(`${app} has no releases.`)

@@ -12,7 +12,7 @@ export default class ReleasesInfo extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ReleasesInfo)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const release = args.release
       ? await this.api.releases.info(app, releaseRef(args.release))
       : (await this.api.releases.list(app, {max: 10, order: 'desc'}))[0]

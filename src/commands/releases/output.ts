@@ -11,7 +11,7 @@ export default class ReleasesOutput extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ReleasesOutput)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const release = args.release
       ? await this.api.releases.info(app, releaseRef(args.release))
       : (await this.api.releases.list(app, {max: 1, order: 'desc'}))[0]

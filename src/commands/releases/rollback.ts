@@ -15,7 +15,7 @@ export default class ReleasesRollback extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ReleasesRollback)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     let target
     if (args.release) {
       target = await this.api.releases.info(app, releaseRef(args.release))

@@ -22,7 +22,7 @@ export default class RunDetached extends FerryCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(RunDetached)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const args = argv as string[]
     if (args.length === 0) throw new InputError('Usage: ferry run:detached COMMAND.')
     const command = buildCommand(args)

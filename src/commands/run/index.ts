@@ -27,7 +27,7 @@ export default class Run extends FerryCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Run)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const args = argv as string[]
     if (args.length === 0) throw new InputError('Usage: ferry run COMMAND (e.g. ferry run bash).')
     const command = buildCommand(args)

@@ -8,7 +8,7 @@ export default class BuildsCachePurge extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(BuildsCachePurge)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     await action(`Purging build cache for ${app}`, () => this.api.builds.purgeCache(app))
   }
 }

@@ -12,7 +12,7 @@ export default class PgBackupsCapture extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PgBackupsCapture)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const {addon, attachment} = await resolveAddon(this.api, app, 'heroku-postgresql', args.database)
     const backup = await action(`Backing up ${attachment.name} (${addon.name})`, () => this.api.addons.backups.capture(app, attachment.name))
     if (flags.json) return this.log(toJson(backup))

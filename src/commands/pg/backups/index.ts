@@ -8,7 +8,7 @@ export default class PgBackups extends FerryCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(PgBackups)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     const backups = await this.api.addons.backups.list(app)
     if (flags.json) return this.log(toJson(backups))
     this.log(styledHeader('Backups'))

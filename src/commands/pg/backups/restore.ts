@@ -16,7 +16,7 @@ export default class PgBackupsRestore extends FerryCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PgBackupsRestore)
-    const app = this.resolveApp(flags)
+    const app = await this.resolveApp(flags)
     // `pg:backups:restore DATABASE` (no backup id) restores the latest one into DATABASE.
     const [backup, database] = args.backup && !/^b\d+$/i.test(args.backup) ? [undefined, args.backup] : [args.backup, args.database]
     const {addon, attachment} = await resolveAddon(this.api, app, 'heroku-postgresql', database)
