@@ -204,9 +204,9 @@ describe('FileLogService', () => {
     expect(du('a1') + du('a2') + du('a3')).toBeLessThanOrEqual(2.3 * MB)
     expect(du('a3')).toBeGreaterThanOrEqual(MB)
     // The ring holds at most ~256 KB of lines; older ones still come from disk, in order.
-    const ring = (service as unknown as {apps: Map<string, {ringChars: number; ringSize: number}>}).apps.get('a3')!
-    expect(ring.ringChars).toBeLessThanOrEqual(256 * 1024)
-    expect(ring.ringSize).toBeLessThan(30)
+    const {ring} = (service as unknown as {apps: Map<string, {ring: {chars: number; size: number}}>}).apps.get('a3')!
+    expect(ring.chars).toBeLessThanOrEqual(256 * 1024)
+    expect(ring.size).toBeLessThan(30)
     const last = service.read('a3', {}, 60)
     expect(last.map(l => Number(l.message.split(' ')[0]))).toEqual(Array.from({length: 60}, (_, i) => 1941 + i))
   })
