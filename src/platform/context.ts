@@ -2,7 +2,9 @@
 // server, the deploy pipeline, the supervisor and the router; tests build one with fakes where they need to.
 import type {ConfigVars, Dyno, ProcessTypes} from '../api/types.js'
 import type {AddonManager} from './addons/manager.js'
+import type {DeployService} from './deploy/index.js'
 import type {PlatformPaths} from './paths.js'
+import type {ReleaseService} from './releases/index.js'
 import type {Store} from './store/index.js'
 
 /** Default of PlatformConfig.headTimeoutMs (FERRY_HEAD_TIMEOUT_MS). */
@@ -191,15 +193,25 @@ export interface BuildResult {
   slugPath: string
 }
 
-/** Everything the platform's parts share; built once by the daemon (src/platform/daemon.ts), faked in tests. */
+/**
+ * Everything the platform's parts share; built once, complete, by the daemon (src/platform/daemon.ts) and never
+ * changed afterwards; faked in tests.
+ */
 export interface PlatformContext {
-  /** Add-on servers and their attachments (set by the daemon; absent in test contexts that do not need them). */
+  /** Add-on servers and their attachments (always there in the daemon; absent in test contexts that do not need them). */
   addons?: AddonManager
   config: PlatformConfig
+  /**
+   * The deploy service, loaded with the first build, source upload or push (an idle daemon carries neither the
+   * pipeline nor the builder); the same one every time (deploy/load.ts).
+   */
+  deploy(): Promise<DeployService>
   /** What the supervisor must run for an app (from the store); null for an unknown/deleted app. */
   desired(appId: string): DesiredApp | null
   logs: LogService
   paths: PlatformPaths
+  /** The release service: every new release (deploy, config change, rollback, add-on change) settles through it. */
+  releases: ReleaseService
   /** Aborted when the platform starts to stop (log tails end with a message instead of being cut); absent in tests. */
   stopping?: AbortSignal
   store: Store

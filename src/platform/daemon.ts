@@ -1,49 +1,34 @@
 // Daemon lifecycle: lock, token, ports, the PlatformContext, listen, discovery file, graceful stop.
 // `startPlatform()` runs in-process (tests, `ferry platform:start --foreground`); main.ts wraps it for the background daemon.
 import type {AddressInfo} from 'node:net'
-import type {Server} from 'node:http'
+
+import {createServer, type Server} from 'node:http'
 
 import {randomBytes} from 'node:crypto'
 import {chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import type {DaemonInfo} from '../api/types.js'
-import type {LogService, PlatformConfig, PlatformContext, Supervisor} from './context.js'
+import type {PlatformConfig, PlatformContext} from './context.js'
 import {HEAD_TIMEOUT_MS} from './context.js'
 
 import {AddonManager} from './addons/manager.js'
 import {loadPlatformConfig, PlatformConfigError, type PlatformEnv} from './config.js'
+import {deployLoader} from './deploy/load.js'
+import {recoverInterruptedBuilds} from './deploy/recover.js'
 import {detectIsolation} from './isolation.js'
 import {createFileLogService} from './logs/index.js'
 import {platformDirs, platformPaths, type PlatformPaths} from './paths.js'
-import {probePort} from './ports.js'
+import {type PortReservation, probePort, reservePort} from './ports.js'
 import {isRunning, processStartTime} from './proc.js'
+import {ReleaseService} from './releases/index.js'
 import {startRouter as startHttpRouter} from './router/index.js'
 import {certificateDir, ensureCertificate} from './run/tls.js'
 import {buildServer} from './server/index.js'
 import {acceptTls} from './server/tls.js'
 import {Store} from './store/index.js'
-import {createSupervisor as createDynoSupervisor} from './supervisor/index.js'
+import {createSupervisor} from './supervisor/index.js'
 import {isoTimestamp} from './time.js'
-
-// ---- Wiring of the other parts: each is ONE function here; D and E swap the import/body. ----------------------
-
-/** D: the dyno supervisor (bwrap sandboxes when available; FERRY_ISOLATION=none forces plain process groups). */
-function createSupervisor(ctx: PlatformContext): Supervisor {
-  return createDynoSupervisor(ctx, {isolation: ctx.config.isolation === 'none' ? 'none' : undefined})
-}
-
-/** E: the log service (logplex lines, <dataDir>/logs/<appId>/, FERRY_LOG_RETENTION_LINES). */
-function createLogService(ctx: PlatformContext): LogService {
-  return createFileLogService(ctx.config)
-}
-
-/** E: the HTTP router on ctx.config.routerPort (the bound port is written back to the config). */
-async function startRouter(ctx: PlatformContext): Promise<{close(): Promise<void>}> {
-  return startHttpRouter(ctx)
-}
-
-// ------------------------------------------------------------------------------------------------------------------
 
 export interface StartOptions {
   /** Data dir (default: from env FERRY_HOME / XDG). */
@@ -178,6 +163,57 @@ function writePrivateFile(file: string, text: string): void {
   renameSync(tmp, file)
 }
 
+/** The router's port: explicit as given (0 = any free port), else the remembered one when free, else a free one; held until the router binds it. */
+async function reserveRouterPort(explicit: number | undefined, file: string): Promise<PortReservation> {
+  if (explicit !== undefined) {
+    return reservePort(explicit).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EADDRINUSE' ? new PlatformStartError(`Port ${explicit} on 127.0.0.1 is already in use; set FERRY_ROUTER_PORT to another port (0 = any free port).`) : error
+    })
+  }
+
+  const remembered = readPortFile(file)
+  if (remembered !== undefined) {
+    try {
+      return await reservePort(remembered)
+    } catch {}
+  }
+
+  return reservePort(0)
+}
+
+/**
+ * The PlatformContext, built here once and complete: each part gets the parts it needs, none a half-built context.
+ * Their shutdowns join `cleanups` (run in reverse). `stop()` aborts ctx.stopping.
+ */
+function buildContext(config: PlatformConfig, paths: PlatformPaths, cleanups: Array<() => Promise<void> | void>): {addons: AddonManager; ctx: PlatformContext; stop: () => void} {
+  const store = new Store({dataDir: config.dataDir, dbPath: paths.db})
+  cleanups.push(() => store.close())
+  const logs = createFileLogService(config)
+  cleanups.push(() => logs.close())
+  const desired = (appId: string) => store.desired(appId)
+  // bwrap sandboxes when available; FERRY_ISOLATION=none forces plain process groups.
+  const supervisor = createSupervisor({config, desired, logs, store}, {isolation: config.isolation === 'none' ? 'none' : undefined})
+  cleanups.push(() => supervisor.shutdown())
+  const releases = new ReleaseService({config, logs, paths, store, supervisor})
+  const addons = new AddonManager({config, paths, releases, store})
+  // Stopped after the dynos (cleanups run in reverse), so apps never see their database go first.
+  cleanups.splice(-1, 0, () => addons.shutdown())
+  const stopping = new AbortController()
+  const ctx: PlatformContext = {
+    addons,
+    config,
+    deploy: deployLoader(() => ctx),
+    desired,
+    logs,
+    paths,
+    releases,
+    stopping: stopping.signal,
+    store,
+    supervisor,
+  }
+  return {addons, ctx, stop: () => stopping.abort()}
+}
+
 /** Starts the platform in this process: returns once the API listens and run/daemon.json is written. */
 export async function startPlatform(options: StartOptions = {}): Promise<RunningPlatform> {
   let settings: PlatformEnv
@@ -210,45 +246,50 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
 
   try {
     const token = ensureToken(paths.token)
-    const config: PlatformConfig = {...settings.config, dataDir, isolation: detectIsolation(settings.config.isolationForced), port: 0, routerPort: 0, token}
-    const store = new Store({dataDir, dbPath: paths.db})
-    cleanups.push(() => store.close())
-    const stopping = new AbortController()
-    const ctx = {config, desired: (appId: string) => store.desired(appId), paths, stopping: stopping.signal, store} as PlatformContext
-    ctx.logs = createLogService(ctx)
-    cleanups.push(() => ctx.logs.close())
-    ctx.supervisor = createSupervisor(ctx)
-    cleanups.push(() => ctx.supervisor.shutdown())
-    // Stopped after the dynos (cleanups run in reverse), so apps never see their database go first.
-    const addons = new AddonManager(ctx)
-    ctx.addons = addons
-    cleanups.splice(-1, 0, () => addons.shutdown())
-
-    const startedAt = isoTimestamp()
-    const {server} = buildServer(ctx, {startedAt})
+    const isolation = detectIsolation(settings.config.isolationForced)
+    // The ports come first, so the config is complete before anything is built from it. The router's port stays
+    // reserved (bound) until the router binds it, so the API server cannot take it.
+    const routerPort = await reserveRouterPort(explicitRouterPort, paths.routerPortFile)
+    cleanups.push(() => routerPort.release())
     // HTTPS too, on the same port (the official CLI's git remotes are https://127.0.0.1:PORT/APP.git).
+    const server = createServer()
     const tlsMaterial = ensureCertificate(certificateDir(dataDir))
-    acceptTls(server, {firstByteTimeoutMs: config.headTimeoutMs ?? HEAD_TIMEOUT_MS, material: tlsMaterial})
-    config.port = await listen(server, await choosePort(explicitPort, paths.portFile), config.host)
-    cleanups.push(() =>
-        new Promise<void>(resolve => {
-          server.close(() => resolve())
-          server.closeAllConnections()
-        }))
-    writePrivateFile(paths.portFile, `${config.port}\n`)
+    acceptTls(server, {firstByteTimeoutMs: settings.config.headTimeoutMs ?? HEAD_TIMEOUT_MS, material: tlsMaterial})
+    const port = await listen(server, await choosePort(explicitPort, paths.portFile), settings.config.host)
+    const closeServer = () =>
+      new Promise<void>(resolve => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    // From here to buildServer() nothing awaits: the request handler is in place before a request can be read.
+    let built: ReturnType<typeof buildContext>
+    try {
+      built = buildContext({...settings.config, dataDir, isolation, port, routerPort: routerPort.port, token}, paths, cleanups)
+    } catch (error) {
+      await closeServer()
+      throw error
+    }
 
-    // The router binds config.routerPort (0 = any free port) and writes the bound port back.
-    config.routerPort = await choosePort(explicitRouterPort, paths.routerPortFile)
-    const router = await startRouter(ctx)
+    // Closed before the dynos stop (cleanups run in reverse), as every other part still works while it drains.
+    cleanups.push(closeServer)
+    const {addons, ctx, stop} = built
+    const interrupted = recoverInterruptedBuilds(ctx)
+    if (interrupted > 0) console.error(`[ferry] marked ${interrupted} interrupted build(s) as failed`)
+    const startedAt = isoTimestamp()
+    buildServer(ctx, {server, startedAt})
+    writePrivateFile(paths.portFile, `${port}\n`)
+
+    await routerPort.release()
+    const router = await startHttpRouter(ctx)
     cleanups.push(() => router.close())
-    if (config.routerPort === 0) config.routerPort = await probePort(0)
-    writePrivateFile(paths.routerPortFile, `${config.routerPort}\n`)
+    writePrivateFile(paths.routerPortFile, `${routerPort.port}\n`)
 
     // Add-on servers before the dynos and before clients find the platform: a started platform serves its databases
     // (URLs updated if a port had to move). Each server waits at most 30 s; a failure is logged, not fatal.
     await addons.startExisting().catch(error => console.error('[ferry] starting add-on servers failed:', error))
     ctx.supervisor.convergeAll().catch(error => console.error('[ferry] initial converge failed:', error))
 
+    const {config} = ctx
     const info: DaemonInfo = {
       dataDir,
       isolation: config.isolation,
@@ -266,7 +307,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
     cleanups.push(
       // Before the API server closes its connections: open log tails are told the platform stopped (they end, saying so).
       async () => {
-        stopping.abort()
+        stop()
         await new Promise(resolve => setImmediate(resolve))
       },
       // Runs first on close (cleanups run in reverse): clients stop finding us before we stop answering.

@@ -5,7 +5,7 @@ import type {PlatformContext} from './context.js'
 import type {ReleaseRecord} from './store/index.js'
 
 /** Tells the supervisor to converge the app; never blocks the caller, failures are logged for the operator. */
-export function converge(ctx: PlatformContext, appId: string): void {
+export function converge(ctx: Pick<PlatformContext, 'supervisor'>, appId: string): void {
   let pending: Promise<void>
   try {
     pending = ctx.supervisor.converge(appId)
@@ -17,7 +17,7 @@ export function converge(ctx: PlatformContext, appId: string): void {
 }
 
 /** Writes an `app[api]` line to the app's log. */
-export function apiLog(ctx: PlatformContext, appId: string, message: string): void {
+export function apiLog(ctx: Pick<PlatformContext, 'logs'>, appId: string, message: string): void {
   try {
     ctx.logs.append(appId, {dyno: 'api', message, source: 'app'})
   } catch (error) {
@@ -26,7 +26,7 @@ export function apiLog(ctx: PlatformContext, appId: string, message: string): vo
 }
 
 /** Logs a new release: `<description> by user <email>` and `Release vN created by user <email>`. */
-export function logRelease(ctx: PlatformContext, release: ReleaseRecord): void {
+export function logRelease(ctx: Pick<PlatformContext, 'logs'>, release: ReleaseRecord): void {
   apiLog(ctx, release.appId, `${release.description} by user ${release.userEmail}`)
   apiLog(ctx, release.appId, `Release v${release.version} created by user ${release.userEmail}`)
 }

@@ -15,6 +15,30 @@ export function probePort(port: number): Promise<number> {
   })
 }
 
+/** A port held bound on 127.0.0.1 until release(): nothing else (the daemon's own API server included) can take it. */
+export interface PortReservation {
+  port: number
+  release(): Promise<void>
+}
+
+/** Binds `port` (0 = any free port) and keeps it bound; rejects like listen (EADDRINUSE …). */
+export function reservePort(port: number): Promise<PortReservation> {
+  return new Promise((resolve, reject) => {
+    const holder = createServer()
+    holder.once('error', reject)
+    holder.listen(port, '127.0.0.1', () => {
+      let released: Promise<void> | undefined
+      resolve({
+        port: (holder.address() as AddressInfo).port,
+        release() {
+          released ??= new Promise(done => holder.close(() => done()))
+          return released
+        },
+      })
+    })
+  })
+}
+
 /** The port used last time when it is still free (URLs in config vars stay valid), else any free one. */
 export async function choosePort(remembered: number | undefined): Promise<number> {
   if (remembered) {

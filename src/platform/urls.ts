@@ -16,6 +16,11 @@ export function gitUrl(config: PlatformConfig, appName: string): string {
   return `${apiUrl(config)}/${appName}.git`
 }
 
+/** Capability URL of a build's output (live while building, replayed afterwards): the build id and its secret. */
+export function buildOutputUrl(config: PlatformConfig, buildId: string): string {
+  return `${apiUrl(config)}/ferry/build-output/${buildId}/${capabilitySecret(config, 'build', buildId)}`
+}
+
 /** An unguessable secret for a capability URL (`kind` + id), derived from the platform token (nothing to store). */
 export function capabilitySecret(config: PlatformConfig, kind: string, id: string): string {
   return createHmac('sha256', config.token).update(`${kind}:${id}`).digest('hex').slice(0, 40)

@@ -8,7 +8,6 @@ import type {PlatformContext} from '../context.js'
 import type {AppRecord, ReleaseRecord} from '../store/index.js'
 
 import {HttpError, invalidParams, unavailable} from '../errors.js'
-import {releaseServiceFor} from '../releases/index.js'
 import {type Backup, PgBackups} from './backups.js'
 import {resolvePlan, type ServiceDef, unknownPlanMessage} from './catalog.js'
 import type {PostgresCluster} from './postgres.js'
@@ -31,7 +30,7 @@ export class AddonManager {
   private readonly redis = new Map<string, RedisInstance>()
   private closed = false
 
-  constructor(private readonly ctx: PlatformContext) {
+  constructor(private readonly ctx: Pick<PlatformContext, 'config' | 'paths' | 'releases' | 'store'>) {
     this.records = new AddonStore(ctx.store)
     this.backups = new PgBackups(ctx.paths.dataDir, ctx.config.postgresBin)
   }
@@ -222,6 +221,6 @@ export class AddonManager {
 
   private released(releases: ReleaseRecord[]): void {
     // An add-on's config var follows its attachment: a failed release phase leaves it set (not restored).
-    releaseServiceFor(this.ctx).settleInBackground(releases, {followCurrentSlug: true, restoreConfig: false})
+    this.ctx.releases.settleInBackground(releases, {followCurrentSlug: true, restoreConfig: false})
   }
 }

@@ -9,9 +9,8 @@ import type {PlatformContext} from '../context.js'
 import type {BuildRecord, ReleaseRecord} from '../store/index.js'
 
 import {BuildError} from '../builder/run.js'
-import {apiUrl, capabilitySecret, webUrl} from '../urls.js'
+import {buildOutputUrl, capabilitySecret, webUrl} from '../urls.js'
 import {apiLog} from '../events.js'
-import {releaseServiceFor} from '../releases/index.js'
 import {DEFAULT_OUTPUT_LIMITS, OutputRegistry} from './output.js'
 import {recoverInterruptedBuilds} from './recover.js'
 
@@ -53,13 +52,11 @@ export class DeployBusyError extends Error {
 export interface DeployOptions {
   /** Environment the builds' base env is filtered from (default process.env). */
   parentEnv?: NodeJS.ProcessEnv
-  /** Largest accepted source tarball (4× that unpacked); default the config's sourceMaxBytes. */
-  sourceMaxBytes?: number
 }
 
+/** One per platform, loaded with the first build, source upload or push (PlatformContext.deploy(), deploy/load.ts). */
 export class DeployService {
   readonly outputs: OutputRegistry
-  readonly sourceMaxBytes: number
   private readonly busy = new Set<string>()
   private readonly running = new Map<string, AbortController>()
 
@@ -67,7 +64,6 @@ export class DeployService {
     private readonly ctx: PlatformContext,
     private readonly options: DeployOptions = {},
   ) {
-    this.sourceMaxBytes = options.sourceMaxBytes ?? ctx.config.sourceMaxBytes
     const {config} = ctx
     this.outputs = new OutputRegistry({
       maxBytes: config.buildOutputMaxBytes ?? DEFAULT_OUTPUT_LIMITS.maxBytes,
@@ -81,7 +77,7 @@ export class DeployService {
 
   /** Capability URL of a build's output (live while building, replayed afterwards). */
   outputStreamUrl(buildId: string): string {
-    return `${apiUrl(this.ctx.config)}/ferry/build-output/${buildId}/${this.secretFor('build', buildId)}`
+    return buildOutputUrl(this.ctx.config, buildId)
   }
 
   /** An unguessable secret for a capability URL, derived from the platform token (nothing to store). */
@@ -171,7 +167,7 @@ export class DeployService {
       const [{buildSlug}, {extractCommit, extractTarball, SourceError}] = await Promise.all([import('../builder/index.js'), import('./source.js')])
       try {
         if (request.source.kind === 'git') await extractCommit(request.source.repoDir, request.source.sha, appDir, request.source.gitEnv)
-        else await extractTarball(request.source.path, appDir, {maxUnpackedBytes: 4 * this.sourceMaxBytes})
+        else await extractTarball(request.source.path, appDir, {maxUnpackedBytes: 4 * ctx.config.sourceMaxBytes})
       } catch (error) {
         if (error instanceof SourceError) return fail(error.message)
         throw error
@@ -242,7 +238,7 @@ export class DeployService {
       // previous release stays current, and the push says done only for a release the dynos can run.
       const pending = store.createRelease({appId: app.id, description, initialQuantities, slugId: slug.id, status: 'pending'})
       current = store.updateBuild(build.id, {releaseId: pending.id})
-      const release = await releaseServiceFor(ctx).settle(pending, {out, waitForDynos: true})
+      const release = await ctx.releases.settle(pending, {out, waitForDynos: true})
       if (release.status !== 'succeeded') return {build: current, ok: false, release}
       out(`-----> Launching... done, v${release.version}`)
       out(`       ${webUrl(ctx.config, store.getApp(app.id).name)} deployed to ferry`)
@@ -276,17 +272,4 @@ async function readAppJsonFormation(appDir: string, out: (line: string) => void)
     out(` !     Warning: app.json is not valid JSON (${(error as Error).message}); its formation is ignored.`)
     return undefined
   }
-}
-
-const services = new WeakMap<PlatformContext, DeployService>()
-
-/** The deploy service of a platform context (one per daemon). */
-export function deployServiceFor(ctx: PlatformContext): DeployService {
-  let service = services.get(ctx)
-  if (!service) {
-    service = new DeployService(ctx)
-    services.set(ctx, service)
-  }
-
-  return service
 }

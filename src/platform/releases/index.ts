@@ -30,11 +30,15 @@ export interface SettleOptions {
 
 const CONVERGE_WAIT_MS = 30_000
 
+/** What the release service needs of the platform (it is part of the PlatformContext, so it cannot take all of it). */
+export type ReleaseDeps = Pick<PlatformContext, 'config' | 'logs' | 'paths' | 'store' | 'supervisor'>
+
+/** One per platform: the daemon builds it with the context (PlatformContext.releases). */
 export class ReleaseService {
   readonly outputs = new OutputRegistry()
   private readonly queues = new Map<string, Promise<unknown>>()
 
-  constructor(private readonly ctx: PlatformContext) {}
+  constructor(private readonly ctx: ReleaseDeps) {}
 
   outputPath(releaseId: string): string {
     return join(this.ctx.paths.builds, `release-${releaseId}.log`)
@@ -188,17 +192,4 @@ export class ReleaseService {
       return 1
     }
   }
-}
-
-const services = new WeakMap<PlatformContext, ReleaseService>()
-
-/** The release service of a platform context (one per daemon). */
-export function releaseServiceFor(ctx: PlatformContext): ReleaseService {
-  let service = services.get(ctx)
-  if (!service) {
-    service = new ReleaseService(ctx)
-    services.set(ctx, service)
-  }
-
-  return service
 }

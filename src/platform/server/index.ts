@@ -1,11 +1,10 @@
 // The Platform API server: a factory that wires route modules to a Router and returns an http.Server not yet
 // listening (the daemon calls listen; tests listen on port 0).
 import {timingSafeEqual} from 'node:crypto'
-import {createServer, type IncomingMessage, type Server} from 'node:http'
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 
 import type {PlatformContext} from '../context.js'
 
-import {recoverInterruptedBuilds} from '../deploy/recover.js'
 import {registerRunRoutes} from './routes/one-off-dynos.js'
 import {isoTimestamp} from '../time.js'
 import {dispatch, Router} from './http.js'
@@ -81,6 +80,8 @@ export interface BuiltServer {
 export interface BuildServerOptions {
   /** Extra route modules (tests, experiments); registered after the built-in ones. */
   routes?: RouteModule[]
+  /** Serve on this server (the daemon's, already listening) instead of a new one. */
+  server?: Server
   /** Reported by GET /ferry/status (the daemon passes the time it writes to daemon.json). */
   startedAt?: string
 }
@@ -107,6 +108,7 @@ export function tokenAuthenticator(token: string): (req: IncomingMessage) => boo
   }
 }
 
+/** Builds the API server: the routes on a router, the request handler on the server. Nothing else (no listen, no recovery). */
 export function buildServer(ctx: PlatformContext, options: BuildServerOptions = {}): BuiltServer {
   const router = new Router()
   const startedAt = options.startedAt ?? isoTimestamp()
@@ -124,9 +126,7 @@ export function buildServer(ctx: PlatformContext, options: BuildServerOptions = 
 
   // ---- Route modules of the other parts: register them HERE, one line each. --------------------------------
   // C (deploy): builds, sources, buildpack-installations, git smart-HTTP    e.g. registerBuildRoutes(router, ctx)
-  // Builds, sources and git load the deploy pipeline on first use; builds interrupted by a restart fail now.
-  const interrupted = recoverInterruptedBuilds(ctx)
-  if (interrupted > 0) console.error(`[ferry] marked ${interrupted} interrupted build(s) as failed`)
+  // Builds, sources and git load the deploy pipeline on first use (builds interrupted by a restart: the daemon's start).
   lazyRoutes(router, ctx, LAZY_ROUTES.builds.routes, LAZY_ROUTES.builds.load)
   lazyRoutes(router, ctx, LAZY_ROUTES.sources.routes, LAZY_ROUTES.sources.load)
   registerBuildpackRoutes(router, ctx)
@@ -141,8 +141,11 @@ export function buildServer(ctx: PlatformContext, options: BuildServerOptions = 
   for (const register of options.routes ?? []) register(router, ctx)
 
   const authenticate = tokenAuthenticator(ctx.config.token)
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     void dispatch(req, res, {authenticate, router})
-  })
+  }
+
+  const server = options.server ?? createServer()
+  server.on('request', handle)
   return {router, server}
 }

@@ -257,14 +257,13 @@ describe('deploy pipeline', () => {
   it('refuses oversized uploads, manages buildpacks and the build cache, resolves registry names', async () => {
     await createApp('bpapp')
     const source = await json(await h.request('POST', '/sources'))
-    const service = (await import('../../../src/platform/deploy/index.js')).deployServiceFor(h.ctx)
-    const limit = service.sourceMaxBytes
-    Object.defineProperty(service, 'sourceMaxBytes', {value: 1000})
+    const limit = h.ctx.config.sourceMaxBytes
+    h.ctx.config.sourceMaxBytes = 1000
     try {
       const put = await fetch(source.source_blob.put_url, {body: Buffer.alloc(5000), method: 'PUT'})
       expect(put.status).toBe(413)
     } finally {
-      Object.defineProperty(service, 'sourceMaxBytes', {value: limit})
+      h.ctx.config.sourceMaxBytes = limit
     }
 
     const forged = await fetch(source.source_blob.put_url.replace(/\/[^/]+$/, '/0000'), {body: 'x', method: 'PUT'})
@@ -319,8 +318,8 @@ describe('deploy pipeline', () => {
     const build = store.createBuild({appId: app.id, sourceBlob: {url: 'x'}})
     const slug = store.createSlug({appId: app.id, processTypes: {release: 'x', web: 'y'}})
     const release = store.createRelease({appId: app.id, description: 'Deploy x', slugId: slug.id, status: 'pending'})
-    const {deployServiceFor} = await import('../../../src/platform/deploy/index.js')
-    expect(deployServiceFor(h.ctx).recoverInterrupted()).toBe(1)
+    const deploy = await h.ctx.deploy()
+    expect(deploy.recoverInterrupted()).toBe(1)
     expect(store.getBuild(app.id, build.id).status).toBe('failed')
     expect(store.getRelease(app.id, release.id).status).toBe('failed')
     expect(store.currentRelease(app.id)?.version).toBe(2)
@@ -328,7 +327,7 @@ describe('deploy pipeline', () => {
     store.setReleaseStatus(store.createRelease({appId: app.id, description: 'Deploy y', slugId: slug.id, status: 'pending'}).id, 'succeeded')
     const change = store.updateConfigVars(app.id, {MARK: 'new'}).release!
     expect(change.status).toBe('pending')
-    expect(deployServiceFor(h.ctx).recoverInterrupted()).toBe(0)
+    expect(deploy.recoverInterrupted()).toBe(0)
     expect(store.getRelease(app.id, change.id).status).toBe('failed')
     expect(store.configVars(app.id)).toEqual({})
   })

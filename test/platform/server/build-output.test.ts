@@ -3,7 +3,6 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {deployServiceFor} from '../../../src/platform/deploy/index.js'
 import {createApp, type Harness, startHarness} from './harness.js'
 
 let h: Harness
@@ -26,7 +25,7 @@ describe('build output capability URL', () => {
     const findBuild = vi.spyOn(h.ctx.store, 'findBuild')
     const byId = vi.spyOn(h.ctx.store, 'findBuildById')
 
-    const url = deployServiceFor(h.ctx).outputStreamUrl(build.id)
+    const url = (await h.ctx.deploy()).outputStreamUrl(build.id)
     const ok = await fetch(url)
     expect(ok.status).toBe(200)
     expect(await ok.text()).toBe('-----> hello from the build\n')

@@ -8,7 +8,9 @@ import {join} from 'node:path'
 import type {PlatformConfig, PlatformContext} from '../../../src/platform/context.js'
 
 import {MemoryLogService} from '../../doubles/memory-log-service.js'
+import {deployLoader} from '../../../src/platform/deploy/load.js'
 import {platformPaths} from '../../../src/platform/paths.js'
+import {ReleaseService} from '../../../src/platform/releases/index.js'
 import {buildServer, type RouteModule} from '../../../src/platform/server/index.js'
 import {Store} from '../../../src/platform/store/index.js'
 import {NullSupervisor} from '../../doubles/null-supervisor.js'
@@ -47,7 +49,8 @@ export async function startHarness(options: {routes?: RouteModule[]} = {}): Prom
   const store = new Store({dataDir, dbPath: paths.db})
   const logs = new MemoryLogService()
   const supervisor = new NullSupervisor()
-  const ctx: PlatformContext = {config, desired: appId => store.desired(appId), logs, paths, store, supervisor}
+  const parts = {config, desired: (appId: string) => store.desired(appId), logs, paths, store, supervisor}
+  const ctx: PlatformContext = {...parts, deploy: deployLoader(() => ctx), releases: new ReleaseService(parts)}
   const {server} = buildServer(ctx, {routes: options.routes})
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   config.port = (server.address() as AddressInfo).port

@@ -13,9 +13,8 @@ import type {BuildRecord} from '../../store/index.js'
 import type {Ctx, Router} from '../http.js'
 import type {OutputRegistry} from '../../deploy/output.js'
 
-import {DeployBusyError, deployServiceFor} from '../../deploy/index.js'
-import {releaseServiceFor} from '../../releases/index.js'
-import {capabilitySecret} from '../../urls.js'
+import {DeployBusyError} from '../../deploy/index.js'
+import {buildOutputUrl, capabilitySecret} from '../../urls.js'
 import {conflict, invalidParams, listReply, notFound, tooLarge} from '../http.js'
 import {appParam} from '../support.js'
 import {objectBody, objectOf, optionalArray, optionalString, requiredString} from '../validate.js'
@@ -33,7 +32,7 @@ export function presentBuild(ctx: PlatformContext, build: BuildRecord): Build {
     buildpacks: build.buildpacks,
     created_at: build.createdAt,
     id: build.id,
-    output_stream_url: deployServiceFor(ctx).outputStreamUrl(build.id),
+    output_stream_url: buildOutputUrl(ctx.config, build.id),
     release: build.releaseId ? {id: build.releaseId} : null,
     slug: build.slugId ? {id: build.slugId} : null,
     source_blob: build.sourceBlob,
@@ -78,8 +77,7 @@ async function download(url: string, path: string, limit: number): Promise<void>
 
 export function registerBuildRoutes(router: Router, ctx: PlatformContext): void {
   const {store} = ctx
-  const service = () => deployServiceFor(ctx)
-  // Builds interrupted by a restart are failed by buildServer at start (deploy/recover.ts), before this module loads.
+  // Builds interrupted by a restart were failed by the daemon at start (deploy/recover.ts), before this module loads.
 
   router.post('/apps/:app/builds', async c => {
     const app = appParam(ctx, c.params.app)
@@ -91,7 +89,8 @@ export function registerBuildRoutes(router: Router, ctx: PlatformContext): void 
     const checksum = optionalString(blob, 'checksum', 'source_blob')
     const versionDescription = optionalString(blob, 'version_description', 'source_blob')
     const buildpacks = optionalArray(body, 'buildpacks')?.map((b, i) => normalizeBuildpack(requiredString(objectOf(b, ['name', 'url'], `buildpacks[${i}]`), 'url', `buildpacks[${i}]`)).url)
-    if (service().isBusy(app.id)) throw conflict(`A build is already running for ${app.name}; wait for it to finish and try again.`)
+    const deploy = await ctx.deploy()
+    if (deploy.isBusy(app.id)) throw conflict(`A build is already running for ${app.name}; wait for it to finish and try again.`)
 
     let path = localSourcePath(ctx, url)
     if (!path && url.startsWith('file://')) path = fileURLToPath(url)
@@ -99,7 +98,7 @@ export function registerBuildRoutes(router: Router, ctx: PlatformContext): void 
       if (!/^https?:\/\//.test(url)) throw invalidParams('Invalid source_blob.url: use the get_url from POST /sources, an http(s) URL or a file:// URL.')
       mkdirSync(ctx.paths.sources, {recursive: true})
       path = join(ctx.paths.sources, `${randomUUID()}.tgz`)
-      await download(url, path, service().sourceMaxBytes)
+      await download(url, path, ctx.config.sourceMaxBytes)
     }
 
     let actual: string
@@ -111,7 +110,7 @@ export function registerBuildRoutes(router: Router, ctx: PlatformContext): void 
 
     if (checksum !== undefined && checksum !== actual) throw invalidParams(`source_blob.checksum ${checksum} does not match the blob (${actual}).`)
     try {
-      const {build} = service().start({
+      const {build} = deploy.start({
         appId: app.id,
         buildpacks,
         source: {kind: 'tarball', path},
@@ -135,16 +134,16 @@ export function registerBuildRoutes(router: Router, ctx: PlatformContext): void 
   })
 
   // Cancels a running build (409 when it already finished).
-  router.delete('/apps/:app/builds/:build', c => {
+  router.delete('/apps/:app/builds/:build', async c => {
     const app = appParam(ctx, c.params.app)
     const build = store.getBuild(app.id, c.params.build)
-    if (build.status !== 'pending' || !service().cancel(build.id)) throw conflict(`Build ${build.id} is not running (status ${build.status}).`)
+    if (build.status !== 'pending' || !(await ctx.deploy()).cancel(build.id)) throw conflict(`Build ${build.id} is not running (status ${build.status}).`)
     return {body: presentBuild(ctx, store.getBuild(app.id, build.id)), status: 200}
   })
 
   router.delete('/apps/:app/build-cache', async c => {
     const app = appParam(ctx, c.params.app)
-    await service().purgeCache(app.id)
+    await (await ctx.deploy()).purgeCache(app.id)
     return {body: {}, status: 202}
   })
 
@@ -153,10 +152,10 @@ export function registerBuildRoutes(router: Router, ctx: PlatformContext): void 
   router.get(
     '/ferry/build-output/:build/:secret',
     async c => {
-      const valid = UUID.test(c.params.build) && safeEqual(c.params.secret, service().secretFor('build', c.params.build))
+      const valid = UUID.test(c.params.build) && safeEqual(c.params.secret, capabilitySecret(ctx.config, 'build', c.params.build))
       const build = valid ? store.findBuildById(c.params.build) : null
       if (!build) throw notFound("Couldn't find that build.")
-      return serveOutput(c, service().outputs, build.id, build.outputPath)
+      return serveOutput(c, (await ctx.deploy()).outputs, build.id, build.outputPath)
     },
     {auth: false},
   )
@@ -166,7 +165,7 @@ export function registerBuildRoutes(router: Router, ctx: PlatformContext): void 
       // A valid secret proves the id is a release's: its output file is named after it (no lookup needed).
       const valid = UUID.test(c.params.release) && safeEqual(c.params.secret, capabilitySecret(ctx.config, 'release', c.params.release))
       if (!valid) throw notFound("Couldn't find that release.")
-      const releases = releaseServiceFor(ctx)
+      const {releases} = ctx
       return serveOutput(c, releases.outputs, c.params.release, releases.outputPath(c.params.release))
     },
     {auth: false},

@@ -3,7 +3,6 @@ import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
 import {appParam} from '../support.js'
-import {releaseServiceFor} from '../../releases/index.js'
 import {objectOf} from '../validate.js'
 
 export function registerConfigRoutes(router: Router, ctx: PlatformContext): void {
@@ -16,7 +15,7 @@ export function registerConfigRoutes(router: Router, ctx: PlatformContext): void
     const patch = objectOf(c.body, Object.keys((c.body as object) ?? {}), 'config vars body') as Record<string, null | string>
     const {config, release} = store.updateConfigVars(app.id, patch)
     // Answers at once: a release with a release command is pending until it ran (`releases` shows it executing).
-    releaseServiceFor(ctx).settleInBackground([release], {followCurrentSlug: true})
+    ctx.releases.settleInBackground([release], {followCurrentSlug: true})
 
     return {body: config}
   })

@@ -4,7 +4,7 @@ import {spawn} from 'node:child_process'
 import type {PlatformContext} from '../../context.js'
 import type {Ctx, Router} from '../http.js'
 
-import {DeployBusyError, deployServiceFor} from '../../deploy/index.js'
+import {DeployBusyError} from '../../deploy/index.js'
 import {
   basicAuthOk,
   DEPLOY_BRANCHES,
@@ -113,7 +113,7 @@ export function registerGitRoutes(router: Router, ctx: PlatformContext): void {
       }
 
       const gitEnv = quarantineEnv(session.repoDir, body.env)
-      const service = deployServiceFor(ctx)
+      const service = await ctx.deploy()
       let handle
       try {
         handle = service.start({

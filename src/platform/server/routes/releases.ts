@@ -7,7 +7,6 @@ import {AddonStore} from '../../addons/store.js'
 import {invalidParams, listReply} from '../http.js'
 import {presentRelease} from '../present.js'
 import {appParam} from '../support.js'
-import {releaseServiceFor} from '../../releases/index.js'
 import {objectBody, optionalString} from '../validate.js'
 
 export function registerReleaseRoutes(router: Router, ctx: PlatformContext): void {
@@ -45,7 +44,7 @@ export function registerReleaseRoutes(router: Router, ctx: PlatformContext): voi
     }
 
     // Answers at once with the release, pending while its release command runs (rollbacks too, like Heroku).
-    releaseServiceFor(ctx).settleInBackground([release])
+    ctx.releases.settleInBackground([release])
     release = store.getRelease(app.id, release.id)
     return {body: presentRelease(release, plansAt(app.id)(release.createdAt)), status: 201}
   })

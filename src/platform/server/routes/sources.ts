@@ -10,16 +10,15 @@ import type {Source} from '../../../api/types.js'
 import type {PlatformContext} from '../../context.js'
 import type {Ctx, Router} from '../http.js'
 
-import {deployServiceFor} from '../../deploy/index.js'
 import {notFound, tooLarge} from '../http.js'
-import {apiUrl} from '../../urls.js'
+import {apiUrl, capabilitySecret} from '../../urls.js'
 
 const ID_RE = /^[\da-f-]{36}$/
 
 /** Path of an uploaded source blob, when `id`/`secret` name one (the secret is checked). */
 export function sourceBlobPath(ctx: PlatformContext, id: string, secret: string): string | undefined {
   if (!ID_RE.test(id)) return undefined
-  const expected = Buffer.from(deployServiceFor(ctx).secretFor('source', id))
+  const expected = Buffer.from(capabilitySecret(ctx.config, 'source', id))
   const given = Buffer.from(secret)
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined
   return join(ctx.paths.sources, `${id}.tgz`)
@@ -75,7 +74,7 @@ export function registerSourceRoutes(router: Router, ctx: PlatformContext): void
   router.post('/sources', () => {
     void sweepSources(ctx.paths.sources)
     const id = randomUUID()
-    const url = `${apiUrl(ctx.config)}/ferry/sources/${id}/${deployServiceFor(ctx).secretFor('source', id)}`
+    const url = `${apiUrl(ctx.config)}/ferry/sources/${id}/${capabilitySecret(ctx.config, 'source', id)}`
     const body: Source = {source_blob: {get_url: url, put_url: url}}
     return {body, status: 201}
   })
@@ -86,7 +85,7 @@ export function registerSourceRoutes(router: Router, ctx: PlatformContext): void
       const path = sourceBlobPath(ctx, c.params.id, c.params.secret)
       if (!path) throw notFound("Couldn't find that source blob.")
       mkdirSync(ctx.paths.sources, {recursive: true})
-      await receiveBody(c, path, deployServiceFor(ctx).sourceMaxBytes)
+      await receiveBody(c, path, ctx.config.sourceMaxBytes)
       c.res.writeHead(200, {'Content-Length': 0})
       c.res.end()
       return undefined
