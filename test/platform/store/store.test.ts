@@ -301,6 +301,30 @@ describe('Store', () => {
     })
   })
 
+  describe('prepared statements', () => {
+    it('compiles each statement once per store: repeating a change and the reads prepares nothing new', () => {
+      const app = store.createApp({name: 'demo'})
+      const round = (i: number) => {
+        store.updateConfigVars(app.id, {A: String(i)})
+        store.listReleases(app.id)
+        store.desired(app.id)
+        store.listApps()
+      }
+
+      round(1)
+      const prepare = store.db.prepare.bind(store.db)
+      let prepared = 0
+      store.db.prepare = ((sql: string) => {
+        prepared++
+        return prepare(sql)
+      }) as typeof store.db.prepare
+      round(2)
+      round(3)
+      expect(prepared).toBe(0)
+      expect(store.listReleases(app.id).map(r => [r.version, r.config])).toEqual([[1, {}], [2, {}], [3, {A: '1'}], [4, {A: '2'}], [5, {A: '3'}]])
+    })
+  })
+
   describe('migrations', () => {
     it('applies only migrations not yet recorded, in version order', () => {
       const extra = [
