@@ -91,12 +91,7 @@ export class DynoSupervisor implements Supervisor {
   start(): Promise<void> {
     this.started ??= (async () => {
       const {config} = this.deps
-      this.state.isolation = await probeSandbox(this.scratchMount, {forced: this.options.isolation ?? config.isolationForced})
-      if (this.state.isolation.mode === 'none' && config.isolation === 'bwrap') {
-        console.error(`[ferry] dynos run without a sandbox: ${this.state.isolation.detail}`)
-        config.isolation = 'none'
-      }
-
+      this.state.isolation = await probeSandbox(this.scratchMount, {forced: this.options.isolation ?? config.isolationForced, platform: config.isolation})
       this.files.forgetPreviousRun()
       this.cgroups.removeStale(this.state.isolation)
       await stopPreviousRun(this.runTable, config.dataDir, Math.min(config.stopGraceMs, 1000), (app, dyno, message) => this.state.log(app, dyno, message))

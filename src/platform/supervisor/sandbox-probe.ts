@@ -6,6 +6,8 @@ import {existsSync} from 'node:fs'
 import {mkdir, readdir, rm, rmdir, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
+import type {PlatformConfig} from '../context.js'
+
 import {hostRootArgs, pidsLimitsAvailable, procArgs} from '../bwrap.js'
 import {
   BASH, fstabSafe, type IsolationInfo, LAUNCHER_ENV, MEMORY_CGROUP_ROOT, OVERLAY_FSTAB_LAUNCHER, OVERLAY_LAUNCHER, type OverlayLauncher,
@@ -24,14 +26,24 @@ function run(file: string, args: string[], options: {timeout?: number} = {}): Pr
 export interface SandboxDecision {
   /** 'none' (FERRY_ISOLATION=none): no sandbox; 'bwrap': no overlay even where it works. */
   forced?: string
+  /**
+   * The platform's decision (PlatformConfig.isolation): 'none' means no sandbox; 'bwrap' means the platform found
+   * bubblewrap usable, so it is not tried again here. Absent (a supervisor outside a platform), it is tried here.
+   */
+  platform?: PlatformConfig['isolation']
 }
 
-/** The dyno sandbox this host gives. */
+/** The dyno sandbox this host gives, within the platform's decision. */
 export async function probeSandbox(scratchMount: string, decision: SandboxDecision = {}): Promise<IsolationInfo> {
-  if (decision.forced === 'none') return {detail: 'none (disabled by FERRY_ISOLATION=none)', memoryLimits: false, mode: 'none', pidsLimits: false}
-  const userns = process.getuid?.() === 0 ? [] : ['--unshare-user']
-  const probe = await run('bwrap', [...userns, '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', ...hostRootArgs(), ...procArgs(), '--dev', '/dev', '--', BASH, '-c', 'exit 0'])
-  if (probe.code !== 0) return {detail: 'none (install bubblewrap)', memoryLimits: false, mode: 'none', pidsLimits: false}
+  const none = (detail: string): IsolationInfo => ({detail: `none (${detail})`, memoryLimits: false, mode: 'none', pidsLimits: false})
+  if (decision.forced === 'none') return none('disabled by FERRY_ISOLATION=none')
+  if (decision.platform === 'none') return none('install bubblewrap')
+  if (decision.platform === undefined) {
+    const userns = process.getuid?.() === 0 ? [] : ['--unshare-user']
+    const probe = await run('bwrap', [...userns, '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', ...hostRootArgs(), ...procArgs(), '--dev', '/dev', '--', BASH, '-c', 'exit 0'])
+    if (probe.code !== 0) return none('install bubblewrap')
+  }
+
   const memoryLimits = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/cgroup.procs')
   const pidsLimits = pidsLimitsAvailable()
   if (decision.forced === 'bwrap' || process.getuid?.() !== 0) {

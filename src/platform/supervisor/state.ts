@@ -16,7 +16,10 @@ export type State = 'complete' | DynoState
 export interface SupervisorDeps {
   /** Ids of every app in the store (daemon start converges them all). */
   appIds(): string[]
-  /** `isolation` (when given) is corrected to 'none' if the dyno sandbox turns out unusable, so status never over-reports. */
+  /**
+   * The platform's decisions: `isolation` 'none' (FERRY_ISOLATION=none, or no usable bubblewrap) runs dynos without a
+   * sandbox, 'bwrap' sandboxes them; absent (a supervisor outside a platform), the supervisor tries bubblewrap itself.
+   */
   config: Partial<Pick<PlatformConfig, 'isolation' | 'isolationForced' | 'restartBackoffBaseMs' | 'restartBackoffMaxMs'>> & Pick<PlatformConfig, 'bootTimeoutMs' | 'dataDir' | 'stopGraceMs'>
   desired(appId: string): DesiredApp | null
   logs: Pick<LogService, 'append'>

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 
 import type {DesiredApp, LogLine} from '../../../src/platform/context.js'
 
-import {DynoSupervisor, type SupervisorOptions} from '../../../src/platform/supervisor/index.js'
+import {DynoSupervisor, type SupervisorDeps, type SupervisorOptions} from '../../../src/platform/supervisor/index.js'
 
 export const SERVER_JS = `
 const http = require('http'), fs = require('fs'), cp = require('child_process')
@@ -54,7 +54,8 @@ export interface Harness {
   cleanup(): Promise<void>
 }
 
-export function harness(options: SupervisorOptions & {bootTimeoutMs?: number; preboot?: boolean; stopGraceMs?: number} = {}): Harness {
+/** `config`: the platform's part of the supervisor's config (isolation decided by the platform, and the like). */
+export function harness(options: SupervisorOptions & {bootTimeoutMs?: number; config?: Partial<SupervisorDeps['config']>; preboot?: boolean; stopGraceMs?: number} = {}): Harness {
   const root = mkdtempSync(join(tmpdir(), 'ferry-sup-'))
   const dataDir = join(root, 'data')
   mkdirSync(join(dataDir, 'run'), {recursive: true})
@@ -78,11 +79,12 @@ export function harness(options: SupervisorOptions & {bootTimeoutMs?: number; pr
     root,
     supervisor: undefined as unknown as DynoSupervisor,
   }
-  const {bootTimeoutMs = 15_000, preboot = false, stopGraceMs = 500, ...rest} = options
+  const {bootTimeoutMs = 15_000, config, preboot = false, stopGraceMs = 500, ...rest} = options
   h.supervisor = new DynoSupervisor(
     {
       appIds: () => [h.app.appId],
-      config: {bootTimeoutMs, dataDir, stopGraceMs},
+      // Frozen: the supervisor takes its config (the platform's decisions) as it is.
+      config: Object.freeze({bootTimeoutMs, dataDir, stopGraceMs, ...config}),
       desired: id => (id === h.app.appId ? structuredClone(h.app) : null),
       logs: {append: (appId, line) => lines.push({...line, appId})},
       preboot: () => preboot,

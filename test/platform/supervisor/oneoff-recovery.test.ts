@@ -113,5 +113,17 @@ describe('without bwrap (isolation none)', () => {
     await h.supervisor.converge(h.app.appId)
     await waitFor(() => pidsMatching(`${marker}-child`).length === 0, 'child gone', 3000)
   })
+
+  it("takes the platform's isolation decision (none: no usable bubblewrap) instead of probing again", async () => {
+    // The platform found no usable bubblewrap (or was told FERRY_ISOLATION=none): dynos run unsandboxed, whatever
+    // this host could do, and the status the platform reports stays true.
+    h = harness({config: {isolation: 'none'}})
+    h.app.release = h.release()
+    h.app.formation = [{command: 'node worker.js', quantity: 1, size: 'Basic', type: 'worker'}]
+    await h.supervisor.converge(h.app.appId)
+    expect(h.supervisor.isolation).toMatchObject({detail: 'none (install bubblewrap)', mode: 'none'})
+    await waitFor(() => h!.logText('worker.1').includes('worker env'), 'worker output')
+    expect(h.logText('worker.1')).toContain(`"HOME":"${h.supervisor.slugs.dirFor(h.app.release.id)}"`)
+  })
 })
 })
