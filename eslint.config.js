@@ -31,6 +31,20 @@ const layers = {
             target: ['./src/platform/!(server)/**/*', './src/platform/!(daemon).ts'],
           },
           {from: './src/api', message: 'The store takes its own types (store/types.ts), not API wire types.', target: './src/platform/store'},
+          // The store and the log service are the platform's bottom layer: of the platform they use only the shared
+          // types (context.ts), the clock helpers (time.ts) and, for log sessions, the error values (errors.ts).
+          {
+            except: ['./store', './context.ts', './time.ts'],
+            from: './src/platform',
+            message: 'store/ is the bottom layer: it imports only context.ts (types) and time.ts from the platform.',
+            target: './src/platform/store',
+          },
+          {
+            except: ['./logs', './context.ts', './time.ts', './errors.ts'],
+            from: './src/platform',
+            message: 'logs/ is the bottom layer: it imports only context.ts (types), time.ts and errors.ts from the platform.',
+            target: './src/platform/logs',
+          },
           // The router's parts (proxy/, http1/, native/) are reached through its modules (index.ts, proxy.ts, http1.ts,
           // native.ts); the HTTP parser depends on nothing of the proxy.
           {
