@@ -18,6 +18,8 @@ export interface PlatformPaths {
   dataDir: string
   db: string
   daemonInfo: string
+  /** HOME of every git the platform runs (git/run.ts): platform-owned, so no operator's git config applies. */
+  gitHome: string
   lock: string
   logs: string
   releases: string
@@ -45,6 +47,7 @@ export function platformPaths(dataDir: string): PlatformPaths {
     daemonInfo: p('run', 'daemon.json'),
     dataDir,
     db: p('ferry.db'),
+    gitHome: p('run', 'git-home'),
     lock: p('run', 'daemon.lock'),
     logs: p('logs'),
     portFile: p('run', 'port'),
@@ -63,5 +66,5 @@ export function platformPaths(dataDir: string): PlatformPaths {
 
 /** Directories the daemon creates on start. */
 export function platformDirs(paths: PlatformPaths): string[] {
-  return [paths.dataDir, paths.run, paths.repos, paths.slugs, paths.releases, paths.cache, paths.logs, paths.builds, paths.sources]
+  return [paths.dataDir, paths.run, paths.gitHome, paths.repos, paths.slugs, paths.releases, paths.cache, paths.logs, paths.builds, paths.sources]
 }

@@ -166,7 +166,7 @@ export class DeployService {
       // The builder and the source extraction (tar) load on the first build: an idle daemon does not carry them.
       const [{buildSlug}, {extractCommit, extractTarball, SourceError}] = await Promise.all([import('../builder/index.js'), import('./source.js')])
       try {
-        if (request.source.kind === 'git') await extractCommit(request.source.repoDir, request.source.sha, appDir, request.source.gitEnv)
+        if (request.source.kind === 'git') await extractCommit(request.source.repoDir, request.source.sha, appDir, ctx.paths.gitHome, request.source.gitEnv)
         else await extractTarball(request.source.path, appDir, {maxUnpackedBytes: 4 * ctx.config.sourceMaxBytes})
       } catch (error) {
         if (error instanceof SourceError) return fail(error.message)

@@ -4,6 +4,8 @@ import {mkdir} from 'node:fs/promises'
 import {isAbsolute, normalize, posix} from 'node:path'
 import * as tar from 'tar'
 
+import {spawnGit} from '../git/run.js'
+
 export class SourceError extends Error {
   constructor(message: string) {
     super(message)
@@ -11,12 +13,14 @@ export class SourceError extends Error {
   }
 }
 
-/** Extracts commit `sha` of a repository into `dir` (git archive | tar -x). `gitEnv` carries push quarantine paths. */
-export async function extractCommit(repoDir: string, sha: string, dir: string, gitEnv: Record<string, string> = {}): Promise<void> {
+/**
+ * Extracts commit `sha` of a repository into `dir` (git archive | tar -x). `gitEnv` carries push quarantine paths;
+ * `gitHome` is the platform's git home (PlatformPaths.gitHome, git/run.ts).
+ */
+export async function extractCommit(repoDir: string, sha: string, dir: string, gitHome: string, gitEnv: Record<string, string> = {}): Promise<void> {
   await mkdir(dir, {recursive: true})
-  const env = {...process.env, ...gitEnv, GIT_DIR: repoDir}
   await new Promise<void>((resolve, reject) => {
-    const archive = spawn('git', ['archive', '--format=tar', sha], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    const archive = spawnGit(['archive', '--format=tar', sha], {env: {...gitEnv, GIT_DIR: repoDir}, home: gitHome})
     const untar = spawn('tar', ['-x', '-C', dir], {stdio: ['pipe', 'ignore', 'pipe']})
     let errors = ''
     archive.stderr.on('data', (d: Buffer) => {

@@ -1,6 +1,5 @@
 // Smart-HTTP git for app repositories (`/<app>.git`), served by `git http-backend` as a CGI child process with
 // streamed bodies. Pushes to main/master deploy through a pre-receive hook that calls back into the daemon.
-import {spawn} from 'node:child_process'
 import {randomBytes, timingSafeEqual} from 'node:crypto'
 import {existsSync, mkdirSync} from 'node:fs'
 import {readFile, writeFile} from 'node:fs/promises'
@@ -10,6 +9,7 @@ import {resolve, sep} from 'node:path'
 import type {PlatformContext} from '../context.js'
 
 import {preReceiveHookSource} from './hook.js'
+import {runGit, spawnGit} from './run.js'
 
 export {HOOK_EXIT_MARKER, preReceiveHookSource} from './hook.js'
 
@@ -20,27 +20,6 @@ export function repoDirFor(ctx: PlatformContext, appId: string): string {
   return ctx.paths.repoFor(appId)
 }
 
-async function git(args: string[], cwd: string): Promise<{code: number; output: string}> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', args, {cwd, env: {...gitBaseEnv()}, stdio: ['ignore', 'pipe', 'pipe']})
-    let output = ''
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString()
-    })
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString()
-    })
-    child.on('error', reject)
-    child.on('close', code => resolvePromise({code: code ?? 1, output}))
-  })
-}
-
-function gitBaseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', PATH: process.env.PATH ?? '/usr/bin:/bin'}
-  for (const key of ['HOME', 'LANG', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key]
-  return env
-}
-
 const initializing = new Map<string, Promise<string>>()
 
 /** Creates the app's bare repository (with the pre-receive hook) when missing; returns its path. */
@@ -48,17 +27,17 @@ export async function ensureRepo(ctx: PlatformContext, appId: string): Promise<s
   const dir = repoDirFor(ctx, appId)
   let pending = initializing.get(dir)
   if (!pending) {
-    pending = initRepo(dir).finally(() => initializing.delete(dir))
+    pending = initRepo(dir, ctx.paths.gitHome).finally(() => initializing.delete(dir))
     initializing.set(dir, pending)
   }
 
   return pending
 }
 
-async function initRepo(dir: string): Promise<string> {
+async function initRepo(dir: string, home: string): Promise<string> {
   if (!existsSync(resolve(dir, 'HEAD'))) {
     mkdirSync(dir, {recursive: true})
-    const init = await git(['init', '--quiet', '--bare', '--initial-branch=main', dir], dir)
+    const init = await runGit(['init', '--quiet', '--bare', '--initial-branch=main', dir], {cwd: dir, home})
     if (init.code !== 0) throw new Error(`git init failed: ${init.output.trim()}`)
     for (const [key, value] of [
       ['receive.denyNonFastForwards', 'false'],
@@ -67,7 +46,7 @@ async function initRepo(dir: string): Promise<string> {
       ['http.uploadpack', 'true'],
       ['core.logAllRefUpdates', 'false'],
     ]) {
-      await git(['config', key, value], dir)
+      await runGit(['config', key, value], {cwd: dir, home})
     }
   }
 
@@ -135,6 +114,8 @@ export class PushSessions {
 }
 
 export interface CgiRequest {
+  /** The platform's git home (PlatformPaths.gitHome). */
+  gitHome: string
   hookUrl: string
   repoDir: string
   /** `/info/refs`, `/git-receive-pack` or `/git-upload-pack`. */
@@ -147,8 +128,8 @@ export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, 
   const url = new URL(req.url ?? '/', 'http://localhost')
   const root = resolve(cgi.repoDir, '..')
   const name = cgi.repoDir.slice(root.length + 1)
-  const env: NodeJS.ProcessEnv = {
-    ...gitBaseEnv(),
+  const env: Record<string, string | undefined> = {
+    // The pre-receive hook (git/hook.ts) runs as git's child and finds the daemon and its push through these two.
     FERRY_HOOK_URL: cgi.hookUrl,
     GIT_HTTP_EXPORT_ALL: '1',
     GIT_PROJECT_ROOT: root,
@@ -164,8 +145,7 @@ export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, 
   if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = String(req.headers['content-encoding'])
   if (req.headers['git-protocol']) env.GIT_PROTOCOL = String(req.headers['git-protocol'])
 
-  const child = spawn('git', ['http-backend'], {env, stdio: ['pipe', 'pipe', 'pipe']})
-  child.stdin.on('error', () => {})
+  const child = spawnGit(['http-backend'], {env, home: cgi.gitHome, input: true})
   req.pipe(child.stdin)
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {

@@ -1,6 +1,4 @@
 // Smart-HTTP git on the API port (`/<app>.git/...`) and the pre-receive hook's callback that runs the deploy.
-import {spawn} from 'node:child_process'
-
 import type {PlatformContext} from '../../context.js'
 import type {Ctx, Router} from '../http.js'
 
@@ -16,6 +14,7 @@ import {
   runHttpBackend,
   ZERO_SHA,
 } from '../../git/index.js'
+import {runGit} from '../../git/run.js'
 import {apiUrl, gitUrl} from '../../urls.js'
 
 function deny(c: Ctx, status: number, message: string, headers: Record<string, string> = {}): undefined {
@@ -25,16 +24,9 @@ function deny(c: Ctx, status: number, message: string, headers: Record<string, s
   return undefined
 }
 
-async function commitSubject(repoDir: string, sha: string, gitEnv: Record<string, string>): Promise<null | string> {
-  return new Promise(resolve => {
-    const child = spawn('git', ['show', '-s', '--format=%s', sha], {env: {...process.env, ...gitEnv, GIT_DIR: repoDir}, stdio: ['ignore', 'pipe', 'ignore']})
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    child.on('error', () => resolve(null))
-    child.on('close', code => resolve(code === 0 ? out.trim() || null : null))
-  })
+async function commitSubject(home: string, repoDir: string, sha: string, gitEnv: Record<string, string>): Promise<null | string> {
+  const {code, stdout} = await runGit(['show', '-s', '--format=%s', sha], {env: {...gitEnv, GIT_DIR: repoDir}, home})
+  return code === 0 ? stdout.trim() || null : null
 }
 
 export function registerGitRoutes(router: Router, ctx: PlatformContext): void {
@@ -59,7 +51,7 @@ export function registerGitRoutes(router: Router, ctx: PlatformContext): void {
     const push = rest === '/git-receive-pack'
     const secret = push ? sessions.open({appId: app.id, repoDir}) : undefined
     try {
-      await runHttpBackend(c.req, c.res, {hookUrl: hookUrl(), repoDir, rest, secret})
+      await runHttpBackend(c.req, c.res, {gitHome: ctx.paths.gitHome, hookUrl: hookUrl(), repoDir, rest, secret})
     } finally {
       if (secret) sessions.close(secret)
     }
@@ -119,7 +111,7 @@ export function registerGitRoutes(router: Router, ctx: PlatformContext): void {
         handle = service.start({
           appId: app.id,
           source: {gitEnv, kind: 'git', repoDir: session.repoDir, sha: update.newSha},
-          sourceBlob: {url: gitUrl(ctx.config, app.name), version: update.newSha, version_description: await commitSubject(session.repoDir, update.newSha, gitEnv)},
+          sourceBlob: {url: gitUrl(ctx.config, app.name), version: update.newSha, version_description: await commitSubject(ctx.paths.gitHome, session.repoDir, update.newSha, gitEnv)},
         })
       } catch (error) {
         if (error instanceof DeployBusyError) {
@@ -137,11 +129,7 @@ export function registerGitRoutes(router: Router, ctx: PlatformContext): void {
       const outcome = await handle.done
       unfollow()
       if (outcome.ok) {
-        await new Promise(resolve => {
-          const child = spawn('git', ['symbolic-ref', 'HEAD', update.ref], {env: {GIT_DIR: session.repoDir, PATH: process.env.PATH}, stdio: 'ignore'})
-          child.on('close', resolve)
-          child.on('error', resolve)
-        })
+        await runGit(['symbolic-ref', 'HEAD', update.ref], {env: {GIT_DIR: session.repoDir}, home: ctx.paths.gitHome})
         return exit(0)
       }
 
