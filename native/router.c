@@ -41,8 +41,10 @@ const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "detect_leaks=0"; }
 #endif
 
-/* MAX_HEAD, MAX_CHUNK_LINE, MAX_TRAILER, reason(), idempotent_method(), ERROR_PAGE_FORMAT: the rules the Node router
-   shares, generated from src/platform/router/rules.ts (scripts/build-native.mjs puts the header on the include path). */
+/* The rules the Node router shares, generated from src/platform/router/rules.ts (src/platform/router/c-header.ts;
+   scripts/build-native.mjs puts the header on the include path): the limits, TOKEN_CHARS, REQUEST_ID_*, reason(),
+   idempotent_method(), name_is(), request_hop_by_hop(), response_hop_by_hop(), response_framing_field(),
+   ERROR_PAGE_FORMAT, the APP_ERROR_* answers and the log line's templates (LOG_*). */
 #include "router-rules.h"
 
 #define IN_LIMIT (1024 * 1024 + MAX_HEAD) /* buffered bytes per socket before reading pauses */
@@ -392,16 +394,65 @@ static void emit(const char *fmt, ...) {
 
 static unsigned ms_round(uint64_t us) { return (unsigned)((us + 500) / 1000); }
 
+static void buf_u64(buf_t *b, uint64_t v) {
+  char tmp[20];
+  int k = 20;
+  do {
+    tmp[--k] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  buf_append(b, tmp + k, (size_t)(20 - k));
+}
+
+/* The log templates' pieces (rules.ts LOG_*): LOG_LIT(text) appends a literal to `log`, LOG_VAL(name) the value
+   LOGV_name (defined where a template is expanded). */
+#define LOG_LIT(s) buf_append(log, s, sizeof s - 1);
+#define LOG_VAL(name) LOGV_##name
+
+/* A quoted log value: `"` would end it, so it is written %22. */
+static void log_quoted(buf_t *b, const unsigned char *s, size_t n) {
+  for (size_t j = 0; j < n;) {
+    const unsigned char *q = memchr(s + j, '"', n - j);
+    size_t stop = q ? (size_t)(q - s) : n;
+    buf_append(b, s + j, stop - j);
+    if (!q) break;
+    buf_str(b, "%22");
+    j = stop + 1;
+  }
+}
+
+/* `L <appId> ` then LOG_ERROR (code set) or LOG_INFO, the request's log text (LOG_REQUEST), and LOG_RESULT. */
 static void log_line(conn_t *c, const char *code, const char *desc, int status) {
   exch_t *x = &c->ex;
   if (!x->app) return;
-  buf_str(&logout, "L ");
-  buf_str(&logout, x->app->id);
-  if (code) buf_printf(&logout, " at=error code=%s desc=\"%s\" ", code, desc);
-  else buf_str(&logout, " at=info ");
-  buf_append(&logout, x->logtext.p, x->logtext.len);
-  buf_printf(&logout, "dyno=%s connect=%ums service=%ums status=%d bytes=%llu protocol=http\n", x->dyno, x->connect_ms,
-             ms_round(now_us - x->started), status, (unsigned long long)x->bytes);
+  buf_t *log = &logout;
+  buf_str(log, "L ");
+  buf_str(log, x->app->id);
+  buf_str(log, " ");
+#define LOGV_at buf_str(log, code ? "error" : "info");
+#define LOGV_code buf_str(log, code);
+#define LOGV_desc buf_str(log, desc);
+#define LOGV_dyno buf_str(log, x->dyno);
+#define LOGV_connect buf_u64(log, (uint64_t)x->connect_ms);
+#define LOGV_service buf_u64(log, ms_round(now_us - x->started));
+#define LOGV_status buf_u64(log, (uint64_t)status);
+#define LOGV_bytes buf_u64(log, x->bytes);
+  if (code) {
+    LOG_ERROR(LOG_LIT, LOG_VAL)
+  } else {
+    LOG_INFO(LOG_LIT, LOG_VAL)
+  }
+  buf_append(log, x->logtext.p, x->logtext.len);
+  LOG_RESULT(LOG_LIT, LOG_VAL)
+  buf_str(log, "\n");
+#undef LOGV_at
+#undef LOGV_code
+#undef LOGV_desc
+#undef LOGV_dyno
+#undef LOGV_connect
+#undef LOGV_service
+#undef LOGV_status
+#undef LOGV_bytes
 }
 
 /* ---------- request ids ---------- */
@@ -437,19 +488,8 @@ static void uuid4(char *out) {
 static unsigned char TOKEN[256], REQID[256];
 
 static void init_tables(void) {
-  const char *t = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  for (; *t; t++) TOKEN[(unsigned char)*t] = 1;
-  const char *r = "+./:=-_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  for (; *r; r++) REQID[(unsigned char)*r] = 1;
-}
-
-/* `s[0,n)` equals the lower-case literal, ignoring ASCII case. */
-static int name_is(const char *s, size_t n, const char *lit) {
-  size_t m = strlen(lit);
-  if (n != m) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (((unsigned char)s[i] | 0x20) != (unsigned char)lit[i]) return 0;
-  return 1;
+  for (const char *t = TOKEN_CHARS; *t; t++) TOKEN[(unsigned char)*t] = 1;
+  for (const char *r = REQUEST_ID_CHARS; *r; r++) REQID[(unsigned char)*r] = 1;
 }
 
 /*
@@ -871,11 +911,9 @@ static int parse_request(conn_t *c) {
     if (fe < 0) goto handoff;
     const char *n = (const char *)p + i;
     size_t nl = (size_t)colon - i;
-    int drop = 0;
+    /* The fields a dyno never gets as sent (rules.ts REQUEST_HOP_BY_HOP); below, what this side does besides. */
+    int drop = request_hop_by_hop(n, nl);
     switch (nl) {
-      case 2:
-        if (name_is(n, nl, "te")) drop = 1;
-        break;
       case 3:
         if (name_is(n, nl, "via")) to_node = 1;
         break;
@@ -891,26 +929,19 @@ static int parse_request(conn_t *c) {
         if (name_is(n, nl, "expect")) to_node = 1;
         break;
       case 7:
-        if (name_is(n, nl, "upgrade") || name_is(n, nl, "trailer")) {
-          if (n[0] == 'u' || n[0] == 'U') goto handoff;
-          drop = 1;
-        }
+        if (name_is(n, nl, "upgrade")) goto handoff;
         break;
       case 10:
         if (name_is(n, nl, "connection")) {
-          /* Only a lone `close` or `keep-alive` is routed here; any other list (one that names Content-Length,
-             Transfer-Encoding or Host is a smuggling attempt) is the Node parser's to judge and reject. */
-          drop = 1;
+          /* Only a lone `close` or `keep-alive` is routed here; any other list (one that names a framing field,
+             rules.ts FRAMING_FIELDS, is a smuggling attempt) is the Node parser's to judge and reject. */
           if (name_is((const char *)p + vs, ve - vs, "close")) close_conn_tok = 1;
           else if (!name_is((const char *)p + vs, ve - vs, "keep-alive")) goto handoff;
-        } else if (name_is(n, nl, "keep-alive")) {
-          drop = 1;
         }
         break;
       case 12:
         if (name_is(n, nl, "x-request-id")) {
-          drop = 1;
-          if (rid_b == 0 && ve - vs >= 20 && ve - vs <= 200) {
+          if (rid_b == 0 && ve - vs >= REQUEST_ID_MIN && ve - vs <= REQUEST_ID_MAX) {
             size_t k = vs;
             while (k < ve && REQID[p[k]]) k++;
             if (k == ve) {
@@ -929,12 +960,8 @@ static int parse_request(conn_t *c) {
       case 15:
         if (name_is(n, nl, "x-forwarded-for")) to_node = 1;
         break;
-      case 16:
-        if (name_is(n, nl, "proxy-connection") || name_is(n, nl, "x-forwarded-port")) drop = 1;
-        break;
       case 17:
         if (name_is(n, nl, "transfer-encoding")) goto handoff;
-        if (name_is(n, nl, "x-forwarded-proto")) drop = 1;
         break;
       default:
         break;
@@ -1025,27 +1052,20 @@ static int parse_request(conn_t *c) {
     uuid4(x->reqid);
   }
 
-  /* log text: method=… path="…" host=… request_id=… fwd="…" */
-  buf_t *lt = &x->logtext;
-  lt->off = lt->len = 0;
-  buf_str(lt, "method=");
-  buf_str(lt, m);
-  buf_str(lt, " path=\"");
-  for (size_t j = ts; j < te_;) {
-    const unsigned char *q = memchr(p + j, '"', te_ - j);
-    size_t stop = q ? (size_t)(q - p) : te_;
-    buf_append(lt, p + j, stop - j);
-    if (!q) break;
-    buf_str(lt, "%22");
-    j = stop + 1;
-  }
-  buf_str(lt, "\" host=");
-  buf_str(lt, c->hostname);
-  buf_str(lt, " request_id=");
-  buf_str(lt, x->reqid);
-  buf_str(lt, " fwd=\"");
-  buf_str(lt, c->fwd);
-  buf_str(lt, "\" ");
+  /* log text (rules.ts LOG_REQUEST): method=… path="…" host=… request_id=… fwd="…" */
+  buf_t *log = &x->logtext;
+  log->off = log->len = 0;
+#define LOGV_method buf_str(log, m);
+#define LOGV_path log_quoted(log, p + ts, te_ - ts);
+#define LOGV_host buf_str(log, c->hostname);
+#define LOGV_request_id buf_str(log, x->reqid);
+#define LOGV_fwd buf_str(log, c->fwd);
+  LOG_REQUEST(LOG_LIT, LOG_VAL)
+#undef LOGV_method
+#undef LOGV_path
+#undef LOGV_host
+#undef LOGV_request_id
+#undef LOGV_fwd
 
   /* The upstream head: the client's head minus the dropped lines, then X-Forwarded-*, X-Request-Id, Via, Connection. */
   size_t head_end = end - 4, from = start;
@@ -1177,17 +1197,18 @@ static int parse_response(conn_t *c, conn_t *u) {
       if (fe < 0) goto bad;
       const char *nm = (const char *)p + i;
       size_t nl = (size_t)colon - i;
-      if (name_is(nm, nl, "connection") || name_is(nm, nl, "keep-alive") || name_is(nm, nl, "proxy-connection")) {
+      if (response_hop_by_hop(nm, nl)) { /* rules.ts RESPONSE_HOP_BY_HOP */
         if (nhop == MAX_DROP) goto bad;
         hop_at[nhop] = i;
         hop_next[nhop++] = (size_t)fe + 2;
-        if (nm[0] == 'c' || nm[0] == 'C') {
-          /* tokens: any `close`; one naming a framing field is a bad response (a proxy drops the fields Connection
-             names, so the client could read the body differently: like the Node router, never strip framing) */
+        if (name_is(nm, nl, "connection")) {
+          /* tokens: any `close`; one naming a framing field (rules.ts FRAMING_FIELDS) is a bad response (a proxy drops
+             the fields Connection names, so the client could read the body differently: like the Node router, never
+             strip framing) */
           for (size_t a = vs; a < ve;) {
             size_t s, t, z = list_item(p, a, ve, &s, &t);
             if (name_is((const char *)p + s, t - s, "close")) has_close = 1;
-            else if (name_is((const char *)p + s, t - s, "content-length") || name_is((const char *)p + s, t - s, "transfer-encoding")) goto bad;
+            else if (response_framing_field((const char *)p + s, t - s)) goto bad;
             a = z + 1;
           }
         }
@@ -1276,7 +1297,7 @@ static int parse_response(conn_t *c, conn_t *u) {
       c->peer = NULL;
     }
     c->out.off = c->out.len = 0;
-    respond_error(c, 502, "H17", "Poorly formatted HTTP response", "The app sent an invalid HTTP response.");
+    respond_error(c, 502, APP_ERROR_MALFORMED);
     return -1;
   }
 }
@@ -1301,7 +1322,7 @@ static void pump_response(conn_t *c) {
         case BODY_CHUNKED: {
           long r = chunk_feed(&x->chunk, q, fresh);
           if (r < 0) {
-            log_line(c, "H17", "Poorly formatted HTTP response", x->status);
+            log_line(c, APP_ERROR_MALFORMED_LOG, x->status);
             c->peer = NULL;
             u->peer = NULL;
             close_conn(u);
@@ -1375,11 +1396,11 @@ static void upstream_gone(conn_t *c, conn_t *u) {
       to_fallback(c);
       return;
     }
-    if (never) respond_error(c, 502, "H10", "App crashed", "The app refused the connection.");
-    else respond_error(c, 502, "H13", "Connection closed without response", "The app closed the connection without a response.");
+    if (never) respond_error(c, 502, APP_ERROR_REFUSED);
+    else respond_error(c, 502, APP_ERROR_CLOSED);
     return;
   }
-  log_line(c, "H13", "Connection closed without response", x->status ? x->status : 503);
+  log_line(c, APP_ERROR_CLOSED_LOG, x->status ? x->status : 503);
   close_conn(c);
 }
 
@@ -1713,7 +1734,7 @@ static void sweep(void) {
           c->peer = NULL;
           close_conn(u);
           /* c->out holds only whole 1xx heads (if any): the 503 follows them. */
-          respond_error(c, 503, "H12", "Request timeout", "The app did not answer within 30 seconds.");
+          respond_error(c, 503, APP_ERROR_TIMEOUT);
         } else {
           u->peer = NULL;
           close_conn(u);

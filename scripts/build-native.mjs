@@ -34,9 +34,9 @@ if (spawnSync('cc', ['--version'], {stdio: 'ignore'}).error) {
 
 // The rules both engines share (src/platform/router/rules.ts, compiled by tsc, which `npm run build` runs first),
 // rendered as the C header native/router.c includes.
-const rules = join(root, 'dist', 'platform', 'router', 'rules.js')
+const rules = join(root, 'dist', 'platform', 'router', 'c-header.js')
 if (!existsSync(rules)) {
-  console.error('error: dist/platform/router/rules.js is missing: compile the TypeScript first (`npm run build` does both)')
+  console.error('error: dist/platform/router/c-header.js is missing: compile the TypeScript first (`npm run build` does both)')
   process.exit(1)
 }
 

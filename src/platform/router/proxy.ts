@@ -14,6 +14,7 @@ import {performance} from 'node:perf_hooks'
 
 import type {WebTarget} from '../context.js'
 import type {RequestHead} from './http1.js'
+import type {AppError} from './rules.js'
 import type {RouterOptions} from './proxy/options.js'
 
 import {HEAD_TIMEOUT_MS} from '../context.js'
@@ -170,7 +171,7 @@ export class HttpRouter {
     if (!target) {
       ex.finished = true
       ex.status = 503
-      const [code, desc, detail] = this.noWebCause(app.id)
+      const {code, desc, detail} = this.noWebCause(app.id)
       ex.bytes = client.respond(503, appErrorPage(detail, code), req.body !== 'none')
       this.logError(ex, code, desc, 503)
       return
@@ -197,7 +198,7 @@ export class HttpRouter {
   }
 
   /** Why an app has no web dyno to route to: its web dynos crashed (H10), or it has none running (H14). */
-  noWebCause(appId: string): [code: string, desc: string, detail: string] {
+  noWebCause(appId: string): AppError {
     return noWebCause(this.options.crashed?.(appId) ?? false)
   }
 

@@ -2,9 +2,11 @@
 // Host, the request id, and the Connection rules (RFC 9112 §3, §6; RFC 9110 §7.6.1).
 import type {BodyKind, Header, RequestHead} from '../http1.js'
 
+import {FRAMING_FIELDS, REQUEST_ID_CHARS, REQUEST_ID_MAX, REQUEST_ID_MIN} from '../rules.js'
 import {F, fail, lineEnd, ows, scanFields, tokens, TOKEN_CHARS, transferChunked} from './syntax.js'
 
-const REQUEST_ID_RE = /^[\w+./:=-]{20,200}$/
+/** A valid incoming X-Request-Id (rules.ts: REQUEST_ID_CHARS, REQUEST_ID_MIN to REQUEST_ID_MAX of them). */
+const REQUEST_ID_RE = new RegExp(`^[${REQUEST_ID_CHARS.replaceAll(/[\\\]^-]/g, '\\$&')}]{${REQUEST_ID_MIN},${REQUEST_ID_MAX}}$`)
 
 interface Framing {
   chunked: boolean
@@ -28,7 +30,7 @@ function contentLength(value: string, status: number): number {
   return v
 }
 
-function framingOf(headers: Header[], ids: F[], status: number): Framing {
+function framingOf(headers: Header[], ids: number[], status: number): Framing {
   let length = -1
   let te: string[] | undefined
   let connection: string[] = []
@@ -83,14 +85,17 @@ function requestLine(buf: Buffer, start: number, le: number): {method: string; t
 
 const CONNECTION_OPTIONS = new Set(['close', 'keep-alive', 'upgrade'])
 
+const FRAMING_REQUEST: ReadonlySet<string> = new Set(FRAMING_FIELDS.request)
+const FRAMING_RESPONSE: ReadonlySet<string> = new Set(FRAMING_FIELDS.response)
+
 /**
- * The Connection tokens name a field that frames or routes the message. A proxy drops the fields Connection
- * names (RFC 9110 §7.6.1), so `Connection: keep-alive, Content-Length` would have the body framed here and the
- * length stripped on the way to the dyno, which then reads the body as the next request (smuggling). Such a
- * message is rejected, never rewritten. Host counts for requests (the dyno would see none).
+ * The Connection tokens name a field that frames or routes the message (FRAMING_FIELDS in rules.ts: a proxy drops the
+ * fields Connection names, so the dyno or the client would read the body differently). Such a message is rejected,
+ * never rewritten.
  */
 export function namesFramingField(connection: string[], request: boolean): boolean {
-  for (const t of connection) if (t === 'content-length' || t === 'transfer-encoding' || (request && t === 'host')) return true
+  const framing = request ? FRAMING_REQUEST : FRAMING_RESPONSE
+  for (const t of connection) if (framing.has(t)) return true
   return false
 }
 
@@ -100,7 +105,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
   const le = lineEnd(buf, start, limit, 400)
   const {method, target, version} = requestLine(buf, start, le)
   let headers: Header[] = []
-  let ids: F[] = []
+  let ids: number[] = []
   scanFields(buf, le + 2, limit, 400, false, headers, ids)
   const f = framingOf(headers, ids, 400)
   if (f.connection.length > 0 && namesFramingField(f.connection, true)) fail(400, 'Connection must not name Content-Length, Transfer-Encoding or Host')

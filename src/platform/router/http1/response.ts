@@ -2,7 +2,7 @@
 // the hop-by-hop lines it drops) without a string per field. Errors carry status 502.
 import type {ResponseHead} from '../http1.js'
 
-import {bytesEqual, classify, F, fail, fieldLine, line, lineEnd, ows, tokens, transferChunked} from './syntax.js'
+import {bytesEqual, classify, F, fail, fieldLine, line, lineEnd, ows, RESPONSE_HOP, tokens, transferChunked} from './syntax.js'
 import {namesFramingField} from './request.js'
 
 const KEEP_ALIVE = ['keep-alive']
@@ -45,13 +45,14 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
     const e = fieldLine(buf, i, limit, 502)
     const id = classify(buf, i, line.colon)
     if (id !== F.Other) {
+      // The fields a proxy drops (RESPONSE_HOP_BY_HOP): their lines are left out of the client's head.
+      if (RESPONSE_HOP[id] === 1) hop.push(i, e + 2)
       const a = line.valueStart
       const b = line.valueEnd
       switch (id) {
         case F.Connection: {
           const t = bytesEqual(buf, a, b, KEEP_ALIVE_BYTES) ? KEEP_ALIVE : bytesEqual(buf, a, b, CLOSE_BYTES) ? CLOSE : tokens(buf.toString('latin1', a, b))
           connection = connection.length === 0 ? t : [...connection, ...t]
-          hop.push(i, e + 2)
           break
         }
 
@@ -65,12 +66,6 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
             length = (length * 10) + d
           }
 
-          break
-        }
-
-        case F.KeepAlive:
-        case F.ProxyConnection: {
-          hop.push(i, e + 2)
           break
         }
 

@@ -3,6 +3,8 @@
 // the field names the router acts on (classified on the bytes, no string per field), and list values.
 import type {Header} from '../http1.js'
 
+import {REQUEST_HOP_BY_HOP, RESPONSE_HOP_BY_HOP, TOKEN_CHARS as TOKEN_CHARS_TEXT} from '../rules.js'
+
 export class HttpParseError extends Error {
   constructor(
     readonly status: number,
@@ -14,50 +16,42 @@ export class HttpParseError extends Error {
 
 // Token characters (RFC 9110 §5.6.2) for header names and methods.
 export const TOKEN_CHARS = new Uint8Array(256)
-for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[c.charCodeAt(0)] = 1
+for (const c of TOKEN_CHARS_TEXT) TOKEN_CHARS[c.charCodeAt(0)] = 1
 
-// Field names the router acts on, by length (compared case-insensitively on the bytes: no string per field).
+// Field names the router acts on (compared case-insensitively on the bytes: no string per field): the ones the
+// parsers read, then every other field the rules list as hop-by-hop (rules.ts), each with an id of its own.
 export const enum F {
   Other = 0,
   Connection,
   ContentLength,
   Host,
-  KeepAlive,
-  ProxyConnection,
-  Te,
-  Trailer,
   TransferEncoding,
   Upgrade,
-  Via,
-  XForwardedFor,
-  XForwardedPort,
-  XForwardedProto,
   XRequestId,
 }
 
-const FIELD_NAMES: Array<[string, F]> = [
+const FIELD_NAMES: Array<[string, number]> = [
   ['connection', F.Connection],
   ['content-length', F.ContentLength],
   ['host', F.Host],
-  ['keep-alive', F.KeepAlive],
-  ['proxy-connection', F.ProxyConnection],
-  ['te', F.Te],
-  ['trailer', F.Trailer],
   ['transfer-encoding', F.TransferEncoding],
   ['upgrade', F.Upgrade],
-  ['via', F.Via],
-  ['x-forwarded-for', F.XForwardedFor],
-  ['x-forwarded-port', F.XForwardedPort],
-  ['x-forwarded-proto', F.XForwardedProto],
   ['x-request-id', F.XRequestId],
 ]
-const BY_LENGTH: Array<Array<{bytes: Uint8Array; id: F; name: string}>> = []
+for (const name of new Set<string>([...REQUEST_HOP_BY_HOP, ...RESPONSE_HOP_BY_HOP])) {
+  if (!FIELD_NAMES.some(([known]) => known === name)) FIELD_NAMES.push([name, FIELD_NAMES.length + 1])
+}
+
+const BY_LENGTH: Array<Array<{bytes: Uint8Array; id: number; name: string}>> = []
 for (const [name, id] of FIELD_NAMES) (BY_LENGTH[name.length] ??= []).push({bytes: Buffer.from(name, 'latin1'), id, name})
 const NAME_OF: string[] = []
 for (const [name, id] of FIELD_NAMES) NAME_OF[id] = name
+/** By field id: 1 for the response fields a proxy drops (RESPONSE_HOP_BY_HOP). */
+export const RESPONSE_HOP = new Uint8Array(FIELD_NAMES.length + 1)
+for (const [name, id] of FIELD_NAMES) if ((RESPONSE_HOP_BY_HOP as readonly string[]).includes(name)) RESPONSE_HOP[id] = 1
 
 /** Which known field `buf[s, e)` names (a validated token), or F.Other. */
-export function classify(buf: Buffer, s: number, e: number): F {
+export function classify(buf: Buffer, s: number, e: number): number {
   const candidates = BY_LENGTH[e - s]
   if (candidates === undefined) return F.Other
   for (const c of candidates) if (bytesEqual(buf, s, e, c.bytes)) return c.id
@@ -133,7 +127,7 @@ export function fieldLine(buf: Buffer, i: number, limit: number, status: number)
  * Walks the field lines of a request head (`buf[i, limit)`, `limit` = the index of the final CRLFCRLF + 2),
  * validating each, and collects the known fields (every field when `all`) into `out`, their ids into `ids`.
  */
-export function scanFields(buf: Buffer, i: number, limit: number, status: number, all: boolean, out: Header[], ids: F[]): void {
+export function scanFields(buf: Buffer, i: number, limit: number, status: number, all: boolean, out: Header[], ids: number[]): void {
   while (i < limit) {
     const le = fieldLine(buf, i, limit, status)
     const id = classify(buf, i, line.colon)

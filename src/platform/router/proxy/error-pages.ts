@@ -1,6 +1,6 @@
 // The answers the router writes itself (never a dyno's): its error pages (H10, H12, H13, H14, H17 …), the 404 for a
 // Host with no app, the maintenance page (H80), and the response around them.
-import {page, REASONS} from '../rules.js'
+import {type AppError, page, REASONS} from '../rules.js'
 
 export const MAINTENANCE_PAGE =
   '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Offline for Maintenance</title></head>\n' +
@@ -31,8 +31,8 @@ export function noSuchAppPage(hostname: string): string {
 }
 
 /** Why an app has no web dyno to route to: its web dynos crashed (H10), or it has none running (H14). */
-export function noWebCause(crashed: boolean): [code: string, desc: string, detail: string] {
+export function noWebCause(crashed: boolean): AppError {
   return crashed
-    ? ['H10', 'App crashed', 'The app\'s web dynos have crashed. Run <code>ferry logs</code> to see why.']
-    : ['H14', 'No web processes running', 'No web dynos are running for this app. Scale them up with <code>ferry ps:scale web=1</code>.']
+    ? {code: 'H10', desc: 'App crashed', detail: 'The app\'s web dynos have crashed. Run <code>ferry logs</code> to see why.'}
+    : {code: 'H14', desc: 'No web processes running', detail: 'No web dynos are running for this app. Scale them up with <code>ferry ps:scale web=1</code>.'}
 }

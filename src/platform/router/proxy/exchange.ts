@@ -10,7 +10,7 @@ import type {ClientConn} from './connection.js'
 import type {Upstream} from './upstream.js'
 
 import {type BodyKind, ChunkedTracker, findHeadEnd, parseResponseHead, type RequestHead, type ResponseHead, responseBodyKind} from '../http1.js'
-import {IDEMPOTENT_METHODS} from '../rules.js'
+import {APP_ERRORS, type AppError, IDEMPOTENT_METHODS} from '../rules.js'
 import {EMPTY, ownBytes} from './buffers.js'
 import {appErrorPage, rejectPage} from './error-pages.js'
 import {clientHead, upstreamHead} from './head-rewrite.js'
@@ -91,7 +91,7 @@ export class Exchange {
   onTimeout(): void {
     if (this.finished) return
     if (this.status === 0) {
-      this.fail(503, 'H12', 'Request timeout', 'The app did not answer within 30 seconds.')
+      this.fail(503, APP_ERRORS.timeout)
     } else {
       this.finished = true
       this.upstream?.socket.destroy()
@@ -121,8 +121,8 @@ export class Exchange {
         return
       }
 
-      if (neverConnected) this.fail(502, 'H10', 'App crashed', 'The app refused the connection.')
-      else this.fail(502, 'H13', 'Connection closed without response', 'The app closed the connection without a response.')
+      if (neverConnected) this.fail(502, APP_ERRORS.refused)
+      else this.fail(502, APP_ERRORS.closed)
       return
     }
 
@@ -133,7 +133,7 @@ export class Exchange {
 
     // Truncated response: the client cannot tell where it ends otherwise.
     this.finished = true
-    this.router.logError(this, 'H13', 'Connection closed without response', this.status || 503)
+    this.router.logError(this, APP_ERRORS.closed.code, APP_ERRORS.closed.desc, this.status || 503)
     this.client.socket.destroy()
   }
 
@@ -222,9 +222,9 @@ export class Exchange {
 
       if (performance.now() > deadline || (!this.router.isPending(this.app.id) && this.failedPorts.size === 0)) {
         if (this.failedPorts.size === 0 && !this.router.isPending(this.app.id)) {
-          this.fail(503, ...this.router.noWebCause(this.app.id))
+          this.fail(503, this.router.noWebCause(this.app.id))
         } else {
-          this.fail(code === 'H10' ? 502 : 503, code, desc, 'No web dyno became available in time.')
+          this.fail(code === 'H10' ? 502 : 503, {code, desc, detail: 'No web dyno became available in time.'})
         }
 
         return
@@ -284,7 +284,7 @@ export class Exchange {
     client.next()
   }
 
-  private fail(status: number, code: string, desc: string, detail: string): void {
+  private fail(status: number, {code, desc, detail}: AppError): void {
     this.finished = true
     this.upstream?.socket.destroy()
     this.client.exchange = undefined
@@ -303,7 +303,7 @@ export class Exchange {
           n = this.resTracker!.feed(chunk)
         } catch {
           this.finished = true
-          this.router.logError(this, 'H17', 'Poorly formatted HTTP response', this.status)
+          this.router.logError(this, APP_ERRORS.malformed.code, APP_ERRORS.malformed.desc, this.status)
           this.upstream?.socket.destroy()
           client.destroy()
           return
@@ -347,7 +347,7 @@ export class Exchange {
         if (end === -1) return
         head = parseResponseHead(this.resBuf, 0, end)
       } catch {
-        this.fail(502, 'H17', 'Poorly formatted HTTP response', 'The app sent an invalid HTTP response.')
+        this.fail(502, APP_ERRORS.malformed)
         return
       }
 

@@ -4,9 +4,11 @@
 import type {Header, ResponseHead} from '../http1.js'
 import type {Exchange} from './exchange.js'
 
+import {REQUEST_HOP_BY_HOP} from '../rules.js'
 import {EMPTY} from './buffers.js'
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'via', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-request-id'])
+/** The request fields a dyno never gets as sent (rules.ts), and any field Connection names. */
+const HOP_BY_HOP: ReadonlySet<string> = new Set(REQUEST_HOP_BY_HOP)
 const VIA_KEEP_ALIVE = Buffer.from('\r\nVia: 1.1 ferry\r\nConnection: keep-alive\r\n\r\n', 'latin1')
 const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n', 'latin1')
 const CONNECTION_KEEP_ALIVE = Buffer.from('Connection: keep-alive\r\n', 'latin1')
