@@ -63,6 +63,30 @@ const layers = {
   },
 }
 
+// The CLI has one HTTP transport, node:http (src/api/transport.ts): the global fetch loads undici, ~120 ms of start-up.
+// Added to oclif's restricted globals and imports (the last config setting each rule), not in place of them.
+const inherited = rule => oclif.findLast(config => config.rules?.[rule])?.rules[rule].slice(1) ?? []
+const [inheritedGlobals] = inherited('no-restricted-globals')
+const oneTransport = {
+  files: ['src/api/**/*.ts', 'src/cli/**/*.ts', 'src/commands/**/*.ts', 'src/hooks/**/*.ts', 'src/local/**/*.ts'],
+  rules: {
+    'no-restricted-globals': [
+      'error',
+      {
+        ...inheritedGlobals,
+        globals: [
+          ...(inheritedGlobals?.globals ?? []),
+          ...['fetch', 'Request', 'Response', 'Headers', 'EventSource', 'WebSocket'].map(name => ({
+            message: 'The CLI sends HTTP through src/api/transport.ts (node:http); fetch loads undici (~120 ms of start-up).',
+            name,
+          })),
+        ],
+      },
+    ],
+    'no-restricted-imports': ['error', ...inherited('no-restricted-imports'), {message: 'The CLI sends HTTP through src/api/transport.ts (node:http).', name: 'undici'}],
+  },
+}
+
 export default [
   {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**', 'bench/fixtures/**', 'bench/results/**', 'oclif.manifest.json']},
   ...oclif,
@@ -144,6 +168,7 @@ export default [
     },
   },
   layers,
+  oneTransport,
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'bench/**/*.js', 'bin/**/*.js'],
     rules: {

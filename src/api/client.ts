@@ -1,13 +1,10 @@
-// The typed Platform API v3 client: one core request() over Node's http/https with a keep-alive agent per origin,
-// and resource groups (src/api/resources/) exposing one method per operation: api.apps.create({name}).
-// Transport: node:http(s), not undici — importing undici costs 150–290 ms of CLI start-up on this kind of machine
-// (it loads fetch, websocket, cache, mock…), node:http about 5 ms; every command makes one or two small requests.
-import type {Agent, IncomingHttpHeaders, RequestOptions as NodeRequestOptions} from 'node:http'
-
+// The typed Platform API v3 client: one core request() over the CLI's node:http transport (transport.ts, a keep-alive
+// agent per origin), and resource groups (src/api/resources/) exposing one method per operation: api.apps.create({name}).
 import {randomUUID} from 'node:crypto'
 
 import {ApiError, UnreachableError} from './errors.js'
 import {resources} from './resources/index.js'
+import {Transport, type TransportResponse} from './transport.js'
 
 /** Where requests go: the backend's base URL and its bearer token. */
 export interface Connection {token: string; url: string}
@@ -26,8 +23,6 @@ export interface RequestOptions {
   /** Range header, e.g. `version ..; max=15, order=desc`. */
   range?: string
 }
-
-interface SendOptions {headers: Record<string, string>; method: string; path: string}
 
 export interface RawResponse {body: unknown; headers: Record<string, string>; status: number}
 
@@ -51,22 +46,16 @@ function isUnreachable(error: unknown): boolean {
   return false
 }
 
-function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
-  return out
-}
-
 /** Core HTTP layer: headers of the protocol, JSON bodies, typed errors, Range pagination. */
 export class Http {
+  /** The connection (keep-alive agents) API calls and the streams of the same command share. */
+  readonly transport = new Transport()
   private connection?: Promise<Connection>
-  private readonly agents = new Map<string, Agent>()
 
   constructor(private readonly options: HttpOptions) {}
 
   async close(): Promise<void> {
-    for (const agent of this.agents.values()) agent.destroy()
-    this.agents.clear()
+    this.transport.close()
   }
 
   /** The resolved backend (resolving it if needed). */
@@ -129,16 +118,17 @@ export class Http {
       headers['content-type'] = 'application/json'
     }
 
-    let res: {headers: IncomingHttpHeaders; status: number; text: string}
+    let res: TransportResponse
+    let text: string
     try {
-      res = await this.send(base, {headers, method, path: fullPath}, body)
+      res = await this.transport.exchange(base, {body, headers, method, path: fullPath, redirect: 'manual'})
+      text = await res.text()
     } catch (error) {
       if (isUnreachable(error)) throw new UnreachableError(base.origin + base.pathname.replace(/\/$/, ''), error)
       throw error
     }
 
-    const responseHeaders = flattenHeaders(res.headers)
-    const {text} = res
+    const responseHeaders = res.headers
     const type = responseHeaders['content-type'] ?? ''
     let parsed: unknown = text
     if (text && (type.startsWith('application/json') || /\+json\b/.test(type))) {
@@ -159,48 +149,6 @@ export class Http {
 
   async request<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
     return (await this.raw(method, path, options)).body as T
-  }
-
-  /** The keep-alive agent of an origin (node:https loaded only for https backends). */
-  private async agent(base: URL): Promise<{agent: Agent; request: typeof import('node:http').request}> {
-    const mod = base.protocol === 'https:' ? await import('node:https') : await import('node:http')
-    let agent = this.agents.get(base.origin)
-    if (!agent) {
-      agent = new mod.Agent({keepAlive: true, maxSockets: 8})
-      this.agents.set(base.origin, agent)
-    }
-
-    return {agent, request: mod.request}
-  }
-
-  /** One HTTP exchange; retried once when a reused keep-alive connection was closed by the server meanwhile. */
-  private async send(base: URL, options: SendOptions, body: string | undefined, retry = true): Promise<{headers: IncomingHttpHeaders; status: number; text: string}> {
-    const {agent, request} = await this.agent(base)
-    const headers = {...options.headers}
-    // A fixed length (never chunked), like undici: the body's bytes, or 0 for a bodiless POST/PUT/PATCH.
-    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
-    else if (['PATCH', 'POST', 'PUT'].includes(options.method)) headers['content-length'] = '0'
-    const requestOptions: NodeRequestOptions = {
-      agent,
-      headers,
-      host: base.hostname.replace(/^\[(.*)]$/, '$1'),
-      method: options.method,
-      path: options.path,
-      port: base.port || undefined,
-    }
-    return new Promise((resolve, reject) => {
-      const req = request(requestOptions, res => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => resolve({headers: res.headers, status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8')}))
-        res.on('error', reject)
-      })
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (retry && req.reusedSocket && error.code === 'ECONNRESET') resolve(this.send(base, options, body, false))
-        else reject(error)
-      })
-      req.end(body)
-    })
   }
 }
 

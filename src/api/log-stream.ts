@@ -1,6 +1,8 @@
 // Client of a log session's `logplex_url` (Server-Sent Events, shared/platform-api.md §3.14). Without tail:
 // prints the history and returns when the server closes. With tail: follows; on a lost connection it
-// reconnects with Last-Event-ID (no duplicates), creating a fresh session when the old URL expired.
+// reconnects with Last-Event-ID (no duplicates), creating a fresh session when the old URL expired. Over the CLI's
+// node:http transport (transport.ts), like every other request.
+import {Transport, type TransportResponse} from './transport.js'
 
 export interface LogEvent {
   /** The SSE id (monotonic per app), undefined when the server sent none. */
@@ -91,6 +93,15 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   })
 
 export async function streamLogs(options: StreamLogsOptions): Promise<void> {
+  const transport = new Transport()
+  try {
+    await follow(options, transport)
+  } finally {
+    transport.close()
+  }
+}
+
+async function follow(options: StreamLogsOptions, transport: Transport): Promise<void> {
   let {url} = options
   const parser = new SseParser()
   const seen = {id: 0}
@@ -110,9 +121,9 @@ export async function streamLogs(options: StreamLogsOptions): Promise<void> {
     if (options.signal?.aborted) return
     const headers: Record<string, string> = {Accept: 'text/event-stream'}
     if (parser.lastId !== undefined) headers['Last-Event-ID'] = String(parser.lastId)
-    let res: Response
+    let res: TransportResponse
     try {
-      res = await fetch(url, {headers, signal: options.signal})
+      res = await transport.exchange(url, {headers, redirect: 'follow', signal: options.signal})
     } catch (error) {
       if (options.signal?.aborted) return
       if (!options.tail || !connectedOnce) throw new LogStreamError(`Logs eventsource failed with: ${(error as Error).message}`)
@@ -130,8 +141,8 @@ export async function streamLogs(options: StreamLogsOptions): Promise<void> {
 
     failures = 0
 
-    if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-      await res.body?.cancel().catch(() => {})
+    if (res.status !== 200 || !(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+      res.discard()
       if (options.tail && connectedOnce && (res.status === 404 || res.status === 403) && options.renew) {
         url = await options.renew()
         continue
@@ -144,7 +155,7 @@ export async function streamLogs(options: StreamLogsOptions): Promise<void> {
     connectedOnce = true
     const decoder = new TextDecoder()
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.push(decoder.decode(chunk, {stream: true}), onEvent)
+      for await (const chunk of res.body) parser.push(decoder.decode(chunk as Buffer, {stream: true}), onEvent)
     } catch {
       if (options.signal?.aborted) return
     }

@@ -1,9 +1,11 @@
 // The client's transport (node:http keep-alive agent): fixed-length bodies, connection reuse, and one retry when the
 // server dropped a reused keep-alive connection just as the next request arrived.
+import http from 'node:http'
 import net from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {Http} from '../../src/api/client.js'
+import {Transport} from '../../src/api/transport.js'
 
 interface Conn {heads: string[]; socket: net.Socket}
 
@@ -70,5 +72,44 @@ describe('API client transport', () => {
     await http.close()
     expect(conns).toHaveLength(2)
     expect(conns[1].heads[0]).toMatch(/^GET \/two /)
+  })
+})
+
+describe('streams over the same transport (log sessions, build output, source uploads)', () => {
+  const servers: http.Server[] = []
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await new Promise(resolve => s.close(resolve))
+  })
+
+  async function listen(handler: http.RequestListener): Promise<string> {
+    const s = http.createServer(handler)
+    servers.push(s)
+    await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`
+  }
+
+  it('follows redirects as fetch did, and never carries the token to another origin', async () => {
+    const seen: Array<{auth?: string; url?: string}> = []
+    const other = await listen((req, res) => {
+      seen.push({auth: req.headers.authorization, url: req.url})
+      res.end('moved output')
+    })
+    const origin = await listen((req, res) => {
+      seen.push({auth: req.headers.authorization, url: req.url})
+      if (req.url === '/a') res.writeHead(307, {location: '/b'}).end()
+      else res.writeHead(302, {location: `${other}/c`}).end()
+    })
+    const transport = new Transport()
+    const res = await transport.exchange(`${origin}/a`, {headers: {authorization: 'Bearer t'}, redirect: 'follow'})
+    expect(await res.text()).toBe('moved output')
+    transport.close()
+    expect(seen).toEqual([{auth: 'Bearer t', url: '/a'}, {auth: 'Bearer t', url: '/b'}, {auth: undefined, url: '/c'}])
+  })
+
+  it('the API client does not follow redirects (as before)', async () => {
+    const url = await listen((_req, res) => res.writeHead(302, {'content-type': 'application/json', location: '/elsewhere'}).end('{"moved":true}'))
+    const client = new Http({connect: async () => ({token: 't', url})})
+    expect(await client.raw('GET', '/x')).toMatchObject({body: {moved: true}, status: 302})
+    await client.close()
   })
 })

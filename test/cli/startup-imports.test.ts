@@ -1,6 +1,7 @@
 // What the built CLI loads: heavy modules stay out of a command's start-up unless the command needs them — simple-git
 // only when the app comes from a git remote, never undici (Node's fetch: ~120 ms here; the CLI's one transport is
-// node:http). The CLI runs against a stub Platform API (FERRY_API_URL), with a loader hook recording every import.
+// node:http, streams included). The CLI runs against a stub Platform API (FERRY_API_URL), with a loader hook recording
+// every import.
 import {execFileSync, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
@@ -21,9 +22,23 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(tmp, 'home'))
   fs.writeFileSync(path.join(tmp, 'gitconfig'), '')
   server = http.createServer((req, res) => {
-    if (req.url === '/apps/demo/config-vars') {
+    const json = (body: unknown) => {
       res.writeHead(200, {'content-type': 'application/json'})
-      return res.end(JSON.stringify({GREETING: 'hi'}))
+      res.end(JSON.stringify(body))
+    }
+
+    if (req.url === '/apps/demo/config-vars') return json({GREETING: 'hi'})
+    if (req.url === '/apps/demo/log-sessions') return json({logplex_url: `${url}/streams/logs`})
+    if (req.url === '/apps/demo/builds/b1') return json({id: 'b1', output_stream_url: `${url}/streams/build`})
+    if (req.url === '/streams/logs') {
+      res.writeHead(200, {'content-type': 'text/event-stream'})
+      return res.end('id: 1\ndata: 2026-12-07T21:00:00.000000+00:00 app[web.1]: hello\n\n')
+    }
+
+    if (req.url === '/streams/build') {
+      res.writeHead(200, {'content-type': 'text/plain'})
+      res.write('-----> Building\n')
+      return res.end('-----> Done\n')
     }
 
     res.writeHead(404, {'content-type': 'application/json'})
@@ -79,5 +94,16 @@ describe('start-up imports of the built CLI', () => {
     expect(JSON.parse(r.stdout)).toEqual({GREETING: 'hi'})
     expect(loads(r.loaded, SIMPLE_GIT)).toBe(true)
     expect(loads(r.loaded, UNDICI)).toBe(false)
+  })
+
+  it('the streams (a log session, build output) go over node:http too: no undici', async () => {
+    const logs = await ferry(['logs', '-a', 'demo'])
+    expect(logs.code, logs.stderr).toBe(0)
+    expect(logs.stdout).toMatch(/app\[web\.1]: hello\n$/)
+    expect(loads(logs.loaded, UNDICI)).toBe(false)
+    const build = await ferry(['builds:output', 'b1', '-a', 'demo'])
+    expect(build.code, build.stderr).toBe(0)
+    expect(build.stdout).toBe('-----> Building\n-----> Done\n')
+    expect(loads(build.loaded, UNDICI)).toBe(false)
   })
 })

@@ -20,11 +20,15 @@ export const builds = (http: Http) => ({
     const headers: Record<string, string> = {}
     const {token} = await http.connect()
     if (token && sendsToken(url)) headers.authorization = `Bearer ${token}`
-    const res = await fetch(url, {headers})
-    if (res.status === 404) throw new Error('The build output is no longer available.')
-    if (!res.ok || !res.body) throw new Error(`Reading the build output failed: HTTP ${res.status}.`)
+    const res = await http.transport.exchange(url, {headers, redirect: 'follow'})
+    if (res.status < 200 || res.status > 299) {
+      res.discard()
+      if (res.status === 404) throw new Error('The build output is no longer available.')
+      throw new Error(`Reading the build output failed: HTTP ${res.status}.`)
+    }
+
     const decoder = new TextDecoder()
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) onText(decoder.decode(chunk, {stream: true}))
+    for await (const chunk of res.body) onText(decoder.decode(chunk as Buffer, {stream: true}))
     const rest = decoder.decode()
     if (rest) onText(rest)
   },
@@ -34,9 +38,9 @@ export const sources = (http: Http) => ({
   create: () => http.post<Source>('/sources'),
   /** PUTs a blob to a source put_url (a capability URL: no token, empty content type). */
   async upload(putUrl: string, data: Uint8Array): Promise<void> {
-    const res = await fetch(putUrl, {body: data, headers: {'content-type': ''}, method: 'PUT'})
-    if (!res.ok) {
-      const text = await res.text()
+    const res = await http.transport.exchange(putUrl, {body: data, headers: {'content-type': ''}, method: 'PUT', redirect: 'follow'})
+    const text = await res.text()
+    if (res.status < 200 || res.status > 299) {
       let message = text
       try {
         message = (JSON.parse(text) as {message?: string}).message ?? text
