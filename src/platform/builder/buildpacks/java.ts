@@ -8,7 +8,7 @@ import type {Buildpack, StepContext} from '../buildpack.js'
 
 import {readConfined} from '../confined.js'
 import {BuildError} from '../run.js'
-import {selectJdk, writeJvmProfile} from './jdk.js'
+import {BUILD_JVM_FLAGS, selectJdk, writeJvmProfile} from './jdk.js'
 import {detail, emptyRelease, exists, probe} from './steps.js'
 
 /** Heroku's detection: a POM in any of Maven's (polyglot) formats. */
@@ -49,7 +49,7 @@ export const javaBuildpack: Buildpack = {
       JAVA_HOME: jdk.home,
       // The JVM's user.home comes from root's passwd entry (/root: absent and read-only in the sandbox), not $HOME:
       // plugins writing there (scala-maven-plugin's zinc compiler bridge in ~/.sbt) get a dir in the build cache.
-      MAVEN_OPTS: `-Duser.home=${join(ctx.cacheDir, 'jvm-home')}`,
+      MAVEN_OPTS: `${BUILD_JVM_FLAGS} -Duser.home=${join(ctx.cacheDir, 'jvm-home')}`,
       // Where ./mvnw keeps the Maven it downloads: the build cache, like the repository.
       MAVEN_USER_HOME: join(ctx.cacheDir, '.m2'),
       PATH: `${jdk.home}/bin:${ctx.env.PATH ?? '/usr/bin:/bin'}`,
