@@ -3,13 +3,12 @@
 // start error naming the variable, never a silent default. Not here: the git hook (git/hook.ts), which runs in git's
 // child process and is handed its URL and secret through its environment by design.
 import {readFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join} from 'node:path'
 
 import type {PlatformConfig} from './context.js'
 
 import {HEAD_TIMEOUT_MS} from './context.js'
-import {resolveDataDir} from './paths.js'
+import {packageRoot, resolveDataDir} from './paths.js'
 import {routerConnectionLimit, routerEngine} from './router/index.js'
 
 /** A variable the platform cannot honour; the message names it and says what it must be. */
@@ -73,8 +72,8 @@ function isolationForced(env: NodeJS.ProcessEnv): PlatformConfig['isolationForce
 
 function packageVersion(): string {
   try {
-    const here = dirname(fileURLToPath(import.meta.url))
-    return (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as {version: string}).version
+    // The package root by walking up: the daemon bundle (dist/daemon/) is not at this module's depth.
+    return (JSON.parse(readFileSync(join(packageRoot(import.meta.url) ?? '', 'package.json'), 'utf8')) as {version: string}).version
   } catch {
     return '0.0.0'
   }

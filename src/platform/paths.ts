@@ -1,6 +1,8 @@
 // Where the local platform keeps its state: $FERRY_HOME/data, else $XDG_DATA_HOME/ferry, else ~/.local/share/ferry.
+import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 /** The platform's data directory for an environment (defaults to process.env). */
 export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -67,4 +69,19 @@ export function platformPaths(dataDir: string): PlatformPaths {
 /** Directories the daemon creates on start. */
 export function platformDirs(paths: PlatformPaths): string[] {
   return [paths.dataDir, paths.run, paths.gitHome, paths.repos, paths.slugs, paths.releases, paths.cache, paths.logs, paths.builds, paths.sources]
+}
+
+/**
+ * The package's root: the first directory up from `moduleUrl` holding a package.json (the same for a module of the
+ * build, of the sources and of the daemon bundle, which live at different depths). Undefined when there is none.
+ */
+export function packageRoot(moduleUrl: string): string | undefined {
+  let dir = dirname(fileURLToPath(moduleUrl))
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir)
+    if (up === dir) return undefined
+    dir = up
+  }
+
+  return dir
 }
