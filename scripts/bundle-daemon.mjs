@@ -2,7 +2,7 @@
 // Bundles the daemon after tsc: dist/platform/daemon-main.js and everything it imports → dist/daemon/main.js plus
 // chunks for what the daemon loads lazily (dynamic imports stay lazy: esbuild splits them into chunks). An idle daemon
 // then holds a few modules instead of ~70 (each ES module costs its record, loader state and compiled wrapper: ~3 MB of
-// RSS together, measured with bench/rows/memory.js). better-sqlite3 stays external (a native addon, require()d).
+// RSS together, measured with bench/rows/memory.js). Only ferry's own modules are bundled: dependencies load from node_modules.
 // dist/platform/main.js picks the bundle only when it is at least as new as dist/platform/daemon-main.js. Without
 // esbuild (a production install without devDependencies) it warns and exits 0: the daemon then loads the modules.
 import {existsSync, rmSync} from 'node:fs'
@@ -33,11 +33,13 @@ await esbuild.build({
   chunkNames: 'chunks/[name]-[hash]',
   entryNames: 'main',
   entryPoints: [entry],
-  external: ['better-sqlite3'],
   format: 'esm',
   legalComments: 'none',
   logLevel: 'warning',
   outdir,
+  // Dependencies stay in node_modules, loaded as they are (CommonJS ones would need require(), which an ES bundle
+  // lacks; better-sqlite3 is a native addon): only ferry's own modules are bundled.
+  packages: 'external',
   platform: 'node',
   splitting: true,
   target: 'node20',
