@@ -47,7 +47,7 @@ const char *__asan_default_options(void) { return "detect_leaks=0"; }
    ERROR_PAGE_FORMAT, the APP_ERROR_* answers and the log line's templates (LOG_*). */
 #include "router-rules.h"
 
-#define IN_LIMIT (1024 * 1024 + MAX_HEAD) /* buffered bytes per socket before reading pauses */
+#define IN_LIMIT (MAX_BUFFERED + MAX_HEAD) /* buffered bytes per socket before reading pauses */
 #define MAX_DROP 32
 #define MAX_TARGETS 256
 
@@ -783,15 +783,12 @@ static conn_t *acquire(int port) {
 
 /* ---------- answers from the router itself ---------- */
 
-/* Same bytes as the Node router's respond(page('Application error', detail + ' (CODE)'), close). */
+/* Same bytes as the Node router's respond(appErrorPage(detail, code), true): ANSWER_HEAD_FORMAT, ERROR_PAGE_FORMAT. */
 static void respond_error(conn_t *c, int status, const char *code, const char *desc, const char *detail) {
   buf_t body = {0};
   buf_printf(&body, ERROR_PAGE_FORMAT, detail, code);
   size_t before = c->out.len - c->out.off;
-  buf_printf(&c->out,
-             "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n"
-             "Cache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n",
-             status, reason(status), body.len);
+  buf_printf(&c->out, ANSWER_HEAD_FORMAT "Connection: close\r\n\r\n", status, reason(status), body.len);
   buf_append(&c->out, body.p, body.len);
   c->ex.bytes = (c->out.len - c->out.off) - before;
   buf_free(&body);

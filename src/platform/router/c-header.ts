@@ -3,6 +3,7 @@
 // lists become the functions that test them, and log templates become X-macros (LIT(text) VAL(name) …) that router.c
 // expands into its own appends.
 import {
+  ANSWER_HEAD,
   APP_ERRORS,
   FRAMING_FIELDS,
   IDEMPOTENT_METHODS,
@@ -10,7 +11,8 @@ import {
   LOG_INFO,
   LOG_REQUEST,
   LOG_RESULT,
-  logParts,
+  templateParts,
+  MAX_BUFFERED_BYTES,
   MAX_CHUNK_LINE,
   MAX_HEAD_BYTES,
   MAX_TRAILER_BYTES,
@@ -37,9 +39,17 @@ function nameTest(fn: string, names: readonly string[]): string[] {
   return [`static inline int ${fn}(const char *s, size_t n) {`, '  switch (n) {', ...cases, '    default: return 0;', '  }', '}']
 }
 
+/** A C printf format (a string literal) of a template whose `{name}`s are printed with `conversions[name]`, in order. */
+function printfFormat(template: string, conversions: Record<string, string>): string {
+  return templateParts(template)
+    .map((part, i) => (i % 2 === 0 ? cString(part, true) : `"${conversions[part] ?? `{${part}}`}"`))
+    .join(' ')
+    .replaceAll('" "', '')
+}
+
 /** An X-macro of a log template: `#define NAME(LIT, VAL) LIT("text") VAL(name) …`. */
 function logMacro(name: string, template: string): string {
-  const parts = logParts(template)
+  const parts = templateParts(template)
   const items = parts.map((part, i) => (i % 2 === 0 ? (part === '' ? '' : `LIT(${cString(part)})`) : `VAL(${part})`)).filter(Boolean)
   return `#define ${name}(LIT, VAL) ${items.join(' ')}`
 }
@@ -61,11 +71,14 @@ export function cHeader(): string {
     `#define MAX_HEAD ${MAX_HEAD_BYTES}`,
     `#define MAX_CHUNK_LINE ${MAX_CHUNK_LINE}`,
     `#define MAX_TRAILER ${MAX_TRAILER_BYTES}`,
+    `#define MAX_BUFFERED ${MAX_BUFFERED_BYTES}`,
     `#define TOKEN_CHARS ${cString(TOKEN_CHARS)}`,
     '/* An incoming X-Request-Id is kept when it is REQUEST_ID_MIN to REQUEST_ID_MAX of these characters. */',
     `#define REQUEST_ID_CHARS ${cString(REQUEST_ID_CHARS)}`,
     `#define REQUEST_ID_MIN ${REQUEST_ID_MIN}`,
     `#define REQUEST_ID_MAX ${REQUEST_ID_MAX}`,
+    '/* The head of the router\'s own answers: printf format with the status (%d), reason (%s) and length (%zu). */',
+    `#define ANSWER_HEAD_FORMAT ${printfFormat(ANSWER_HEAD, {length: '%zu', reason: '%s', status: '%d'})}`,
     '/* An error page: printf format with the detail (%s) and the code (%s). */',
     `#define ERROR_PAGE_FORMAT ${cString(page('Application error', '\u0000 (\u0001)'), true).replace('\\u0000', '%s').replace('\\u0001', '%s')}`,
     '/* App errors: APP_ERROR_X is code, desc, detail (respond_error\'s arguments); APP_ERROR_X_LOG code, desc. */',

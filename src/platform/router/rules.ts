@@ -8,6 +8,11 @@ export const MAX_HEAD_BYTES = 64 * 1024
 export const MAX_CHUNK_LINE = 4096
 /** Trailer fields after the last chunk: at most this many bytes. */
 export const MAX_TRAILER_BYTES = 64 * 1024
+/**
+ * Bytes a connection buffers beyond a head (pipelined requests and body behind an exchange, a response the client does
+ * not read yet) before the router stops reading from it.
+ */
+export const MAX_BUFFERED_BYTES = 1024 * 1024
 /** Methods a request may be retried with on another dyno when nothing came back (RFC 9110 §9.2.2). */
 export const IDEMPOTENT_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PUT', 'TRACE'] as const
 /** Token characters (RFC 9110 §5.6.2): what a method and a field name are made of. */
@@ -52,6 +57,12 @@ export const REASONS: Readonly<Record<number, string>> = {
   505: 'HTTP Version Not Supported',
 }
 
+/**
+ * The head of the router's own answers (`{status}`, its `{reason}` from REASONS, the page's `{length}` in bytes),
+ * followed by `Connection: close` when the router closes after it, then the page.
+ */
+export const ANSWER_HEAD = 'HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {length}\r\nCache-Control: no-cache, no-store\r\n'
+
 /** An app error the router answers itself: Heroku's code, the log line's desc, the page's sentence. */
 export interface AppError {
   code: string
@@ -90,7 +101,7 @@ export const LOG_INFO = 'at={at} '
 export const LOG_REQUEST = 'method={method} path="{path}" host={host} request_id={request_id} fwd="{fwd}" '
 export const LOG_RESULT = 'dyno={dyno} connect={connect}ms service={service}ms status={status} bytes={bytes} protocol=http'
 
-/** A log template as literal text and value names, alternating: [text, name, text, name, …, text]. */
-export function logParts(template: string): string[] {
+/** A template (the log line's, ANSWER_HEAD) as literal text and value names, alternating: [text, name, text, name, …, text]. */
+export function templateParts(template: string): string[] {
   return template.split(/{(\w+)}/)
 }

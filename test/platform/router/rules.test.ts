@@ -6,13 +6,14 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {cHeader} from '../../../src/platform/router/c-header.js'
+import {routerResponse} from '../../../src/platform/router/proxy/error-pages.js'
 import {MAX_HEAD_BYTES as HTTP1_MAX_HEAD, namesFramingField, parseRequestHead, parseResponseHead} from '../../../src/platform/router/http1.js'
 import {
   APP_ERRORS,
   FRAMING_FIELDS,
   IDEMPOTENT_METHODS,
   LOG_REQUEST,
-  logParts,
+  templateParts,
   MAX_HEAD_BYTES,
   page,
   REASONS,
@@ -46,6 +47,9 @@ describe('router rules', () => {
     // The printf format, filled in as router.c does, is the Node router's page byte for byte.
     const format = JSON.parse(/#define ERROR_PAGE_FORMAT (".*")\n/.exec(h)![1]) as string
     expect(format.replace('%s', 'The app refused the connection.').replace('%s', 'H10')).toBe(page('Application error', 'The app refused the connection. (H10)'))
+    // So is the head of the answer around it.
+    const head = JSON.parse(/#define ANSWER_HEAD_FORMAT (".*")\n/.exec(h)![1]) as string
+    expect(`${head.replace('%d', '502').replace('%s', 'Bad Gateway').replace('%zu', '5')}Connection: close\r\n\r\nhello`).toBe(routerResponse(502, 'hello', true))
   })
 
   it('give both engines the same hop-by-hop fields and framing rule', () => {
@@ -81,7 +85,7 @@ describe('router rules', () => {
     expect(id(`${all.slice(0, REQUEST_ID_MAX)}x`)).toBe('')
     expect(id(`${all.slice(0, 30)}^`)).toBe('')
     for (const e of Object.values(APP_ERRORS)) expect(h).toContain(`${JSON.stringify(e.code)}, ${JSON.stringify(e.desc)}, ${JSON.stringify(e.detail)}\n`)
-    const items = logParts(LOG_REQUEST).map((part, i) => (i % 2 === 0 ? (part === '' ? '' : `LIT(${JSON.stringify(part)})`) : `VAL(${part})`)).filter(Boolean)
+    const items = templateParts(LOG_REQUEST).map((part, i) => (i % 2 === 0 ? (part === '' ? '' : `LIT(${JSON.stringify(part)})`) : `VAL(${part})`)).filter(Boolean)
     expect(h).toContain(`#define LOG_REQUEST(LIT, VAL) ${items.join(' ')}\n`)
   })
 

@@ -7,12 +7,10 @@ import type {HttpRouter} from '../proxy.js'
 import type {Exchange} from './exchange.js'
 
 import {findHeadEnd, type HttpParseError, parseRequestHead, type RequestHead} from '../http1.js'
+import {MAX_BUFFERED_BYTES} from '../rules.js'
 import {CLIENT_READ_BUFFER, EMPTY, ownBytes} from './buffers.js'
 import {rejectPage, routerResponse} from './error-pages.js'
 import {forwardedFields} from './head-rewrite.js'
-
-/** Bytes buffered behind an exchange (pipelined requests, a body not yet sent) before reading pauses. */
-const MAX_PIPELINE_BUFFER = 1024 * 1024
 
 export class ClientConn {
   buf: Buffer = EMPTY
@@ -159,7 +157,7 @@ export class ClientConn {
     const ex = this.exchange
     if (ex) {
       if (!ex.requestDone) ex.pumpBody()
-      if (this.buf.length > MAX_PIPELINE_BUFFER) this.socket.pause()
+      if (this.buf.length > MAX_BUFFERED_BYTES) this.socket.pause()
     } else {
       this.next()
     }

@@ -6,7 +6,7 @@ import {performance} from 'node:perf_hooks'
 
 import type {Exchange} from './exchange.js'
 
-import {LOG_ERROR, LOG_INFO, LOG_REQUEST, LOG_RESULT, logParts} from '../rules.js'
+import {LOG_ERROR, LOG_INFO, LOG_REQUEST, LOG_RESULT, templateParts} from '../rules.js'
 
 interface Values {
   at: string
@@ -40,7 +40,7 @@ const VALUES: Record<string, (v: Values) => number | string> = {
 
 /** A template as a function of the values (a `{name}` not in VALUES is an error in rules.ts, found at load). */
 function compile(template: string): (v: Values) => string {
-  const parts = logParts(template)
+  const parts = templateParts(template)
   const get = parts.filter((_, i) => i % 2 === 1).map(name => {
     const value = VALUES[name]
     if (!value) throw new Error(`router log template: unknown value {${name}} (rules.ts)`)
