@@ -191,8 +191,8 @@ function buildContext(config: PlatformConfig, paths: PlatformPaths, cleanups: Ar
   const logs = createFileLogService(config)
   cleanups.push(() => logs.close())
   const desired = (appId: string) => store.desired(appId)
-  // bwrap sandboxes when available; FERRY_ISOLATION=none forces plain process groups.
-  const supervisor = createSupervisor({config, desired, logs, store}, {isolation: config.isolation === 'none' ? 'none' : undefined})
+  // Dyno sandboxes within the platform's decision (config.isolation) and the operator's (config.isolationForced).
+  const supervisor = createSupervisor({config, desired, logs, store})
   cleanups.push(() => supervisor.shutdown())
   const releases = new ReleaseService({config, logs, paths, store, supervisor})
   const addons = new AddonManager({config, paths, releases, store})
