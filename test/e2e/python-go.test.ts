@@ -2,7 +2,7 @@
 // with no buildpack set, dependencies from PyPI / the Go proxy, served through the router; a second push uses the
 // app's cache (no download); a broken build rejects the push and the previous release keeps serving.
 import {execFileSync} from 'node:child_process'
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -86,7 +86,7 @@ describe.skipIf(skip)('e2e: Python and Go apps', () => {
     rmSync(scratch, {force: true, recursive: true})
   })
 
-  it('python-flask: venv with Flask + gunicorn from PyPI, served; warm push installs from the cached wheels; a missing package rejects the push', async () => {
+  it('python-flask: venv with Flask + gunicorn from PyPI, served; warm push restores the cached virtualenv, changed requirements install from the cached wheels; a missing package rejects the push', async () => {
     const dir = workTree('python-flask', 'python-flask')
     await createApp('py-e2e', dir)
     const cold = await push(dir)
@@ -100,10 +100,17 @@ describe.skipIf(skip)('e2e: Python and Go apps', () => {
     commit(dir, {'app.py': execFileSync('sed', ['s/Hello from Flask/Hello again from Flask/', join(dir, 'app.py')], {encoding: 'utf8'})}, 'second')
     const warm = await push(dir)
     expect(warm.code, warm.output).toBe(0)
-    expect(warm.output).toContain('remote:        Installed from the wheels cached by earlier builds (nothing downloaded):')
-    expect(warm.output).toMatch(/remote: {8}Successfully installed .*flask-3\.1\.3/)
-    expect(warm.output).not.toMatch(/Downloading/)
+    expect(warm.output).toContain('remote:        Virtualenv restored from the build cache (same Python, requirements.txt and pip settings): nothing installed')
+    expect(warm.output).not.toMatch(/Downloading|Successfully installed/)
     expect(await viaRouter('py-e2e', 'Hello again from Flask')).toBeTruthy()
+
+    // Changed requirements go through pip again: offline, from the wheels of the earlier builds.
+    commit(dir, {'requirements.txt': `${readFileSync(join(dir, 'requirements.txt'), 'utf8')}# reinstall\n`}, 'third')
+    const changed = await push(dir)
+    expect(changed.code, changed.output).toBe(0)
+    expect(changed.output).toContain('remote:        Installed from the wheels cached by earlier builds (nothing downloaded):')
+    expect(changed.output).toMatch(/remote: {8}Successfully installed .*flask-3\.1\.3/)
+    expect(changed.output).not.toMatch(/Downloading/)
 
     commit(dir, {'requirements.txt': 'flask==3.1.3\nferry-no-such-package-zz9==1.0\n'}, 'broken')
     const broken = await push(dir)

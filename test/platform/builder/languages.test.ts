@@ -6,8 +6,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import type {StepContext} from '../../../src/platform/builder/buildpack.js'
+
 import {DETECTION_ORDER} from '../../../src/platform/builder/buildpacks/builtin.js'
 import {binaryName, compareGoVersions} from '../../../src/platform/builder/buildpacks/go.js'
+import {venvKey} from '../../../src/platform/builder/buildpacks/python-venv-cache.js'
 import {choosePython, installedPythons, requestedPython} from '../../../src/platform/builder/buildpacks/python-versions.js'
 import {buildSlug} from '../../../src/platform/builder/index.js'
 
@@ -121,6 +124,44 @@ describe('Python and Go built-ins', () => {
       server.close()
     }
   }, 60_000)
+
+  it.skipIf(!hasPip && !process.env.CI)('the virtualenv comes back from the build cache only for the same requirements and pip settings', async () => {
+    const restored = '       Virtualenv restored from the build cache (same Python, requirements.txt and pip settings): nothing installed'
+    // A marker file inside the venv: only a copy from the cache brings it back.
+    const again = async (files: Record<string, string>, configVars: Record<string, string> = {}) => {
+      rmSync(join(root, 'work'), {force: true, recursive: true})
+      const {error, lines} = await build(files, configVars)
+      expect(error).toBeUndefined()
+      return {marked: existsSync(join(root, 'work', 'app', '.heroku', 'python', 'marker')), restored: lines.includes(restored)}
+    }
+
+    const reqs = {'requirements.txt': '# nothing yet\n'}
+    expect(await again(reqs)).toEqual({marked: false, restored: false})
+    writeFileSync(join(root, 'cache', 'python', 'venv', 'marker'), '')
+    expect(await again(reqs)).toEqual({marked: true, restored: true})
+    expect(existsSync(join(root, 'work', 'app', '.heroku', 'python', 'bin', 'python'))).toBe(true)
+    // Another pip setting, other requirement lines, lines naming other files: pip runs (and a new venv is cached).
+    expect(await again(reqs, {PIP_EXTRA_INDEX_URL: 'http://127.0.0.1:9/simple'})).toEqual({marked: false, restored: false})
+    writeFileSync(join(root, 'cache', 'python', 'venv', 'marker'), '')
+    expect(await again({'requirements.txt': '# nothing yet, still\n'})).toEqual({marked: false, restored: false})
+    writeFileSync(join(root, 'cache', 'python', 'venv', 'marker'), '')
+    expect(await again({'other.txt': '', 'requirements.txt': '-r other.txt\n'})).toEqual({marked: false, restored: false})
+  }, 120_000)
+
+  it('a virtualenv is reused only for requirement lines whose meaning is all in their text', async () => {
+    const key = async (text: string) => {
+      const ctx = {buildDir: app({'requirements.txt': text}), workDir: join(root, 'work')} as StepContext
+      return venvKey(ctx, ['-r', 'requirements.txt'], {path: '/usr/bin/python3', version: '3.11.2'}, {PIP_NO_INPUT: '1'})
+    }
+
+    const pinned = 'flask==3.1.3 \\\n    --hash=sha256:aa\ngunicorn>=23 ; python_version >= "3.8"  # web server\n'
+    expect(await key(pinned)).toMatch(/^[\da-f]{64}$/)
+    expect(await key(pinned)).toBe(await key(pinned))
+    expect(await key(pinned.replace('23', '22'))).not.toBe(await key(pinned))
+    for (const pointer of ['-r other.txt', '-e .', '.', './pkg', 'pkg @ file:///tmp/pkg', 'https://example.com/pkg.whl', '--find-links wheels\nflask']) {
+      expect(await key(`flask==3.1.3\n${pointer}\n`), pointer).toBeUndefined()
+    }
+  })
 
   it('go versions and binary names', () => {
     expect(compareGoVersions('1.22', '1.26.8')).toBe(-1)

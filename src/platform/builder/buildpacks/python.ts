@@ -11,6 +11,7 @@ import {BuildError, captureStep, MB} from '../run.js'
 import {innerPath} from '../sandbox.js'
 import {detail, emptyRelease, envDirVars, exists} from './steps.js'
 import {choosePython} from './python-versions.js'
+import {restoreVenv, saveVenv, venvKey} from './python-venv-cache.js'
 
 /** The virtualenv inside the app (the slug is unpacked at $HOME = /app in a dyno). */
 export const VENV = '.heroku/python'
@@ -147,12 +148,17 @@ export const pythonBuildpack: Buildpack = {
       PIP_PROGRESS_BAR: 'off',
     }
     await mkdir(join(ctx.cacheDir, 'python', 'wheels'), {recursive: true})
-    await detail(ctx, interpreter.path, ['-m', 'venv', '--without-pip', venv], env, `Creating the virtualenv with Python ${interpreter.version} failed`)
-
     const {args, label} = await installArgs(ctx)
     ctx.log(`-----> Installing dependencies with pip (${label})`)
-    await installDependencies(ctx, {args, env, interpreter: interpreter.path, label, python})
-    await detail(ctx, python, ['-c', RELOCATE_SCRIPTS, venvInside], env, 'Making the virtualenv\'s scripts relocatable failed')
+    const key = await venvKey(ctx, args, interpreter, env)
+    if (key && (await restoreVenv(ctx, key, venv))) {
+      ctx.log(`       Virtualenv restored from the build cache (same Python, ${label} and pip settings): nothing installed`)
+    } else {
+      await detail(ctx, interpreter.path, ['-m', 'venv', '--without-pip', venv], env, `Creating the virtualenv with Python ${interpreter.version} failed`)
+      await installDependencies(ctx, {args, env, interpreter: interpreter.path, label, python})
+      await detail(ctx, python, ['-c', RELOCATE_SCRIPTS, venvInside], env, 'Making the virtualenv\'s scripts relocatable failed')
+      if (key) await saveVenv(ctx, key, venv)
+    }
 
     const config = await envDirVars(ctx, ['DISABLE_COLLECTSTATIC'])
     if (await isDjango(ctx, python, env)) {
@@ -170,7 +176,7 @@ export const pythonBuildpack: Buildpack = {
     }
 
     ctx.log('-----> Caching build')
-    ctx.log('       Wheels kept for the next build')
+    ctx.log(`       Wheels${key ? ' and the virtualenv' : ''} kept for the next build`)
     await writeConfined(
       ctx.buildDir,
       '.profile.d/python.sh',

@@ -3,11 +3,11 @@
 // vendor/bundle restored from and saved to the app's build cache so a warm build installs nothing new.
 import {join} from 'node:path'
 
-import type {Buildpack, StepContext} from '../buildpack.js'
+import type {Buildpack} from '../buildpack.js'
 
 import {readConfined, writeConfined} from '../confined.js'
 import {BuildError} from '../run.js'
-import {detail, emptyRelease, exists, probe} from './steps.js'
+import {detail, emptyRelease, exists, probe, shell} from './steps.js'
 
 /** Where vendor/bundle is kept between builds, inside the app's cache dir. */
 const CACHE_BUNDLE = join('ruby', 'vendor-bundle')
@@ -24,11 +24,6 @@ export function rubyVersionWanted(text: string): string | undefined {
 export function rubyVersionMatches(host: string, wanted: string): boolean {
   const have = host.split('.')
   return wanted.split('.').every((part, i) => have[i] === part)
-}
-
-/** Runs `sh -c script` in the build sandbox (copies of app-controlled trees never run in the daemon itself). */
-async function shell(ctx: StepContext, script: string, args: string[], failure: string): Promise<void> {
-  await detail(ctx, 'sh', ['-c', script, 'sh', ...args], ctx.env, failure)
 }
 
 export const rubyBuildpack: Buildpack = {

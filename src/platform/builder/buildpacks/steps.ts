@@ -30,6 +30,11 @@ export async function detail(ctx: StepContext, command: string, args: string[], 
   if (status !== 0) throw new BuildError(`${failure} (exit status ${status}).`)
 }
 
+/** Runs `sh -c script` in the build sandbox (copies of app-controlled trees never run in the daemon itself). */
+export async function shell(ctx: StepContext, script: string, args: string[], failure: string): Promise<void> {
+  await detail(ctx, 'sh', ['-c', script, 'sh', ...args], ctx.env, failure)
+}
+
 /** stdout and stderr of a short command (a `--version`), in the build sandbox; undefined when it cannot run. */
 export async function probe(ctx: StepContext, command: string, args: string[], env: NodeJS.ProcessEnv = ctx.env): Promise<string | undefined> {
   const lines: string[] = []
