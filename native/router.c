@@ -1075,8 +1075,7 @@ static int parse_request(conn_t *c) {
   }
   if (ndrop && from > head_end) head.len -= 2;
   if (from < head_end) buf_append(&head, p + from, head_end - from);
-  buf_printf(&head, "\r\nX-Forwarded-For: %s\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: %d\r\nX-Request-Id: %s\r\nVia: 1.1 ferry\r\nConnection: keep-alive\r\n\r\n",
-             c->fwd, bound_port, x->reqid);
+  buf_printf(&head, FORWARDED_FIELDS_FORMAT, c->fwd, bound_port, x->reqid, "", "keep-alive"); /* no Via from the client */
   b->off = end; /* the body (if any) follows; the head stays in the buffer while the request may be handed off */
   begin_exchange(c, &head);
   return c->dead || c->state != CS_EXCH ? -1 : 1;

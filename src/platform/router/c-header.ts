@@ -5,6 +5,7 @@
 import {
   ANSWER_HEAD,
   APP_ERRORS,
+  FORWARDED_FIELDS,
   FRAMING_FIELDS,
   IDEMPOTENT_METHODS,
   LOG_ERROR,
@@ -39,6 +40,9 @@ function nameTest(fn: string, names: readonly string[]): string[] {
   return [`static inline int ${fn}(const char *s, size_t n) {`, '  switch (n) {', ...cases, '    default: return 0;', '  }', '}']
 }
 
+/** How router.c prints FORWARDED_FIELDS's values (the port is an int, the rest strings). */
+const FORWARDED_CONVERSIONS = {connection: '%s', fwd: '%s', port: '%d', request_id: '%s', via: '%s'}
+
 /** A C printf format (a string literal) of a template whose `{name}`s are printed with `conversions[name]`, in order. */
 function printfFormat(template: string, conversions: Record<string, string>): string {
   return templateParts(template)
@@ -58,6 +62,7 @@ function logMacro(name: string, template: string): string {
 export function cHeader(): string {
   const reasons = Object.entries(REASONS).map(([status, text]) => `    case ${status}: return ${cString(text)};`)
   const methods = IDEMPOTENT_METHODS.map(m => `!strcmp(m, ${cString(m)})`).join(' || ')
+  const forwardedArgs = templateParts(FORWARDED_FIELDS).filter((_, i) => i % 2 === 1)
   const errors = Object.entries(APP_ERRORS).flatMap(([key, e]) => [
     `#define APP_ERROR_${key.toUpperCase()} ${cString(e.code)}, ${cString(e.desc)}, ${cString(e.detail)}`,
     `#define APP_ERROR_${key.toUpperCase()}_LOG ${cString(e.code)}, ${cString(e.desc)}`,
@@ -79,6 +84,8 @@ export function cHeader(): string {
     `#define REQUEST_ID_MAX ${REQUEST_ID_MAX}`,
     '/* The head of the router\'s own answers: printf format with the status (%d), reason (%s) and length (%zu). */',
     `#define ANSWER_HEAD_FORMAT ${printfFormat(ANSWER_HEAD, {length: '%zu', reason: '%s', status: '%d'})}`,
+    `/* The fields added to a request head for the dyno: printf format with ${forwardedArgs.join(', ')}. */`,
+    `#define FORWARDED_FIELDS_FORMAT ${printfFormat(FORWARDED_FIELDS, FORWARDED_CONVERSIONS)}`,
     '/* An error page: printf format with the detail (%s) and the code (%s). */',
     `#define ERROR_PAGE_FORMAT ${cString(page('Application error', '\u0000 (\u0001)'), true).replace('\\u0000', '%s').replace('\\u0001', '%s')}`,
     '/* App errors: APP_ERROR_X is code, desc, detail (respond_error\'s arguments); APP_ERROR_X_LOG code, desc. */',

@@ -21,7 +21,6 @@ import {HEAD_TIMEOUT_MS} from '../context.js'
 import {acceptClient, type ClientConn} from './proxy/connection.js'
 import {appErrorPage, MAINTENANCE_PAGE, noSuchAppPage, noWebCause} from './proxy/error-pages.js'
 import {Exchange} from './proxy/exchange.js'
-import {forwardedRest} from './proxy/head-rewrite.js'
 import {logLine} from './proxy/log-line.js'
 import {routeKey, RoundRobin} from './proxy/targets.js'
 import {UpstreamPool} from './proxy/upstream.js'
@@ -207,9 +206,9 @@ export class HttpRouter {
     this.options.log(ex.app.id, logLine(ex, status, at, code, desc))
   }
 
-  /** `\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: PORT` once the port is known. */
-  get forwardedRest(): string {
-    return forwardedRest(this.forwardedPort ?? this.boundPort)
+  /** X-Forwarded-Port for dynos: forwardedPort, else the bound port. */
+  get publicPort(): number {
+    return this.forwardedPort ?? this.boundPort
   }
 
   /** Logs a request a dyno answered. */

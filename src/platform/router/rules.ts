@@ -63,6 +63,15 @@ export const REASONS: Readonly<Record<number, string>> = {
  */
 export const ANSWER_HEAD = 'HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {length}\r\nCache-Control: no-cache, no-store\r\n'
 
+/**
+ * The fields the router adds to a request head for the dyno, after the client's own (minus REQUEST_HOP_BY_HOP):
+ * `{fwd}` the client's address (after the X-Forwarded-For the client sent, if any, and ", "), `{port}` the router's
+ * public port, `{request_id}`, `{via}` the Via the client sent followed by ", " (else nothing), `{connection}`
+ * keep-alive (close for HTTP/1.0; for an upgrade `Upgrade` and the Upgrade field line).
+ */
+export const FORWARDED_FIELDS =
+  '\r\nX-Forwarded-For: {fwd}\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: {port}\r\nX-Request-Id: {request_id}\r\nVia: {via}1.1 ferry\r\nConnection: {connection}\r\n\r\n'
+
 /** An app error the router answers itself: Heroku's code, the log line's desc, the page's sentence. */
 export interface AppError {
   code: string
@@ -104,4 +113,9 @@ export const LOG_RESULT = 'dyno={dyno} connect={connect}ms service={service}ms s
 /** A template (the log line's, ANSWER_HEAD) as literal text and value names, alternating: [text, name, text, name, …, text]. */
 export function templateParts(template: string): string[] {
   return template.split(/{(\w+)}/)
+}
+
+/** A template with its `{name}`s filled in from `values` (a name without a value stays as it is). */
+export function fillTemplate(template: string, values: Record<string, number | string>): string {
+  return templateParts(template).map((part, i) => (i % 2 === 0 ? part : String(values[part] ?? `{${part}}`))).join('')
 }

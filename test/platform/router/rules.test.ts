@@ -10,6 +10,8 @@ import {routerResponse} from '../../../src/platform/router/proxy/error-pages.js'
 import {MAX_HEAD_BYTES as HTTP1_MAX_HEAD, namesFramingField, parseRequestHead, parseResponseHead} from '../../../src/platform/router/http1.js'
 import {
   APP_ERRORS,
+  fillTemplate,
+  FORWARDED_FIELDS,
   FRAMING_FIELDS,
   IDEMPOTENT_METHODS,
   LOG_REQUEST,
@@ -50,6 +52,11 @@ describe('router rules', () => {
     // So is the head of the answer around it.
     const head = JSON.parse(/#define ANSWER_HEAD_FORMAT (".*")\n/.exec(h)![1]) as string
     expect(`${head.replace('%d', '502').replace('%s', 'Bad Gateway').replace('%zu', '5')}Connection: close\r\n\r\nhello`).toBe(routerResponse(502, 'hello', true))
+    // And the fields added for the dyno, printed with router.c's arguments in its order.
+    expect(h).toContain('printf format with fwd, port, request_id, via, connection. */')
+    const forwarded = JSON.parse(/#define FORWARDED_FIELDS_FORMAT (".*")\n/.exec(h)![1]) as string
+    const printed = forwarded.replace('%s', '10.0.0.1').replace('%d', '8080').replace('%s', 'r-1').replace('%s', '').replace('%s', 'keep-alive')
+    expect(printed).toBe(fillTemplate(FORWARDED_FIELDS, {connection: 'keep-alive', fwd: '10.0.0.1', port: 8080, request_id: 'r-1', via: ''}))
   })
 
   it('give both engines the same hop-by-hop fields and framing rule', () => {

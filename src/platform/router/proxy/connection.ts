@@ -10,7 +10,7 @@ import {findHeadEnd, type HttpParseError, parseRequestHead, type RequestHead} fr
 import {MAX_BUFFERED_BYTES} from '../rules.js'
 import {CLIENT_READ_BUFFER, EMPTY, ownBytes} from './buffers.js'
 import {rejectPage, routerResponse} from './error-pages.js'
-import {forwardedFields} from './head-rewrite.js'
+import {forwardedPrefix} from './head-rewrite.js'
 
 export class ClientConn {
   buf: Buffer = EMPTY
@@ -23,10 +23,10 @@ export class ClientConn {
   /** The client half-closed its side (FIN): finish buffered requests, then end. */
   ended = false
   exchange: Exchange | undefined
-  /** The X-Forwarded-* lines for a request without X-Forwarded-For (made once per connection). */
-  readonly forwarded: string
-  /** `forwarded` then `\r\nX-Request-Id: `, as bytes (the usual upstream head tail up to the request id). */
+  /** FORWARDED_FIELDS up to the request id for this client, as bytes (forwardedPrefix(): made once per connection). */
   readonly forwardedBytes: Buffer
+  /** X-Forwarded-Port for this connection's requests (the router's public port when it was accepted). */
+  readonly forwardedPort: number
   readonly fwd: string
   /** The router's coarse clock at the last activity (see HttpRouter.sweep). */
   last: number
@@ -46,9 +46,8 @@ export class ClientConn {
     readonly userBuffer: boolean,
   ) {
     this.fwd = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1'
-    const forwarded = forwardedFields(this.fwd, router.forwardedRest)
-    this.forwarded = forwarded.lines
-    this.forwardedBytes = forwarded.bytes
+    this.forwardedPort = router.publicPort
+    this.forwardedBytes = forwardedPrefix(this.fwd, this.forwardedPort)
     socket.setNoDelay(true)
     this.last = router.clock
     if (!userBuffer) socket.on('data', chunk => this.onData(chunk, false))

@@ -1,6 +1,6 @@
 // The answers the router writes itself (never a dyno's): its error pages (H10, H12, H13, H14, H17 …), the 404 for a
 // Host with no app, the maintenance page (H80), and the response around them.
-import {ANSWER_HEAD, type AppError, templateParts, page, REASONS} from '../rules.js'
+import {ANSWER_HEAD, type AppError, fillTemplate, page, REASONS} from '../rules.js'
 
 export const MAINTENANCE_PAGE =
   '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Offline for Maintenance</title></head>\n' +
@@ -9,8 +9,7 @@ export const MAINTENANCE_PAGE =
 
 /** The whole response (head and body) of one of the router's own answers; `close` ends the connection after it. */
 export function routerResponse(status: number, body: string, close: boolean): string {
-  const values: Record<string, number | string> = {length: Buffer.byteLength(body), reason: REASONS[status] ?? 'Error', status}
-  const head = templateParts(ANSWER_HEAD).map((part, i) => (i % 2 === 0 ? part : values[part])).join('')
+  const head = fillTemplate(ANSWER_HEAD, {length: Buffer.byteLength(body), reason: REASONS[status] ?? 'Error', status})
   return `${head}${close ? 'Connection: close\r\n' : ''}\r\n${body}`
 }
 

@@ -4,27 +4,22 @@
 import type {Header, ResponseHead} from '../http1.js'
 import type {Exchange} from './exchange.js'
 
-import {REQUEST_HOP_BY_HOP} from '../rules.js'
+import {fillTemplate, FORWARDED_FIELDS, REQUEST_HOP_BY_HOP} from '../rules.js'
 import {EMPTY} from './buffers.js'
 
 /** The request fields a dyno never gets as sent (rules.ts), and any field Connection names. */
 const HOP_BY_HOP: ReadonlySet<string> = new Set(REQUEST_HOP_BY_HOP)
-const VIA_KEEP_ALIVE = Buffer.from('\r\nVia: 1.1 ferry\r\nConnection: keep-alive\r\n\r\n', 'latin1')
+const AT_ID = FORWARDED_FIELDS.indexOf('{request_id}')
+/** FORWARDED_FIELDS up to the request id (filled in once per connection: forwardedPrefix()). */
+const BEFORE_ID = FORWARDED_FIELDS.slice(0, AT_ID)
+/** FORWARDED_FIELDS after the request id, for the usual request (HTTP/1.1, no Via from the client, no upgrade). */
+const VIA_KEEP_ALIVE = Buffer.from(fillTemplate(FORWARDED_FIELDS.slice(AT_ID + '{request_id}'.length), {connection: 'keep-alive', via: ''}), 'latin1')
 const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n', 'latin1')
 const CONNECTION_KEEP_ALIVE = Buffer.from('Connection: keep-alive\r\n', 'latin1')
 
-/** `\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: PORT`: the X-Forwarded-* lines after X-Forwarded-For. */
-export function forwardedRest(port: number): string {
-  return `\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: ${port}`
-}
-
-/**
- * A client connection's X-Forwarded-* lines for a request without X-Forwarded-For (`lines`), and the same followed by
- * `\r\nX-Request-Id: ` as bytes (`bytes`: the usual upstream head tail up to the request id). Made once per connection.
- */
-export function forwardedFields(fwd: string, rest: string): {bytes: Buffer; lines: string} {
-  const lines = `\r\nX-Forwarded-For: ${fwd}${rest}`
-  return {bytes: Buffer.from(`${lines}\r\nX-Request-Id: `, 'latin1'), lines}
+/** A client connection's FORWARDED_FIELDS up to the request id, as bytes (the usual upstream head tail before it). */
+export function forwardedPrefix(fwd: string, port: number): Buffer {
+  return Buffer.from(fillTemplate(BEFORE_ID, {fwd, port}), 'latin1')
 }
 
 /**
@@ -67,13 +62,17 @@ export function upstreamHead(ex: Exchange): Buffer {
 
   const {client} = ex
   const common = xff === '' && via === '' && !ex.upgrade && req.version === 1
-  // The usual case: prebuilt per-connection bytes around the request id. Otherwise a string tail.
+  // The usual case: prebuilt per-connection bytes around the request id. Otherwise the whole template, filled in.
   const tail = common
     ? undefined
     : Buffer.from(
-        (xff ? `\r\nX-Forwarded-For: ${xff}, ${client.fwd}${ex.router.forwardedRest}` : client.forwarded) +
-          `\r\nX-Request-Id: ${ex.requestId}\r\nVia: ${via ? `${via}, ` : ''}1.1 ferry\r\n` +
-          (ex.upgrade ? `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n\r\n` : req.version === 1 ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'),
+        fillTemplate(FORWARDED_FIELDS, {
+          connection: ex.upgrade ? `Upgrade\r\nUpgrade: ${upgrade}` : req.version === 1 ? 'keep-alive' : 'close',
+          fwd: xff ? `${xff}, ${client.fwd}` : client.fwd,
+          port: client.forwardedPort,
+          request_id: ex.requestId,
+          via: via ? `${via}, ` : '',
+        }),
         'latin1',
       )
   const tailLength = tail ? tail.length : client.forwardedBytes.length + Buffer.byteLength(ex.requestId, 'latin1') + VIA_KEEP_ALIVE.length
