@@ -3,6 +3,7 @@
 import type {ConfigVars, Dyno, ProcessTypes} from '../api/types.js'
 import type {AddonManager} from './addons/manager.js'
 import type {DeployService} from './deploy/index.js'
+import type {GitService} from './git/push.js'
 import type {PlatformPaths} from './paths.js'
 import type {ReleaseService} from './releases/index.js'
 import type {Store} from './store/index.js'
@@ -203,11 +204,13 @@ export interface PlatformContext {
   config: PlatformConfig
   /**
    * The deploy service, loaded with the first build, source upload or push (an idle daemon carries neither the
-   * pipeline nor the builder); the same one every time (deploy/load.ts).
+   * pipeline nor the builder); the same one every time (load-once.ts).
    */
   deploy(): Promise<DeployService>
   /** What the supervisor must run for an app (from the store); null for an unknown/deleted app. */
   desired(appId: string): DesiredApp | null
+  /** Smart-HTTP git and pushes (with their one-time sessions), loaded with the first git request; the same one every time. */
+  git(): Promise<GitService>
   logs: LogService
   paths: PlatformPaths
   /** The release service: every new release (deploy, config change, rollback, add-on change) settles through it. */

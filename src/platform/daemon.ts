@@ -14,12 +14,12 @@ import {HEAD_TIMEOUT_MS} from './context.js'
 
 import {AddonManager} from './addons/manager.js'
 import {loadPlatformConfig, PlatformConfigError, type PlatformEnv} from './config.js'
-import {deployLoader} from './deploy/load.js'
 import {recoverInterruptedBuilds} from './deploy/recover.js'
 import {detectIsolation} from './isolation.js'
 import {createFileLogService} from './logs/index.js'
 import {platformDirs, platformPaths, type PlatformPaths} from './paths.js'
 import {type PortReservation, probePort, reservePort} from './ports.js'
+import {loadOnce} from './load-once.js'
 import {isRunning, processStartTime} from './proc.js'
 import {ReleaseService} from './releases/index.js'
 import {startRouter as startHttpRouter} from './router/index.js'
@@ -202,8 +202,9 @@ function buildContext(config: PlatformConfig, paths: PlatformPaths, cleanups: Ar
   const ctx: PlatformContext = {
     addons,
     config,
-    deploy: deployLoader(() => ctx),
+    deploy: loadOnce(async () => new (await import('./deploy/index.js')).DeployService(ctx)),
     desired,
+    git: loadOnce(async () => new (await import('./git/push.js')).GitService(ctx)),
     logs,
     paths,
     releases,

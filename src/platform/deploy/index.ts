@@ -54,7 +54,7 @@ export interface DeployOptions {
   parentEnv?: NodeJS.ProcessEnv
 }
 
-/** One per platform, loaded with the first build, source upload or push (PlatformContext.deploy(), deploy/load.ts). */
+/** One per platform, loaded with the first build, source upload or push (PlatformContext.deploy(), load-once.ts). */
 export class DeployService {
   readonly outputs: OutputRegistry
   private readonly busy = new Set<string>()

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import type {PlatformConfig, PlatformContext} from '../../../src/platform/context.js'
 
 import {MemoryLogService} from '../../doubles/memory-log-service.js'
-import {deployLoader} from '../../../src/platform/deploy/load.js'
+import {loadOnce} from '../../../src/platform/load-once.js'
 import {platformPaths} from '../../../src/platform/paths.js'
 import {ReleaseService} from '../../../src/platform/releases/index.js'
 import {buildServer, type RouteModule} from '../../../src/platform/server/index.js'
@@ -50,7 +50,12 @@ export async function startHarness(options: {routes?: RouteModule[]} = {}): Prom
   const logs = new MemoryLogService()
   const supervisor = new NullSupervisor()
   const parts = {config, desired: (appId: string) => store.desired(appId), logs, paths, store, supervisor}
-  const ctx: PlatformContext = {...parts, deploy: deployLoader(() => ctx), releases: new ReleaseService(parts)}
+  const ctx: PlatformContext = {
+    ...parts,
+    deploy: loadOnce(async () => new (await import('../../../src/platform/deploy/index.js')).DeployService(ctx)),
+    git: loadOnce(async () => new (await import('../../../src/platform/git/push.js')).GitService(ctx)),
+    releases: new ReleaseService(parts),
+  }
   const {server} = buildServer(ctx, {routes: options.routes})
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   config.port = (server.address() as AddressInfo).port
