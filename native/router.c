@@ -171,15 +171,16 @@ static entry_t *entry_add(const char *name, size_t n) {
 static int is_name_char(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'; }
 
 /* The length of the route key at the start of host name h (lower case, no port, n bytes), 0 when there is none:
-   the app name of `NAME.localhost` (NAME: 3-30 of [a-z0-9-], a letter first, no dash last), else all of h when it is
-   a possible custom domain (labels of [a-z0-9-] joined by single dots, at least two, under 256 bytes). */
+   the app name of `NAME.localhost` (NAME: APP_NAME_MIN to APP_NAME_MAX of [a-z0-9-], a letter first, no dash last),
+   else all of h when it is a possible custom domain (labels of [a-z0-9-] joined by single dots, at least two, shorter
+   than HOST_NAME_LIMIT): rules.ts, as routeKey() in proxy/targets.ts. */
 static size_t route_key(const char *h, size_t n) {
   if (n > 10 && memcmp(h + n - 10, ".localhost", 10) == 0) {
     size_t nl = n - 10, j = 0;
     while (j < nl && is_name_char(h[j])) j++;
-    if (j == nl && nl >= 3 && nl <= 30 && h[0] >= 'a' && h[0] <= 'z' && h[nl - 1] != '-') return nl;
+    if (j == nl && nl >= APP_NAME_MIN && nl <= APP_NAME_MAX && h[0] >= 'a' && h[0] <= 'z' && h[nl - 1] != '-') return nl;
   }
-  if (n == 0 || n >= 256) return 0;
+  if (n == 0 || n >= HOST_NAME_LIMIT) return 0;
   int dots = 0;
   for (size_t j = 0; j < n; j++) {
     if (h[j] == '.') {

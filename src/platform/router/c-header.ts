@@ -4,9 +4,12 @@
 // expands into its own appends.
 import {
   ANSWER_HEAD,
+  APP_NAME_MAX,
+  APP_NAME_MIN,
   APP_ERRORS,
   FORWARDED_FIELDS,
   FRAMING_FIELDS,
+  HOST_NAME_LIMIT,
   IDEMPOTENT_METHODS,
   LOG_ERROR,
   LOG_INFO,
@@ -78,6 +81,10 @@ export function cHeader(): string {
     `#define MAX_TRAILER ${MAX_TRAILER_BYTES}`,
     `#define MAX_BUFFERED ${MAX_BUFFERED_BYTES}`,
     `#define TOKEN_CHARS ${cString(TOKEN_CHARS)}`,
+    '/* Route keys: an app name of APP_NAME_MIN to APP_NAME_MAX bytes; a host name shorter than HOST_NAME_LIMIT. */',
+    `#define APP_NAME_MIN ${APP_NAME_MIN}`,
+    `#define APP_NAME_MAX ${APP_NAME_MAX}`,
+    `#define HOST_NAME_LIMIT ${HOST_NAME_LIMIT}`,
     '/* An incoming X-Request-Id is kept when it is REQUEST_ID_MIN to REQUEST_ID_MAX of these characters. */',
     `#define REQUEST_ID_CHARS ${cString(REQUEST_ID_CHARS)}`,
     `#define REQUEST_ID_MIN ${REQUEST_ID_MIN}`,

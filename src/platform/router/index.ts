@@ -7,6 +7,7 @@ import type {PlatformContext} from '../context.js'
 
 import {NativeRouter, nativeRouterBinary} from './native.js'
 import {HttpRouter, type RouterOptions} from './proxy.js'
+import {APP_NAME} from './rules.js'
 import {findBwrap} from './sandbox.js'
 
 export {ChunkedTracker, findHeadEnd, HttpParseError, MAX_HEAD_BYTES, parseRequestHead, parseResponseHead} from './http1.js'
@@ -93,7 +94,7 @@ export async function startRouter(ctx: PlatformContext): Promise<Router> {
       const now = Date.now()
       const hit = cache.get(key)
       if (hit && now - hit.at < APP_CACHE_MS) return hit.app
-      const record = key.includes('.') ? ctx.store.findAppByDomain(key) : /^[a-z][\da-z-]{1,28}[\da-z]$/.test(key) ? ctx.store.findApp(key) : null
+      const record = key.includes('.') ? ctx.store.findAppByDomain(key) : APP_NAME.test(key) ? ctx.store.findApp(key) : null
       const app = record && (record.name === key || key.includes('.')) ? {id: record.id, maintenance: record.maintenance, name: record.name} : undefined
       if (cache.size > 10_000) cache.clear()
       cache.set(key, {app, at: now})

@@ -13,6 +13,16 @@ export const MAX_TRAILER_BYTES = 64 * 1024
  * not read yet) before the router stops reading from it.
  */
 export const MAX_BUFFERED_BYTES = 1024 * 1024
+/**
+ * The route key of a Host: the app name of `NAME.localhost` (APP_NAME_MIN to APP_NAME_MAX of a-z, 0-9 and `-`, a letter
+ * first, no `-` last), else the whole host name when it may be a custom domain (letters, digits, dashes, dot-separated
+ * labels, shorter than HOST_NAME_LIMIT).
+ */
+export const APP_NAME_MIN = 3
+export const APP_NAME_MAX = 30
+export const HOST_NAME_LIMIT = 256
+/** An app name as a route key (see APP_NAME_MIN). */
+export const APP_NAME = new RegExp(`^[a-z][\\da-z-]{${APP_NAME_MIN - 2},${APP_NAME_MAX - 2}}[\\da-z]$`)
 /** Methods a request may be retried with on another dyno when nothing came back (RFC 9110 §9.2.2). */
 export const IDEMPOTENT_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PUT', 'TRACE'] as const
 /** Token characters (RFC 9110 §5.6.2): what a method and a field name are made of. */

@@ -6,13 +6,17 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {cHeader} from '../../../src/platform/router/c-header.js'
+import {routeKey} from '../../../src/platform/router/proxy.js'
 import {routerResponse} from '../../../src/platform/router/proxy/error-pages.js'
 import {MAX_HEAD_BYTES as HTTP1_MAX_HEAD, namesFramingField, parseRequestHead, parseResponseHead} from '../../../src/platform/router/http1.js'
 import {
   APP_ERRORS,
+  APP_NAME_MAX,
+  APP_NAME_MIN,
   fillTemplate,
   FORWARDED_FIELDS,
   FRAMING_FIELDS,
+  HOST_NAME_LIMIT,
   IDEMPOTENT_METHODS,
   LOG_REQUEST,
   templateParts,
@@ -80,6 +84,11 @@ describe('router rules', () => {
     const h = cHeader()
     expect(h).toContain(`#define REQUEST_ID_CHARS ${JSON.stringify(REQUEST_ID_CHARS)}\n#define REQUEST_ID_MIN ${REQUEST_ID_MIN}\n#define REQUEST_ID_MAX ${REQUEST_ID_MAX}\n`)
     expect(h).toContain(`#define TOKEN_CHARS ${JSON.stringify(TOKEN_CHARS)}\n`)
+    expect(h).toContain(`#define APP_NAME_MIN ${APP_NAME_MIN}\n#define APP_NAME_MAX ${APP_NAME_MAX}\n#define HOST_NAME_LIMIT ${HOST_NAME_LIMIT}\n`)
+    // The Node router's route key keeps an app name of exactly those lengths.
+    expect(routeKey(`a${'b'.repeat(APP_NAME_MAX - 1)}.localhost`)).toBe(`a${'b'.repeat(APP_NAME_MAX - 1)}`)
+    expect(routeKey(`a${'b'.repeat(APP_NAME_MAX)}.localhost`)).toBe(`a${'b'.repeat(APP_NAME_MAX)}.localhost`)
+    expect(routeKey(`a${'b'.repeat(APP_NAME_MIN - 2)}.localhost`)).toBe(`a${'b'.repeat(APP_NAME_MIN - 2)}.localhost`)
     // The Node parser keeps an id made of exactly those characters, within the lengths, and no other.
     const id = (value: string) => {
       const {buf, end} = header(`GET / HTTP/1.1\r\nHost: a.localhost\r\nX-Request-Id: ${value}\r\n\r\n`)

@@ -2,8 +2,8 @@
 // routable ones). native/router.c derives the same route key; native.ts sends it the same routable targets.
 import type {WebTarget} from '../../context.js'
 
-/** An app name as a Host's `NAME.localhost` carries it (the native router checks the same shape). */
-const APP_NAME = /^[a-z][\da-z-]{1,28}[\da-z]$/
+import {APP_NAME, HOST_NAME_LIMIT} from '../rules.js'
+
 /** A custom domain's host name: letters, digits, dots and dashes, with at least one dot (see routeKey()). */
 const DOMAIN_HOST = /^[\da-z-]+(\.[\da-z-]+)+$/
 
@@ -17,7 +17,7 @@ export function routeKey(hostname: string): string {
     if (APP_NAME.test(name)) return name
   }
 
-  return hostname.length < 256 && DOMAIN_HOST.test(hostname) ? hostname : ''
+  return hostname.length < HOST_NAME_LIMIT && DOMAIN_HOST.test(hostname) ? hostname : ''
 }
 
 /**
