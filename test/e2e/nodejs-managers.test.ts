@@ -4,45 +4,23 @@
 // buildpack set, and answering through the router: the yarn and pnpm apps say which manager laid out their
 // node_modules, the engines app which node runs its dyno and ran its build. corepack fetches yarn and pnpm, and the
 // build fetches node, from the npm registry: with it unreachable the pushes fail (never skip). Needs `npm run build`.
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {expect, it} from 'vitest'
 
-import {makeFerryHome, removeFerryHome, ROOT} from '../helpers/index.js'
-import {bwrapUsable, skipUnlessAvailable} from '../helpers/requires.js'
-import {createApp, exampleTree, onPath, push, viaRouter} from './language-apps.js'
+import {bubblewrap, commands, describeLanguage, push, viaRouter} from './language-apps.js'
 
-const missing =
-  skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROOT, 'dist', 'commands', 'builds', 'create.js')), 'run npm run build') ||
-  skipUnlessAvailable('corepack', onPath('corepack'), 'install Node.js 20 with its corepack (or npm install -g corepack)') ||
-  skipUnlessAvailable('bubblewrap', bwrapUsable(), 'apt-get install bubblewrap')
+const needs = [commands('corepack', 'install Node.js 20 with its corepack (or npm install -g corepack)', 'corepack'), bubblewrap]
 
-describe.skipIf(missing)('e2e: Node.js apps with yarn, pnpm and an engines.node the platform fetches', () => {
-  let home: string
-  let scratch: string
-
-  beforeAll(() => {
-    home = makeFerryHome()
-    scratch = mkdtempSync(join(tmpdir(), 'ferry-e2e-nodejs-'))
-  })
-
-  afterAll(async () => {
-    await removeFerryHome(home)
-    rmSync(scratch, {force: true, recursive: true})
-  })
-
+describeLanguage('e2e: Node.js apps with yarn, pnpm and an engines.node the platform fetches', {id: 'nodejs', needs}, suite => {
   /** Pushes examples/<example> as a new app; the push output and the JSON the app answers through the router. */
   async function deploy(example: string, app: string): Promise<{body: Record<string, unknown>; output: string}> {
-    const dir = exampleTree(home, scratch, example, app)
-    await createApp(home, app, dir)
-    const pushed = await push(home, dir)
+    const dir = await suite.app(example, app)
+    const pushed = await push(suite.home, dir)
     expect(pushed.code, pushed.output).toBe(0)
     expect(pushed.output).toContain('remote: -----> Node.js app detected')
     // No Procfile and no start script: Heroku's default web process.
     expect(pushed.output).toContain('remote:        Default types for buildpack -> web')
     console.log(`${example}: push ${pushed.ms} ms`)
-    return {body: JSON.parse(await viaRouter(home, app, 60_000)) as Record<string, unknown>, output: pushed.output}
+    return {body: JSON.parse(await viaRouter(suite.home, app, 60_000)) as Record<string, unknown>, output: pushed.output}
   }
 
   it('yarn.lock: installed by yarn 1 (the packageManager pin) through corepack, not npm; served through the router', async () => {

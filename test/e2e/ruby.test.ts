@@ -3,84 +3,65 @@
 // as Ruby with no buildpack set, answering through the router; the second push reuses vendor/bundle from the build
 // cache; a Gemfile changed without its lockfile, a gem that cannot be fetched and a Ruby the platform lacks are
 // rejected while the previous release keeps serving. Needs `npm run build`, ruby and bundler.
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {expect, it} from 'vitest'
 
-import {makeFerryHome, removeFerryHome, ROOT} from '../helpers/index.js'
-import {bwrapUsable, skipUnlessAvailable} from '../helpers/requires.js'
-import {commit, createApp, exampleTree, onPath, push, releaseVersions, viaRouter} from './language-apps.js'
+import {bubblewrap, commands, commit, describeLanguage, push, releaseVersions, viaRouter} from './language-apps.js'
 
-const missing =
-  skipUnlessAvailable('dist/ (the built CLI)', existsSync(join(ROOT, 'dist', 'commands', 'builds', 'create.js')), 'run npm run build') ||
-  skipUnlessAvailable('ruby and bundler', onPath('ruby', 'bundle'), 'apt-get install ruby ruby-bundler') ||
-  skipUnlessAvailable('bubblewrap', bwrapUsable(), 'apt-get install bubblewrap')
+const needs = [commands('ruby and bundler', 'apt-get install ruby ruby-bundler', 'ruby', 'bundle'), bubblewrap]
 
-describe.skipIf(missing)('e2e: Ruby buildpack', () => {
-  let home: string
-  let scratch: string
+describeLanguage('e2e: Ruby buildpack', {id: 'ruby', needs}, suite => {
   let dir: string
   const app = 'ruby-e2e'
 
-  beforeAll(() => {
-    home = makeFerryHome()
-    scratch = mkdtempSync(join(tmpdir(), 'ferry-e2e-ruby-'))
-  })
-
-  afterAll(async () => {
-    await removeFerryHome(home)
-    rmSync(scratch, {force: true, recursive: true})
-  })
-
   it('cold push: Ruby detected, gems installed into vendor/bundle by Bundler, served through the router', async () => {
-    dir = exampleTree(home, scratch, 'ruby-hello', app)
-    await createApp(home, app, dir)
-    const cold = await push(home, dir)
+    dir = await suite.app('ruby-hello', app)
+    const cold = await push(suite.home, dir)
     expect(cold.code, cold.output).toBe(0)
     expect(cold.output).toContain('remote: -----> Ruby app detected')
     expect(cold.output).toMatch(/remote: {8}Using the platform's Ruby 3\.\d+\.\d+ and Bundler version 2\./)
     expect(cold.output).toContain('remote:        Installing shout 0.1.0')
     expect(cold.output).toContain("remote:        Gems in the groups 'development' and 'test' were not installed.")
-    const body = JSON.parse(await viaRouter(home, app)) as Record<string, string>
+    const body = JSON.parse(await viaRouter(suite.home, app)) as Record<string, string>
     expect(body).toMatchObject({dyno: 'web.1', rack_env: 'production', shout: 'CACHED!'})
     expect(body.hello).toMatch(/^Hello from ruby-hello on Ruby 3\./)
     console.log(`ruby-hello cold push: ${cold.ms} ms`)
   }, 120_000)
 
   it('warm push: vendor/bundle comes back from the build cache (nothing installed again)', async () => {
-    commit(home, dir, 'redeploy')
-    const warm = await push(home, dir)
+    commit(suite.home, dir, 'redeploy')
+    const warm = await push(suite.home, dir)
     expect(warm.code, warm.output).toBe(0)
     expect(warm.output).toContain('remote:        Using shout 0.1.0')
     expect(warm.output).not.toContain('Installing shout')
-    expect(JSON.parse(await viaRouter(home, app)).shout).toBe('CACHED!')
+    expect(JSON.parse(await viaRouter(suite.home, app)).shout).toBe('CACHED!')
     console.log(`ruby-hello warm push: ${warm.ms} ms`)
   }, 60_000)
 
   it('a stale Gemfile.lock, a gem that cannot be fetched and a Ruby the platform lacks are rejected; the previous release keeps serving', async () => {
     const gemfile = readFileSync(join(dir, 'Gemfile'), 'utf8')
     const lock = readFileSync(join(dir, 'Gemfile.lock'), 'utf8')
-    commit(home, dir, 'stale lockfile', {Gemfile: `${gemfile}gem 'rake'\n`})
-    const stale = await push(home, dir)
+    commit(suite.home, dir, 'stale lockfile', {Gemfile: `${gemfile}gem 'rake'\n`})
+    const stale = await push(suite.home, dir)
     expect(stale.code).not.toBe(0)
     expect(stale.output).toMatch(/deployment mode|frozen/)
     expect(stale.output).toMatch(/remote: {2}! {5}Failed to install gems via Bundler \(exit status \d+\)\./)
 
-    commit(home, dir, 'missing gem', {
+    commit(suite.home, dir, 'missing gem', {
       Gemfile: `${gemfile}gem 'nothere', '1.0.0'\n`,
       'Gemfile.lock': lock.replace('    shout (0.1.0)\n', '    nothere (1.0.0)\n    shout (0.1.0)\n').replace('  shout (= 0.1.0)\n', '  nothere (= 1.0.0)\n  shout (= 0.1.0)\n'),
     })
-    const missingGem = await push(home, dir)
+    const missingGem = await push(suite.home, dir)
     expect(missingGem.code).not.toBe(0)
     expect(missingGem.output).toMatch(/remote: {2}! {5}Failed to install gems via Bundler/)
 
-    commit(home, dir, 'ruby 2.7', {'.ruby-version': 'ruby-2.7.8\n', Gemfile: gemfile, 'Gemfile.lock': lock})
-    const wrongRuby = await push(home, dir)
+    commit(suite.home, dir, 'ruby 2.7', {'.ruby-version': 'ruby-2.7.8\n', Gemfile: gemfile, 'Gemfile.lock': lock})
+    const wrongRuby = await push(suite.home, dir)
     expect(wrongRuby.code).not.toBe(0)
     expect(wrongRuby.output).toMatch(/remote: {2}! {5}\.ruby-version asks for Ruby 2\.7\.8, which this platform does not have: it has Ruby 3\.\d+\.\d+\./)
 
-    expect(await releaseVersions(home, app)).toEqual([1, 2, 3, 4])
-    expect(JSON.parse(await viaRouter(home, app)).shout).toBe('CACHED!')
+    expect(await releaseVersions(suite.home, app)).toEqual([1, 2, 3, 4])
+    expect(JSON.parse(await viaRouter(suite.home, app)).shout).toBe('CACHED!')
   }, 120_000)
 })
