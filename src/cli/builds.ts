@@ -1,22 +1,17 @@
 // What the builds* and buildpacks* commands share: the source tarball, build durations, buildpack names.
-import {execFileSync} from 'node:child_process'
 import {existsSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 
+import type {Api} from '../api/client.js'
 import type {Build} from '../api/types.js'
 
 import {InputError} from './errors.js'
+import {workTreeFiles} from './git.js'
 
 /** Files of `dir` to upload: git's tracked + untracked-not-ignored files in a repository, else everything but .git. */
-function sourceFiles(dir: string): string[] | undefined {
-  try {
-    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
-    if (!top) return undefined
-    const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore']})
-    return out.split('\0').filter(f => f !== '' && existsSync(resolve(dir, f)))
-  } catch {
-    return undefined
-  }
+async function sourceFiles(dir: string): Promise<string[] | undefined> {
+  // A tracked file deleted in the work tree is listed by git but cannot be packed.
+  return (await workTreeFiles(dir))?.filter(f => existsSync(resolve(dir, f)))
 }
 
 /** A gzipped tarball of an app directory (without .git and VCS-ignored files), entries relative to the dir. */
@@ -24,7 +19,7 @@ export async function packSource(dir: string): Promise<Buffer> {
   const root = resolve(dir)
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new InputError(`${dir} is not a directory. Pass the app's source directory with --dir.`)
   const tar = await import('tar')
-  const files = sourceFiles(root)
+  const files = await sourceFiles(root)
   const chunks: Buffer[] = []
   const stream = tar.c(
     {cwd: root, filter: path => !/(^|\/)\.git(\/|$)/.test(path.replace(/^\.\//, '')), gzip: true, portable: true},
@@ -55,4 +50,9 @@ export function buildpackArgument(value: string, cwd = process.cwd()): string {
   if (REGISTRY_NAME_RE.test(value)) return `urn:buildpack:${value}`
   if (/^[a-z][\w+.-]*:\/\//i.test(value) || value.startsWith('/') || value.startsWith('urn:buildpack:')) return value
   throw new InputError(`Buildpack ${value} is not a directory, a URL or a registry name (like heroku/nodejs).`)
+}
+
+/** The build `id`, or the app's latest; undefined when the app has none. */
+export async function buildOrLatest(api: Api, app: string, id?: string): Promise<Build | undefined> {
+  return id ? api.builds.info(app, id) : (await api.builds.list(app, 1))[0]
 }

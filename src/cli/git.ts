@@ -39,6 +39,13 @@ export async function gitRemotes(cwd: string): Promise<Map<string, string>> {
   return new Map((remotes ?? []).filter(r => r.refs.fetch).map(r => [r.name, r.refs.fetch]))
 }
 
+/** What git would commit in `dir`: tracked and untracked-but-not-ignored files, relative to dir; undefined outside a work tree. */
+export async function workTreeFiles(dir: string): Promise<string[] | undefined> {
+  if ((await gitTopLevel(dir)) === undefined) return undefined
+  const out = await tryGit(dir, g => g.raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard']))
+  return out?.split('\0').filter(f => f !== '')
+}
+
 /** The app name of a remote URL ending in `/<app>.git`. */
 export function appFromGitUrl(url: string): string | undefined {
   return /[/:]([a-z][\w-]*)\.git\/?$/i.exec(url)?.[1]

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
-import {buildDuration} from '../../cli/builds.js'
+import {buildDuration, buildOrLatest} from '../../cli/builds.js'
 import {appFlags, json} from '../../cli/flags.js'
 import {json as toJson, styledHeader, styledObject} from '../../cli/output.js'
 
@@ -13,7 +13,7 @@ export default class BuildsInfo extends FerryCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(BuildsInfo)
     const app = await this.resolveApp(flags)
-    const build = args.id ? await this.api.builds.info(app, args.id) : (await this.api.builds.list(app, 1))[0]
+    const build = await buildOrLatest(this.api, app, args.id)
     if (!build) return this.log(`${app} has no builds.`)
     if (flags.json) return this.log(toJson(build))
     this.log(styledHeader(`Build ${build.id}`))

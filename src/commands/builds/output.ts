@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {FerryCommand} from '../../cli/base.js'
+import {buildOrLatest} from '../../cli/builds.js'
 import {appFlags} from '../../cli/flags.js'
 
 export default class BuildsOutput extends FerryCommand {
@@ -11,7 +12,7 @@ export default class BuildsOutput extends FerryCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(BuildsOutput)
     const app = await this.resolveApp(flags)
-    const build = args.id ? await this.api.builds.info(app, args.id) : (await this.api.builds.list(app, 1))[0]
+    const build = await buildOrLatest(this.api, app, args.id)
     if (!build) return this.log(`${app} has no builds.`)
     await this.api.builds.streamOutput(build.output_stream_url, text => process.stdout.write(text))
   }

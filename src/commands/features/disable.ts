@@ -1,19 +1,7 @@
-import {Args} from '@oclif/core'
+import {FeatureSwitch} from '../../cli/switches.js'
 
-import {FerryCommand} from '../../cli/base.js'
-import {appFlags, json} from '../../cli/flags.js'
-import {action, json as toJson} from '../../cli/output.js'
-
-export default class FeaturesDisable extends FerryCommand {
-  static args = {feature: Args.string({description: 'name of the app feature (e.g. preboot)', required: true})}
+export default class FeaturesDisable extends FeatureSwitch {
   static description = 'disable an app feature'
   static examples = ['$ ferry features:disable preboot']
-  static flags = {...appFlags, json}
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(FeaturesDisable)
-    const app = await this.resolveApp(flags)
-    const feature = await action(`Disabling ${args.feature} for ${app}`, () => this.api.appFeatures.update(app, args.feature, false))
-    if (flags.json) this.log(toJson(feature))
-  }
+  protected readonly enable = false
 }

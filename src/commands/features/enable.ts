@@ -1,19 +1,7 @@
-import {Args} from '@oclif/core'
+import {FeatureSwitch} from '../../cli/switches.js'
 
-import {FerryCommand} from '../../cli/base.js'
-import {appFlags, json} from '../../cli/flags.js'
-import {action, json as toJson} from '../../cli/output.js'
-
-export default class FeaturesEnable extends FerryCommand {
-  static args = {feature: Args.string({description: 'name of the app feature (e.g. preboot)', required: true})}
+export default class FeaturesEnable extends FeatureSwitch {
   static description = 'enable an app feature'
   static examples = ['$ ferry features:enable preboot']
-  static flags = {...appFlags, json}
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(FeaturesEnable)
-    const app = await this.resolveApp(flags)
-    const feature = await action(`Enabling ${args.feature} for ${app}`, () => this.api.appFeatures.update(app, args.feature, true))
-    if (flags.json) this.log(toJson(feature))
-  }
+  protected readonly enable = true
 }

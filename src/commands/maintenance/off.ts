@@ -1,15 +1,7 @@
-import {FerryCommand} from '../../cli/base.js'
-import {appFlags} from '../../cli/flags.js'
-import {action} from '../../cli/output.js'
+import {MaintenanceSwitch} from '../../cli/switches.js'
 
-export default class MaintenanceOff extends FerryCommand {
+export default class MaintenanceOff extends MaintenanceSwitch {
   static description = 'take the app out of maintenance mode'
   static examples = ['$ ferry maintenance:off']
-  static flags = appFlags
-
-  async run(): Promise<void> {
-    const {flags} = await this.parse(MaintenanceOff)
-    const app = await this.resolveApp(flags)
-    await action(`Disabling maintenance mode for ⬢ ${app}`, () => this.api.apps.update(app, {maintenance: false}))
-  }
+  protected readonly on = false
 }

@@ -1,15 +1,7 @@
-import {FerryCommand} from '../../cli/base.js'
-import {appFlags} from '../../cli/flags.js'
-import {action} from '../../cli/output.js'
+import {MaintenanceSwitch} from '../../cli/switches.js'
 
-export default class MaintenanceOn extends FerryCommand {
+export default class MaintenanceOn extends MaintenanceSwitch {
   static description = 'put the app into maintenance mode (the router answers every request with a 503 maintenance page, code H80)'
   static examples = ['$ ferry maintenance:on']
-  static flags = appFlags
-
-  async run(): Promise<void> {
-    const {flags} = await this.parse(MaintenanceOn)
-    const app = await this.resolveApp(flags)
-    await action(`Enabling maintenance mode for ⬢ ${app}`, () => this.api.apps.update(app, {maintenance: true}))
-  }
+  protected readonly on = true
 }

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {FerryCommand} from '../../cli/base.js'
 import {appFlags, json} from '../../cli/flags.js'
 import {json as toJson, styledHeader, styledObject} from '../../cli/output.js'
-import {describeRelease, releaseRef} from '../../cli/releases.js'
+import {describeRelease, releaseOrLatest} from '../../cli/releases.js'
 
 export default class ReleasesInfo extends FerryCommand {
   static args = {release: Args.string({description: 'release version (v4 or 4) or id; default: the latest'})}
@@ -13,9 +13,7 @@ export default class ReleasesInfo extends FerryCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ReleasesInfo)
     const app = await this.resolveApp(flags)
-    const release = args.release
-      ? await this.api.releases.info(app, releaseRef(args.release))
-      : (await this.api.releases.list(app, {max: 10, order: 'desc'}))[0]
+    const release = await releaseOrLatest(this.api, app, args.release)
     if (!release) return this.log(`${app} has no releases.`)
     const vars = await this.api.releases.configVars(app, release.version)
     if (flags.json) return this.log(toJson({...release, config_vars: vars}))

@@ -1,26 +1,24 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {EXIT_STATUS_MARKER} from '../../api/rendezvous.js'
 import {FerryCommand} from '../../cli/base.js'
 import {InputError} from '../../cli/errors.js'
 import {appFlags} from '../../cli/flags.js'
-import {buildCommand, parseEnvFlags, startDetached} from '../../cli/run.js'
+import {commandArg, detachedHint, oneOffFlags, oneOffRequest, startDetached} from '../../cli/run.js'
 import {attachTerminal} from '../../cli/run-attach.js'
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1'
 
 export default class Run extends FerryCommand {
-  static args = {command: Args.string({description: 'command to run', required: true})}
+  static args = commandArg
   static description = 'run a one-off process inside a dyno (attached: stdin/stdout stream both ways; exits with its status)'
   static examples = ['$ ferry run bash', "$ ferry run 'echo $DATABASE_URL'", '$ ferry run -e DEBUG=1 -- node script.js --flag', '$ echo hi | ferry run cat']
   static flags = {
     ...appFlags,
     detached: Flags.boolean({description: 'run in the background; output goes to the logs'}),
-    env: Flags.string({char: 'e', description: 'environment variables to set (use ";" to split several)', multiple: true}),
     'exit-code': Flags.boolean({char: 'x', description: 'pass the exit code of the command (always on with the local platform)'}),
     'no-tty': Flags.boolean({description: 'force the command to not run in a tty'}),
-    size: Flags.string({char: 's', description: 'dyno size'}),
-    type: Flags.string({description: 'process type (default run)'}),
+    ...oneOffFlags,
   }
 
   static strict = false
@@ -28,20 +26,15 @@ export default class Run extends FerryCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Run)
     const app = await this.resolveApp(flags)
-    const args = argv as string[]
-    if (args.length === 0) throw new InputError('Usage: ferry run COMMAND (e.g. ferry run bash).')
-    const command = buildCommand(args)
-    const env = {...parseEnvFlags(flags.env)}
+    const request = oneOffRequest(argv, flags, 'ferry run COMMAND (e.g. ferry run bash)')
+    const {command, env} = request
     if (process.env.TERM) env.TERM = process.env.TERM
     if (process.stdout.isTTY) {
       env.COLUMNS = String(process.stdout.columns)
       env.LINES = String(process.stdout.rows)
     }
 
-    if (flags.detached) {
-      const dyno = await startDetached(this.api, app, {command, env, size: flags.size, type: flags.type})
-      return this.log(`Run ferry logs --app ${app} --dyno ${dyno.name} to view the output.`)
-    }
+    if (flags.detached) return this.log(detachedHint(app, await startDetached(this.api, app, request)))
 
     const tty = Boolean(process.stdin.isTTY) && !flags['no-tty']
     // ferry's platform reports the exit status itself; elsewhere (Heroku) `-x` uses the CLI's echo marker.
