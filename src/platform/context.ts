@@ -199,8 +199,8 @@ export interface BuildResult {
  * changed afterwards; faked in tests.
  */
 export interface PlatformContext {
-  /** Add-on servers and their attachments (always there in the daemon; absent in test contexts that do not need them). */
-  addons?: AddonManager
+  /** Add-on servers and their attachments (their server modules load with the first add-on). */
+  addons: AddonManager
   config: PlatformConfig
   /**
    * The deploy service, loaded with the first build, source upload or push (an idle daemon carries neither the

@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import type {PlatformConfig, PlatformContext} from '../../../src/platform/context.js'
 
 import {MemoryLogService} from '../../doubles/memory-log-service.js'
+import {AddonManager} from '../../../src/platform/addons/manager.js'
 import {loadOnce} from '../../../src/platform/load-once.js'
 import {platformPaths} from '../../../src/platform/paths.js'
 import {ReleaseService} from '../../../src/platform/releases/index.js'
@@ -50,11 +51,13 @@ export async function startHarness(options: {routes?: RouteModule[]} = {}): Prom
   const logs = new MemoryLogService()
   const supervisor = new NullSupervisor()
   const parts = {config, desired: (appId: string) => store.desired(appId), logs, paths, store, supervisor}
+  const releases = new ReleaseService(parts)
   const ctx: PlatformContext = {
     ...parts,
+    addons: new AddonManager({config, paths, releases, store}),
     deploy: loadOnce(async () => new (await import('../../../src/platform/deploy/index.js')).DeployService(ctx)),
     git: loadOnce(async () => new (await import('../../../src/platform/git/push.js')).GitService(ctx)),
-    releases: new ReleaseService(parts),
+    releases,
   }
   const {server} = buildServer(ctx, {routes: options.routes})
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -63,6 +66,7 @@ export async function startHarness(options: {routes?: RouteModule[]} = {}): Prom
   return {
     async close() {
       await new Promise(resolve => server.close(resolve))
+      await ctx.addons.shutdown()
       store.close()
       rmSync(dataDir, {force: true, recursive: true})
     },

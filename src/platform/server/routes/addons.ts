@@ -5,18 +5,15 @@ import type {Ctx, Router} from '../http.js'
 
 import {findService, presentPlan, presentService, resolvePlan, SERVICES} from '../../addons/catalog.js'
 import {presentAddon, presentAttachment} from '../../addons/present.js'
-import {type AddonRecord, AddonStore} from '../../addons/store.js'
-import {invalidParams, notFound, unavailable} from '../../errors.js'
+import type {AddonRecord} from '../../addons/store.js'
+import {invalidParams, notFound} from '../../errors.js'
 import {listReply} from '../http.js'
 import {appParam} from '../support.js'
 import {objectBody, objectOf, optionalString, requiredString} from '../validate.js'
 
 export function registerAddonRoutes(router: Router, ctx: PlatformContext): void {
-  const records = () => ctx.addons?.records ?? new AddonStore(ctx.store)
-  const manager = () => {
-    if (!ctx.addons) throw unavailable('Add-ons are not available on this platform.')
-    return ctx.addons
-  }
+  const records = () => ctx.addons.records
+  const manager = () => ctx.addons
 
   // Accept-Expansion: addon_service,plan (the official CLI asks for it) replaces the {id, name} refs by full objects.
   const present = (addon: AddonRecord, c?: Ctx) => expand(presentAddon(addon, records().attachments({addonId: addon.id})), c)

@@ -90,7 +90,7 @@ export function registerAppRoutes(router: Router, ctx: PlatformContext): void {
   router.delete('/apps/:app', c => {
     const found = appParam(ctx, c.params.app)
     const files = [...store.listSlugs(found.id).map(s => s.blobPath), ctx.paths.repoFor(found.id), ctx.paths.cacheFor(found.id)]
-    ctx.addons?.onAppDeleted(found.id)
+    ctx.addons.onAppDeleted(found.id)
     const app = store.deleteApp(found.id)
     const body = present(app)
     // The supervisor finds no desired state any more and stops everything; then the app's logs and files go.

@@ -3,7 +3,6 @@ import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
 import {addonPlansAt} from '../../addons/present.js'
-import {AddonStore} from '../../addons/store.js'
 import {invalidParams, listReply} from '../http.js'
 import {presentRelease} from '../present.js'
 import {appParam} from '../support.js'
@@ -11,7 +10,7 @@ import {objectBody, optionalString} from '../validate.js'
 
 export function registerReleaseRoutes(router: Router, ctx: PlatformContext): void {
   const {store} = ctx
-  const plansAt = (appId: string) => addonPlansAt(ctx.addons?.records ?? new AddonStore(store), appId)
+  const plansAt = (appId: string) => addonPlansAt(ctx.addons.records, appId)
 
   router.get('/apps/:app/releases', c => {
     const app = appParam(ctx, c.params.app)
