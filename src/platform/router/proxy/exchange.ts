@@ -6,6 +6,7 @@ import {performance} from 'node:perf_hooks'
 
 import type {WebTarget} from '../../context.js'
 import type {HttpRouter} from '../proxy.js'
+import type {RoutedApp} from './options.js'
 import type {ClientConn} from './connection.js'
 import type {Upstream} from './upstream.js'
 
@@ -17,11 +18,6 @@ import {clientHead, upstreamHead} from './head-rewrite.js'
 import {tunnel} from './tunnel.js'
 
 const IDEMPOTENT = new Set<string>(IDEMPOTENT_METHODS)
-
-export interface App {
-  id: string
-  name: string
-}
 
 export class Exchange {
   attempt = 0
@@ -55,7 +51,7 @@ export class Exchange {
     readonly router: HttpRouter,
     readonly client: ClientConn,
     readonly req: RequestHead,
-    readonly app: App,
+    readonly app: RoutedApp,
     readonly hostname: string,
     readonly requestId: string,
     public target: WebTarget,

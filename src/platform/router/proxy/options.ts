@@ -1,6 +1,13 @@
 // What the Node router (HttpRouter) is given: its listener, its limits, and the platform callbacks it routes by.
 import type {WebTarget} from '../../context.js'
 
+/** The app a request goes to (what resolveApp() gives). */
+export interface RoutedApp {
+  id: string
+  maintenance?: boolean
+  name: string
+}
+
 export interface RouterOptions {
   /** X-Forwarded-Port sent to dynos (default: the bound port; the native router's fallback sets the public port). */
   forwardedPort?: number
@@ -35,7 +42,7 @@ export interface RouterOptions {
    * Route key (routeKey(): the app name of `NAME.localhost`, or a custom domain's whole host name) → app; undefined
    * when there is no such app. An app in maintenance mode gets every request answered with 503 H80.
    */
-  resolveApp: (key: string) => undefined | {id: string; maintenance?: boolean; name: string}
+  resolveApp: (key: string) => RoutedApp | undefined
   /** The app's `up` web dynos. When some carry a release version, only those of the newest are used (preboot). */
   targets: (appId: string) => Array<WebTarget & {release?: number}>
   /** No response head within this time → 503 H12 (default 30 s; also the inactivity limit on a response). */
