@@ -1,17 +1,18 @@
 // Logplex line format: `2026-11-25T14:03:11.123456+00:00 app[web.1]: message` (shared/platform-api.md §5.5).
 import type {LogFilter} from '../context.js'
+import {monotonicMs} from '../time.js'
 
 /** Heroku splits log lines longer than this many bytes. */
 export const MAX_LINE_BYTES = 10_000
 
-// Wall clock at start + the monotonic clock since (performance.now() has sub-microsecond resolution and, unlike
+// Wall clock at start + the monotonic clock since (monotonicMs(): process.hrtime(), nanosecond resolution and, unlike
 // process.hrtime.bigint(), allocates no BigInt per call).
 const baseMicros = Date.now() * 1000
-const basePerf = performance.now()
+const baseMonotonic = monotonicMs()
 
 /** Wall-clock time in microseconds since the epoch (Date has milliseconds only). */
 export function nowMicros(): number {
-  return baseMicros + Math.floor((performance.now() - basePerf) * 1000)
+  return baseMicros + Math.floor((monotonicMs() - baseMonotonic) * 1000)
 }
 
 function pad(n: number, width: number): string {

@@ -10,7 +10,6 @@
 //   log-line.ts     the heroku[router] line    error-pages.ts   the router's pages    options.ts   RouterOptions
 import {randomUUID} from 'node:crypto'
 import net from 'node:net'
-import {performance} from 'node:perf_hooks'
 
 import type {WebTarget} from '../context.js'
 import type {RequestHead} from './http1.js'
@@ -24,6 +23,7 @@ import {Exchange} from './proxy/exchange.js'
 import {logLine} from './proxy/log-line.js'
 import {routeKey, RoundRobin} from './proxy/targets.js'
 import {UpstreamPool} from './proxy/upstream.js'
+import {monotonicMs} from '../time.js'
 
 export type {RouterOptions} from './proxy/options.js'
 export {routableTargets, routeKey} from './proxy/targets.js'
@@ -67,7 +67,7 @@ export class HttpRouter {
     this.maxConnections = options.maxConnections ?? 1024
     // Timeouts fire between limit and limit + period after the last activity.
     this.period = Math.max(10, Math.min(1000, this.timeoutMs / 8, this.idleClientMs / 8, idleUpstreamMs / 4, this.headTimeoutMs / 4))
-    this.clock = performance.now()
+    this.clock = monotonicMs()
     this.server = net.createServer({allowHalfOpen: true, noDelay: true, pauseOnConnect: true}, socket => this.accept(socket))
   }
 
@@ -228,7 +228,7 @@ export class HttpRouter {
 
   /** Advances the clock; ends requests without dyno activity for timeoutMs (H12) and idle clients; sweeps the pool. */
   sweep(): void {
-    const now = performance.now()
+    const now = monotonicMs()
     this.clock = now
     for (const client of this.clients) {
       const ex = client.exchange

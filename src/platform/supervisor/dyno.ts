@@ -16,6 +16,7 @@ import type {Readable} from 'node:stream'
 import type {LaunchPlan} from './sandbox.js'
 
 import {processStartTime} from '../proc.js'
+import {monotonicMs} from '../time.js'
 
 export {processStartTime} from '../proc.js'
 
@@ -306,7 +307,7 @@ const FULL_SCAN_AFTER_MS = 1000
  */
 export class ListenWatcher {
   private lastFullScan = -Infinity
-  /** performance.now() when each port started waiting. */
+  /** monotonicMs() when each port started waiting. */
   private readonly since = new Map<number, number>()
   private timer?: NodeJS.Timeout
   private readonly waiting = new Map<number, Set<(ok: boolean) => void>>()
@@ -322,7 +323,7 @@ export class ListenWatcher {
     const set = this.waiting.get(port) ?? new Set()
     set.add(resolver)
     this.waiting.set(port, set)
-    if (!this.since.has(port)) this.since.set(port, performance.now())
+    if (!this.since.has(port)) this.since.set(port, monotonicMs())
     this.schedule()
     return {
       cancel: () => {
@@ -350,7 +351,7 @@ export class ListenWatcher {
   private async tick(): Promise<void> {
     // Listeners only, normally. A full read (all of the host's sockets: costly with many of them) only when a port
     // has waited over a second, at most once a second: in case a kernel ever lists a listener further down.
-    const now = performance.now()
+    const now = monotonicMs()
     let full = false
     if (now - this.lastFullScan >= FULL_SCAN_AFTER_MS) {
       for (const since of this.since.values()) {

@@ -4,6 +4,7 @@ import {mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync} from 'n
 import {join} from 'node:path'
 
 import {processStartTime} from './dyno.js'
+import {monotonicMs} from '../time.js'
 
 /** Minimum time between two writes of the table (a daemon crash within it can leave up to that much unrecorded). */
 const FLUSH_INTERVAL_MS = 100
@@ -21,7 +22,7 @@ export interface RunEntry {
 
 export class RunTable {
   private closed = false
-  /** performance.now() of the last write. */
+  /** monotonicMs() of the last write. */
   private lastFlush = -Infinity
   private readonly entries = new Map<string, RunEntry>()
   private readonly path: string
@@ -68,7 +69,7 @@ export class RunTable {
   flush(): void {
     this.scheduled = false
     if (this.closed) return
-    this.lastFlush = performance.now()
+    this.lastFlush = monotonicMs()
     const tmp = `${this.path}.${process.pid}.tmp`
     try {
       writeFileSync(tmp, JSON.stringify({daemonPid: process.pid, dynos: [...this.entries.values()]}, null, 1))
@@ -85,7 +86,7 @@ export class RunTable {
     // Coalesce the writes of a 50-dyno scale-up: at most one write per FLUSH_INTERVAL_MS. The pids of 50 starting
     // dynos arrive spread over a second (each sandbox reports its inner pid when it is up), and every write creates
     // a file on a disk where that costs ~1-2 ms of the CPU those dynos are waiting for.
-    const wait = this.lastFlush + FLUSH_INTERVAL_MS - performance.now()
+    const wait = this.lastFlush + FLUSH_INTERVAL_MS - monotonicMs()
     if (wait > 0) setTimeout(() => this.flush(), wait)
     else setImmediate(() => this.flush())
   }

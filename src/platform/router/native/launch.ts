@@ -5,9 +5,9 @@ import type {ChildProcess} from 'node:child_process'
 
 import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import net from 'node:net'
+import {constants as osConstants} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {getSystemErrorName} from 'node:util'
 
 /**
  * The built ferry-router binary: `dist/native/ferry-router` under the package root (the first directory up from
@@ -52,6 +52,15 @@ interface TcpBinding {
 }
 
 /**
+ * The errno name of a libuv error code (-98 → EADDRINUSE), as util.getSystemErrorName gives; node:util is not imported
+ * here because its ES namespace loads parseArgs and MIMEType (~0.1 MB of an idle daemon).
+ */
+function errnoName(code: number): string {
+  for (const [name, value] of Object.entries(osConstants.errno)) if (value === -code) return name
+  return `error ${code}`
+}
+
+/**
  * Binds host:port (0 = a free port) in this process and returns the socket and the bound port; the child listens
  * and accepts on it (--listen-fd). A net.Server would accept connections here too (its listener is always polled),
  * so the socket is a bare libuv TCP handle, bound but never listened on by Node. Throws an EADDRINUSE error (like
@@ -67,7 +76,7 @@ export function bindListener(host: string, port: number): {port: number; socket:
   const code = (net.isIPv6(host) ? socket.bind6(host, port, 0) : socket.bind(host, port)) || socket.getsockname(out)
   if (code !== 0 || !out.port) {
     socket.close()
-    const name = code === 0 ? 'EINVAL' : getSystemErrorName(code)
+    const name = code === 0 ? 'EINVAL' : errnoName(code)
     const error: NodeJS.ErrnoException = new Error(`router: cannot listen on ${host}:${port}: ${name === 'EADDRINUSE' ? 'address already in use' : name}`)
     error.code = name
     throw error

@@ -2,7 +2,6 @@
 // rewritten request head and splices the body through while tracking its framing, reads the response head (1xx
 // passed on, 101 → tunnel), forwards the body, retries an idempotent request on another dyno when nothing came
 // back, holds a request while web dynos start, and answers the app errors (H10, H12, H13, H17) itself.
-import {performance} from 'node:perf_hooks'
 
 import type {WebTarget} from '../../context.js'
 import type {HttpRouter} from '../proxy.js'
@@ -16,6 +15,7 @@ import {EMPTY, ownBytes} from './buffers.js'
 import {appErrorPage, rejectPage} from './error-pages.js'
 import {clientHead, upstreamHead} from './head-rewrite.js'
 import {tunnel} from './tunnel.js'
+import {monotonicMs} from '../../time.js'
 
 const IDEMPOTENT = new Set<string>(IDEMPOTENT_METHODS)
 
@@ -35,7 +35,7 @@ export class Exchange {
   resKind: BodyKind = 'none'
   resRemaining = 0
   resTracker: ChunkedTracker | undefined
-  started = performance.now()
+  started = monotonicMs()
   status = 0
   upgrade: boolean
   upstream: undefined | Upstream
@@ -81,7 +81,7 @@ export class Exchange {
   }
 
   onConnect(): void {
-    this.connectMs = performance.now() - this.started
+    this.connectMs = monotonicMs() - this.started
   }
 
   onTimeout(): void {
@@ -216,7 +216,7 @@ export class Exchange {
         return
       }
 
-      if (performance.now() > deadline || (!this.router.isPending(this.app.id) && this.failedPorts.size === 0)) {
+      if (monotonicMs() > deadline || (!this.router.isPending(this.app.id) && this.failedPorts.size === 0)) {
         if (this.failedPorts.size === 0 && !this.router.isPending(this.app.id)) {
           this.fail(503, this.router.noWebCause(this.app.id))
         } else {
@@ -227,15 +227,15 @@ export class Exchange {
       }
 
       // A refused port may be a restarted dyno that comes back: forget refusals after a while.
-      if (this.failedPorts.size > 0 && performance.now() - this.lastFailClear > 1000) {
+      if (this.failedPorts.size > 0 && monotonicMs() - this.lastFailClear > 1000) {
         this.failedPorts.clear()
-        this.lastFailClear = performance.now()
+        this.lastFailClear = monotonicMs()
       }
 
       setTimeout(poll, 50)
     }
 
-    this.lastFailClear = performance.now()
+    this.lastFailClear = monotonicMs()
     setTimeout(poll, this.failedPorts.size > 0 ? 0 : 50)
   }
 

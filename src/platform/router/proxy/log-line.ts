@@ -2,11 +2,11 @@
 // (`at=info method=GET path="/" host=… request_id=… fwd="…" dyno=web.1 connect=0ms service=3ms status=200 bytes=…`),
 // with `code=` and `desc=` after `at=` for the router's own answers (H10, H12, H13, H17, H80 …). The format is
 // rules.ts's (LOG_ERROR, LOG_INFO, LOG_REQUEST, LOG_RESULT), which native/router.c expands from the same templates.
-import {performance} from 'node:perf_hooks'
 
 import type {Exchange} from './exchange.js'
 
 import {LOG_ERROR, LOG_INFO, LOG_REQUEST, LOG_RESULT, templateParts} from '../rules.js'
+import {monotonicMs} from '../../time.js'
 
 interface Values {
   at: string
@@ -34,7 +34,7 @@ const VALUES: Record<string, (v: Values) => number | string> = {
   method: v => v.ex.req.method,
   path: v => quote(v.ex.req.target),
   request_id: v => v.ex.requestId,
-  service: v => Math.round(performance.now() - v.ex.started),
+  service: v => Math.round(monotonicMs() - v.ex.started),
   status: v => v.status,
 }
 

@@ -1,12 +1,12 @@
 // The upstream side of the Node router: one socket to a dyno (Upstream), and the pool of idle keep-alive sockets per
 // dyno port that exchanges reuse (UpstreamPool).
 import net from 'node:net'
-import {performance} from 'node:perf_hooks'
 
 import type {WebTarget} from '../../context.js'
 import type {Exchange} from './exchange.js'
 
 import {READ_BUFFER} from './buffers.js'
+import {monotonicMs} from '../../time.js'
 
 /** One socket to a dyno: serves one exchange at a time, then goes back to the pool or is closed. */
 export class Upstream {
@@ -44,7 +44,7 @@ export class Upstream {
     const s = this.socket
     // No socket timeout (Node re-arms it on every read and write): the router's sweep checks activity instead.
     s.on('connect', () => {
-      this.connectedAt = performance.now()
+      this.connectedAt = monotonicMs()
       this.exchange?.onConnect()
     })
     s.on('end', () => {
@@ -73,7 +73,7 @@ export class UpstreamPool {
   acquire(target: WebTarget, fresh: boolean): Upstream {
     if (!fresh) {
       const list = this.idle.get(target.port) ?? []
-      const cutoff = performance.now() - this.idleMs
+      const cutoff = monotonicMs() - this.idleMs
       for (let up = list.pop(); up; up = list.pop()) {
         up.idle = false
         // Too old: the dyno may be closing it right now (Node servers drop idle keep-alive sockets after 5 s).
@@ -99,7 +99,7 @@ export class UpstreamPool {
   /** Returns a socket to the idle pool of its dyno. */
   release(up: Upstream): void {
     up.idle = true
-    up.idleSince = performance.now()
+    up.idleSince = monotonicMs()
     let list = this.idle.get(up.target.port)
     if (!list) {
       list = []
@@ -119,7 +119,7 @@ export class UpstreamPool {
 
   /** Closes pooled sockets idle for longer than idleMs (oldest first in each list). */
   sweep(): void {
-    const limit = performance.now() - this.idleMs
+    const limit = monotonicMs() - this.idleMs
     for (const list of this.idle.values()) {
       while (list.length > 0 && list[0].idleSince < limit) {
         const up = list.shift()!
