@@ -121,6 +121,25 @@ describe('platform daemon', () => {
     }
   })
 
+  it('holds the config it was started with: the bound ports are in ctx.config from the start; a busy FERRY_ROUTER_PORT is a clear error', async () => {
+    const home = tempHome()
+    const platform = await start(home, {FERRY_PORT: '0', FERRY_ROUTER_PORT: '0'})
+    expect(platform.ctx.config.port).toBe(platform.info.port)
+    expect(platform.ctx.config.routerPort).toBe(platform.info.routerPort)
+    expect(platform.info.routerPort).not.toBe(0)
+    expect(platform.info.routerPort).not.toBe(platform.info.port)
+    const busy = platform.info.routerPort
+    await platform.close()
+    const blocker = createServer()
+    await new Promise<void>(resolve => blocker.listen(busy, '127.0.0.1', resolve))
+    try {
+      await expect(start(home, {FERRY_ROUTER_PORT: String(busy)})).rejects.toThrow(`Port ${busy} on 127.0.0.1 is already in use; set FERRY_ROUTER_PORT to another port (0 = any free port).`)
+      expect(existsSync(platformPaths(join(home, 'data')).lock)).toBe(false)
+    } finally {
+      await new Promise(resolve => blocker.close(resolve))
+    }
+  })
+
   it('keeps data across restarts', async () => {
     const home = tempHome()
     const first = await start(home, {FERRY_PORT: '0'})
