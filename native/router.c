@@ -799,6 +799,18 @@ static void respond_error(conn_t *c, int status, const char *code, const char *d
   pump_response(c);
 }
 
+/* Same bytes as the Node router's ClientConn.reject(status, detail): the page titled `STATUS REASON`, then close.
+   Not logged (no app is known yet). The caller ends the connection. */
+static void respond_reject(conn_t *c, int status, const char *detail) {
+  char title[64];
+  snprintf(title, sizeof title, "%d %s", status, reason(status));
+  buf_t body = {0};
+  buf_printf(&body, PAGE_FORMAT, title, title, detail);
+  buf_printf(&c->out, ANSWER_HEAD_FORMAT "Connection: close\r\n\r\n", status, reason(status), body.len);
+  buf_append(&c->out, body.p, body.len);
+  buf_free(&body);
+}
+
 /* ---------- the exchange ---------- */
 
 static void finish_client(conn_t *c) {
@@ -1746,9 +1758,8 @@ static void sweep(void) {
       process_requests(c);
     } else if (c->state == CS_IDLE && c->head_since && now_us - c->head_since > (uint64_t)head_timeout_ms * 1000) {
       /* A head trickled in byte by byte (slowloris): however active, it has a total deadline, like the Node router. */
-      static const char timeout_answer[] = "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       c->head_since = 0;
-      buf_append(&c->out, timeout_answer, sizeof timeout_answer - 1);
+      respond_reject(c, 408, HEAD_TIMEOUT_DETAIL);
       finish_client(c);
       pump_response(c);
     } else if ((c->state == CS_IDLE || c->state == CS_CLOSING) && now_us - c->last > ic) {

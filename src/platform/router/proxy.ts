@@ -17,6 +17,7 @@ import type {AppError} from './rules.js'
 import type {RouterOptions} from './proxy/options.js'
 
 import {HEAD_TIMEOUT_MS} from '../context.js'
+import {HEAD_TIMEOUT_DETAIL} from './rules.js'
 import {acceptClient, type ClientConn} from './proxy/connection.js'
 import {appErrorPage, MAINTENANCE_PAGE, noSuchAppPage, noWebCause} from './proxy/error-pages.js'
 import {Exchange} from './proxy/exchange.js'
@@ -235,7 +236,7 @@ export class HttpRouter {
       if (ex) {
         if (ex.upstream && !ex.finished && now - ex.last > this.timeoutMs + this.period) ex.onTimeout()
       } else if (!client.tunnel && client.headSince > 0 && !client.closing && now - client.headSince > this.headTimeoutMs) {
-        client.reject(408, 'The request head did not arrive in time.')
+        client.reject(408, HEAD_TIMEOUT_DETAIL)
       } else if (!client.tunnel && now - client.last > this.idleClientMs + this.period) {
         client.socket.destroy()
       }

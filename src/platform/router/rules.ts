@@ -82,6 +82,9 @@ export const ANSWER_HEAD = 'HTTP/1.1 {status} {reason}\r\nContent-Type: text/htm
 export const FORWARDED_FIELDS =
   '\r\nX-Forwarded-For: {fwd}\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: {port}\r\nX-Request-Id: {request_id}\r\nVia: {via}1.1 ferry\r\nConnection: {connection}\r\n\r\n'
 
+/** The sentence of the 408 answer to a head that did not arrive within the head deadline (slowloris). */
+export const HEAD_TIMEOUT_DETAIL = 'The request head did not arrive in time.'
+
 /** An app error the router answers itself: Heroku's code, the log line's desc, the page's sentence. */
 export interface AppError {
   code: string
