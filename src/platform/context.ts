@@ -194,13 +194,25 @@ export interface BuildResult {
   slugPath: string
 }
 
+/** The add-on manager, loaded on first use (addons/lazy.ts). */
+export interface Addons {
+  /** Whether any add-on exists (without loading the manager). */
+  any(): boolean
+  /** The manager once something loaded it. */
+  readonly loaded: AddonManager | undefined
+  /** The manager, loading it on first use. */
+  manager(): Promise<AddonManager>
+  /** The add-on plans attached to an app at a time (a release's `addon_plan_names`); none without add-ons. */
+  releasePlans(appId: string): Promise<(at: string) => string[]>
+}
+
 /**
  * Everything the platform's parts share; built once, complete, by the daemon (src/platform/daemon.ts) and never
  * changed afterwards; faked in tests.
  */
 export interface PlatformContext {
-  /** Add-on servers and their attachments (their server modules load with the first add-on). */
-  addons: AddonManager
+  /** Add-on servers and their attachments: the manager loads with the first add-on (addons/lazy.ts). */
+  addons: Addons
   config: PlatformConfig
   /**
    * The deploy service, loaded with the first build, source upload or push (an idle daemon carries neither the

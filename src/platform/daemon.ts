@@ -12,7 +12,7 @@ import type {DaemonInfo} from '../api/types.js'
 import type {PlatformConfig, PlatformContext} from './context.js'
 import {HEAD_TIMEOUT_MS} from './context.js'
 
-import {AddonManager} from './addons/manager.js'
+import {LazyAddons} from './addons/lazy.js'
 import {loadPlatformConfig, PlatformConfigError, type PlatformEnv} from './config.js'
 import {recoverInterruptedBuilds} from './deploy/recover.js'
 import {detectIsolation} from './isolation.js'
@@ -185,7 +185,7 @@ async function reserveRouterPort(explicit: number | undefined, file: string): Pr
  * The PlatformContext, built here once and complete: each part gets the parts it needs, none a half-built context.
  * Their shutdowns join `cleanups` (run in reverse). `stop()` aborts ctx.stopping.
  */
-function buildContext(config: PlatformConfig, paths: PlatformPaths, cleanups: Array<() => Promise<void> | void>): {addons: AddonManager; ctx: PlatformContext; stop: () => void} {
+function buildContext(config: PlatformConfig, paths: PlatformPaths, cleanups: Array<() => Promise<void> | void>): {addons: LazyAddons; ctx: PlatformContext; stop: () => void} {
   const store = new Store({dataDir: config.dataDir, dbPath: paths.db})
   cleanups.push(() => store.close())
   const logs = createFileLogService(config)
@@ -195,9 +195,9 @@ function buildContext(config: PlatformConfig, paths: PlatformPaths, cleanups: Ar
   const supervisor = createSupervisor({config, desired, logs, store})
   cleanups.push(() => supervisor.shutdown())
   const releases = new ReleaseService({config, logs, paths, store, supervisor})
-  const addons = new AddonManager({config, paths, releases, store})
+  const addons = new LazyAddons({config, paths, releases, store})
   // Stopped after the dynos (cleanups run in reverse), so apps never see their database go first.
-  cleanups.splice(-1, 0, () => addons.shutdown())
+  cleanups.splice(-1, 0, () => addons.loaded?.shutdown())
   const stopping = new AbortController()
   const ctx: PlatformContext = {
     addons,
@@ -286,8 +286,15 @@ export async function startPlatform(options: StartOptions = {}): Promise<Running
     writePrivateFile(paths.routerPortFile, `${routerPort.port}\n`)
 
     // Add-on servers before the dynos and before clients find the platform: a started platform serves its databases
-    // (URLs updated if a port had to move). Each server waits at most 30 s; a failure is logged, not fatal.
-    await addons.startExisting().catch(error => console.error('[ferry] starting add-on servers failed:', error))
+    // (URLs updated if a port had to move). Each server waits at most 30 s; a failure is logged, not fatal. Without
+    // add-ons the manager is not even loaded.
+    if (addons.any()) {
+      await addons
+        .manager()
+        .then(manager => manager.startExisting())
+        .catch(error => console.error('[ferry] starting add-on servers failed:', error))
+    }
+
     ctx.supervisor.convergeAll().catch(error => console.error('[ferry] initial converge failed:', error))
 
     const {config} = ctx

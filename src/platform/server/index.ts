@@ -10,7 +10,6 @@ import {isoTimestamp} from '../time.js'
 import {dispatch, Router} from './http.js'
 import {type LazyRoute, lazyRoutes} from './lazy.js'
 import {registerAccountRoutes} from './routes/account.js'
-import {registerAddonRoutes} from './routes/addons.js'
 import {registerAppRoutes} from './routes/apps.js'
 import {registerBuildpackRoutes} from './routes/buildpacks.js'
 import {registerConfigRoutes} from './routes/config.js'
@@ -34,6 +33,40 @@ export type RouteModule = (router: Router, ctx: PlatformContext) => void
  * registers them, in order. test/platform/server/lazy-routes.test.ts keeps these tables honest.
  */
 export const LAZY_ROUTES = {
+  // Add-ons: the manager loads before the module registers (addons/lazy.ts); a daemon without add-ons carries neither.
+  addons: {
+    async load(ctx: PlatformContext) {
+      await ctx.addons.manager()
+      return (await import('./routes/addons.js')).registerAddonRoutes
+    },
+    routes: [
+      {method: 'GET', path: '/apps/:app/addons'},
+      {method: 'GET', path: '/apps/:app/addons/:addon'},
+      {method: 'GET', path: '/addons'},
+      {method: 'GET', path: '/addons/:addon'},
+      {method: 'POST', path: '/apps/:app/addons'},
+      {method: 'DELETE', path: '/apps/:app/addons/:addon'},
+      {method: 'GET', path: '/addon-attachments'},
+      {method: 'GET', path: '/addon-attachments/:id'},
+      {method: 'GET', path: '/addons/:addon/addon-attachments'},
+      {method: 'GET', path: '/apps/:app/addon-attachments'},
+      {method: 'GET', path: '/apps/:app/addon-attachments/:attachment'},
+      {method: 'POST', path: '/addon-attachments'},
+      {method: 'DELETE', path: '/addon-attachments/:id'},
+      {method: 'GET', path: '/addon-services'},
+      {method: 'GET', path: '/addon-services/:service'},
+      {method: 'GET', path: '/addon-services/:service/plans'},
+      {method: 'GET', path: '/addon-services/:service/plans/:plan'},
+      {method: 'POST', path: '/actions/addons/resolve'},
+      {method: 'POST', path: '/actions/addon-attachments/resolve'},
+      {method: 'GET', path: '/client/v11/databases/:addon'},
+      {method: 'GET', path: '/ferry/apps/:app/pg-backups'},
+      {method: 'POST', path: '/ferry/apps/:app/pg-backups'},
+      {method: 'POST', path: '/ferry/apps/:app/pg-backups/restore'},
+      {method: 'GET', path: '/ferry/addons/:addon/info'},
+      {method: 'POST', path: '/ferry/addons/:addon/reset'},
+    ],
+  },
   builds: {
     load: async () => (await import('./routes/builds.js')).registerBuildRoutes,
     routes: [
@@ -70,7 +103,7 @@ export const LAZY_ROUTES = {
       {method: 'GET', options: {auth: false}, path: '/ferry/sources/:id/:secret'},
     ],
   },
-} satisfies Record<string, {load: () => Promise<RouteModule>; routes: LazyRoute[]}>
+} satisfies Record<string, {load: (ctx: PlatformContext) => Promise<RouteModule>; routes: LazyRoute[]}>
 
 export interface BuiltServer {
   router: Router
@@ -121,7 +154,7 @@ export function buildServer(ctx: PlatformContext, options: BuildServerOptions = 
   registerSlugRoutes(router, ctx)
   registerDynoRoutes(router, ctx)
   registerStubRoutes(router, ctx, startedAt)
-  registerAddonRoutes(router, ctx)
+  lazyRoutes(router, ctx, LAZY_ROUTES.addons.routes, LAZY_ROUTES.addons.load)
   registerDomainRoutes(router, ctx)
 
   // ---- Route modules of the other parts: register them HERE, one line each. --------------------------------

@@ -26,11 +26,11 @@ export class RecordingRouter extends Router {
 }
 
 /** Registers `routes` now; the first request to any of them loads the module (`load`) and registers it aside. */
-export function lazyRoutes(router: Router, ctx: PlatformContext, routes: LazyRoute[], load: () => Promise<RouteRegistrar>): void {
+export function lazyRoutes(router: Router, ctx: PlatformContext, routes: LazyRoute[], load: (ctx: PlatformContext) => Promise<RouteRegistrar>): void {
   const key = (method: string, path: string) => `${method} ${path}`
   let handlers: Promise<Map<string, Handler>> | undefined
   const loaded = (): Promise<Map<string, Handler>> => {
-    handlers ??= load().then(
+    handlers ??= load(ctx).then(
       register => {
         const recorder = new RecordingRouter()
         register(recorder, ctx)

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import type {PlatformConfig, PlatformContext} from '../../../src/platform/context.js'
 
 import {MemoryLogService} from '../../doubles/memory-log-service.js'
-import {AddonManager} from '../../../src/platform/addons/manager.js'
+import {LazyAddons} from '../../../src/platform/addons/lazy.js'
 import {loadOnce} from '../../../src/platform/load-once.js'
 import {platformPaths} from '../../../src/platform/paths.js'
 import {ReleaseService} from '../../../src/platform/releases/index.js'
@@ -54,7 +54,7 @@ export async function startHarness(options: {routes?: RouteModule[]} = {}): Prom
   const releases = new ReleaseService(parts)
   const ctx: PlatformContext = {
     ...parts,
-    addons: new AddonManager({config, paths, releases, store}),
+    addons: new LazyAddons({config, paths, releases, store}),
     deploy: loadOnce(async () => new (await import('../../../src/platform/deploy/index.js')).DeployService(ctx)),
     git: loadOnce(async () => new (await import('../../../src/platform/git/push.js')).GitService(ctx)),
     releases,
@@ -66,7 +66,7 @@ export async function startHarness(options: {routes?: RouteModule[]} = {}): Prom
   return {
     async close() {
       await new Promise(resolve => server.close(resolve))
-      await ctx.addons.shutdown()
+      await ctx.addons.loaded?.shutdown()
       store.close()
       rmSync(dataDir, {force: true, recursive: true})
     },

@@ -6,13 +6,14 @@ import {Router} from '../../../src/platform/server/http.js'
 import {LAZY_ROUTES} from '../../../src/platform/server/index.js'
 import {lazyRoutes, RecordingRouter} from '../../../src/platform/server/lazy.js'
 
-const ctx = {config: {host: '127.0.0.1', port: 0, token: 'x'}, logs: {}, paths: {}, store: {}} as unknown as PlatformContext
+// addons.manager(): the add-on routes' load waits for the manager first (server/index.ts).
+const ctx = {addons: {manager: async () => ({})}, config: {host: '127.0.0.1', port: 0, token: 'x'}, logs: {}, paths: {}, store: {}} as unknown as PlatformContext
 
 describe('lazily loaded route modules', () => {
   for (const [name, table] of Object.entries(LAZY_ROUTES)) {
     it(`${name}: the table lists exactly the routes its module registers (methods, paths, options, order)`, async () => {
       const recorder = new RecordingRouter()
-      const register = await table.load()
+      const register = await table.load(ctx)
       register(recorder, ctx)
       const registered = recorder.recorded.map(r => ({method: r.method, options: r.options ?? {}, path: r.path}))
       expect(table.routes.map(r => ({method: r.method, options: 'options' in r ? r.options : {}, path: r.path}))).toEqual(registered)

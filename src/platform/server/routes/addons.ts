@@ -12,8 +12,13 @@ import {appParam} from '../support.js'
 import {objectBody, objectOf, optionalString, requiredString} from '../validate.js'
 
 export function registerAddonRoutes(router: Router, ctx: PlatformContext): void {
-  const records = () => ctx.addons.records
-  const manager = () => ctx.addons
+  // Registered lazily (server/index.ts LAZY_ROUTES.addons), after the manager loaded: see addons/lazy.ts.
+  const manager = () => {
+    if (!ctx.addons.loaded) throw new Error('The add-on manager is not loaded: add-on routes are registered through LAZY_ROUTES.addons.')
+    return ctx.addons.loaded
+  }
+
+  const records = () => manager().records
 
   // Accept-Expansion: addon_service,plan (the official CLI asks for it) replaces the {id, name} refs by full objects.
   const present = (addon: AddonRecord, c?: Ctx) => expand(presentAddon(addon, records().attachments({addonId: addon.id})), c)

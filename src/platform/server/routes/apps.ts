@@ -87,10 +87,12 @@ export function registerAppRoutes(router: Router, ctx: PlatformContext): void {
     return {body: present(updated)}
   })
 
-  router.delete('/apps/:app', c => {
+  router.delete('/apps/:app', async c => {
+    // The add-on manager first (loaded only if add-ons exist), so nothing runs between the lookup and the delete.
+    const addons = ctx.addons.any() ? await ctx.addons.manager() : undefined
     const found = appParam(ctx, c.params.app)
     const files = [...store.listSlugs(found.id).map(s => s.blobPath), ctx.paths.repoFor(found.id), ctx.paths.cacheFor(found.id)]
-    ctx.addons.onAppDeleted(found.id)
+    addons?.onAppDeleted(found.id)
     const app = store.deleteApp(found.id)
     const body = present(app)
     // The supervisor finds no desired state any more and stops everything; then the app's logs and files go.

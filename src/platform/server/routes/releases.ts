@@ -2,7 +2,6 @@
 import type {PlatformContext} from '../../context.js'
 import type {Router} from '../http.js'
 
-import {addonPlansAt} from '../../addons/present.js'
 import {invalidParams, listReply} from '../http.js'
 import {presentRelease} from '../present.js'
 import {appParam} from '../support.js'
@@ -10,21 +9,21 @@ import {objectBody, optionalString} from '../validate.js'
 
 export function registerReleaseRoutes(router: Router, ctx: PlatformContext): void {
   const {store} = ctx
-  const plansAt = (appId: string) => addonPlansAt(ctx.addons.records, appId)
+  const plansAt = (appId: string) => ctx.addons.releasePlans(appId)
 
-  router.get('/apps/:app/releases', c => {
+  router.get('/apps/:app/releases', async c => {
     const app = appParam(ctx, c.params.app)
-    const plans = plansAt(app.id)
+    const plans = await plansAt(app.id)
     return listReply(c, store.listReleases(app.id).map(r => presentRelease(r, plans(r.createdAt))), {defaultField: 'version', fields: ['id', 'version']})
   })
 
-  router.get('/apps/:app/releases/:release', c => {
+  router.get('/apps/:app/releases/:release', async c => {
     const app = appParam(ctx, c.params.app)
     const release = store.getRelease(app.id, c.params.release)
-    return {body: presentRelease(release, plansAt(app.id)(release.createdAt))}
+    return {body: presentRelease(release, (await plansAt(app.id))(release.createdAt))}
   })
 
-  router.post('/apps/:app/releases', c => {
+  router.post('/apps/:app/releases', async c => {
     const app = appParam(ctx, c.params.app)
     const body = objectBody(c.body, ['description', 'release', 'slug'], {required: true})
     const slugId = optionalString(body, 'slug')
@@ -45,6 +44,6 @@ export function registerReleaseRoutes(router: Router, ctx: PlatformContext): voi
     // Answers at once with the release, pending while its release command runs (rollbacks too, like Heroku).
     ctx.releases.settleInBackground([release])
     release = store.getRelease(app.id, release.id)
-    return {body: presentRelease(release, plansAt(app.id)(release.createdAt)), status: 201}
+    return {body: presentRelease(release, (await plansAt(app.id))(release.createdAt)), status: 201}
   })
 }
