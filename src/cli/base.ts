@@ -7,7 +7,7 @@ import {type Api, createApi} from '../api/client.js'
 import {chooseBackend, connectBackend} from '../api/backends.js'
 import {type AppSource, resolveApp} from './app.js'
 import {describeError} from './errors.js'
-import {notice} from './output.js'
+import {failAction, notice} from './output.js'
 
 export abstract class FerryCommand extends Command {
   private appName?: string
@@ -45,6 +45,7 @@ export abstract class FerryCommand extends Command {
   protected async catch(error: Error & {exitCode?: number}): Promise<any> {
     if ((error as {code?: string}).code === 'EEXIT') throw error
     const {exit, message} = describeError(error, {app: this.appName})
+    failAction()
     process.stderr.write(` ›   Error: ${message}\n`)
     this.exit(exit)
   }

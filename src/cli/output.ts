@@ -90,13 +90,29 @@ export async function action<T>(message: string, fn: () => Promise<T>, done?: (r
   try {
     result = await fn()
   } catch (error) {
-    ux.action.stop(color.red('!'))
+    failAction()
     throw error
   }
 
   const status = done?.(result)
   ux.action.stop(`${color.green('done')}${status ? `, ${status}` : ''}`)
   return result
+}
+
+/**
+ * An action line that ends elsewhere than where it starts (`ferry run`: at the dyno's first output); call the
+ * returned function with the status. A command that fails meanwhile ends it with `!` (FerryCommand.catch).
+ */
+export function beginAction(message: string): (status: string) => void {
+  ux.action.start(message)
+  return status => {
+    if (ux.action.running) ux.action.stop(status)
+  }
+}
+
+/** Ends a pending action line with `!` (the error line follows). */
+export function failAction(): void {
+  if (ux.action.running) ux.action.stop(color.red('!'))
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0')

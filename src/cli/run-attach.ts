@@ -2,9 +2,12 @@
 // (raw mode on a TTY, Ctrl-C passed through, four within a second disconnect, like the heroku CLI).
 import {openRendezvous, RendezvousOutput} from '../api/rendezvous.js'
 
-/** Pipes the terminal to the dyno until the server closes; resolves with the exit status (130 when interrupted). */
-export async function attachTerminal(url: string, options: {local: boolean; name: string; tty: boolean}): Promise<number | undefined> {
-  const {local, name, tty} = options
+/**
+ * Pipes the terminal to the dyno until the server closes; resolves with the exit status (130 when interrupted).
+ * `onUp` is called once, before the dyno's first output (or at the end when it wrote nothing).
+ */
+export async function attachTerminal(url: string, options: {local: boolean; onUp: () => void; tty: boolean}): Promise<number | undefined> {
+  const {local, onUp, tty} = options
   const {closed, socket} = await openRendezvous(url, local ? 'exit_status=1' : '')
   const output = new RendezvousOutput()
   const mapCrLf = !process.stdout.isTTY
@@ -13,7 +16,7 @@ export async function attachTerminal(url: string, options: {local: boolean; name
     let text = output.push(chunk)
     if (!up) {
       up = true
-      process.stderr.write(`up, ${name}\n`)
+      onUp()
     }
 
     if (mapCrLf) text = text.replaceAll('\r\n', '\n')
@@ -60,7 +63,7 @@ export async function attachTerminal(url: string, options: {local: boolean; name
 
   const rest = output.flush()
   if (rest) process.stdout.write(mapCrLf ? rest.replaceAll('\r\n', '\n') : rest)
-  if (!up) process.stderr.write(`up, ${name}\n`)
+  if (!up) onUp()
   if (interrupted) return 130
   return output.status
 }

@@ -8,13 +8,14 @@ import {describe, expect, it} from 'vitest'
 const output = fileURLToPath(new URL('../../src/cli/output.ts', import.meta.url))
 
 const SCENARIOS: Record<string, string> = {
+  begin: "const up = beginAction('Running echo hi on demo'); await new Promise(r => setTimeout(r, 50)); up('up, run.1'); process.stdout.write('hi\\n')",
   fail: "await action('Creating x', async () => { throw new Error('nope') }).catch(() => {})",
   notice: "await action('Creating demo', async () => notice('Started local platform at http://127.0.0.1:1')); notice('plain')",
   status: "await action('Scaling dynos', async () => 2, n => 'now running web at ' + n + ':Basic')",
   stdout: "await action('Setting A', async () => { process.stdout.write('held\\n'); await new Promise(r => setTimeout(r, 300)) })",
 }
 
-const script = (name: string) => `const {action, notice} = await import(${JSON.stringify(output)}); ${SCENARIOS[name]}`
+const script = (name: string) => `const {action, beginAction, notice} = await import(${JSON.stringify(output)}); ${SCENARIOS[name]}`
 
 /** The child's stderr with stderr a pipe (what tests, CI and `2>file` see). */
 function piped(name: string, env: NodeJS.ProcessEnv = {}): {stderr: string; stdout: string} {
@@ -37,6 +38,10 @@ describe('action (oclif ux.action) in a pipe: the Heroku CLI lines', () => {
 
   it('a notice during an action comes on its own line and the action line is repeated after it', () => {
     expect(piped('notice').stderr).toBe('Creating demo...\nStarted local platform at http://127.0.0.1:1\nCreating demo... done\nplain\n')
+  })
+
+  it('an action begun in one place ends in another (ferry run: at the first output of the dyno)', () => {
+    expect(piped('begin')).toEqual({stderr: 'Running echo hi on demo... up, run.1\n', stdout: 'hi\n'})
   })
 
   it('stdout written during the action still arrives', () => {

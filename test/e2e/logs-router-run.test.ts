@@ -132,6 +132,8 @@ describe('e2e: router, logs, run', () => {
     const cat = await runFerry(['run', 'cat', '--app', APP], {home, input: 'echo me back\n'})
     expect(cat.code, cat.stderr).toBe(0)
     expect(cat.stdout).toBe('echo me back\n')
+    // Heroku's action line, ended when the dyno's output starts.
+    expect(cat.stderr).toMatch(new RegExp(`^Running cat on ${APP}\\.\\.\\. up, run\\.\\d+\\n$`))
     const env = await runFerry(['run', '-e', 'A=1;B=two', '--app', APP, '--', 'echo', '$A-$B'], {home})
     expect(env.stdout.trim()).toBe('1-two')
   }, 120_000)
@@ -139,6 +141,7 @@ describe('e2e: router, logs, run', () => {
   it('run:detached sends output to the logs', async () => {
     const r = await runFerry(['run:detached', 'echo detached-output-42', '--app', APP], {home})
     expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(new RegExp(`^Running echo detached-output-42 on ${APP}\\.\\.\\. done, run\\.\\d+ \\(\\w+\\)\\n$`))
     const name = /run\.\d{4}/.exec(r.stderr)![0]
     await waitFor('detached output in logs', async () => {
       const logs = await runFerry(['logs', '-n', '50', '--dyno', name, '--app', APP], {home})

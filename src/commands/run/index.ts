@@ -4,6 +4,7 @@ import {EXIT_STATUS_MARKER} from '../../api/rendezvous.js'
 import {FerryCommand} from '../../cli/base.js'
 import {InputError} from '../../cli/errors.js'
 import {appFlags} from '../../cli/flags.js'
+import {beginAction} from '../../cli/output.js'
 import {commandArg, detachedHint, oneOffFlags, oneOffRequest, startDetached} from '../../cli/run.js'
 import {attachTerminal} from '../../cli/run-attach.js'
 
@@ -40,11 +41,12 @@ export default class Run extends FerryCommand {
     // ferry's platform reports the exit status itself; elsewhere (Heroku) `-x` uses the CLI's echo marker.
     const local = isLoopback(new URL((await this.api.connection()).url).hostname)
     const sent = !local && flags['exit-code'] ? `${command}; echo "${EXIT_STATUS_MARKER} $?"` : command
-    process.stderr.write(`Running ${command} on ${app}... `)
+    // Heroku's line: `Running CMD on APP... up, run.N`, ended when the dyno's output starts (output written while an
+    // action line is pending is held back by oclif).
+    const up = beginAction(`Running ${command} on ${app}`)
     const dyno = await this.api.oneOffDynos.create(app, {attach: true, command: sent, env, force_no_tty: tty ? undefined : true, size: flags.size, type: flags.type})
     if (!dyno.attach_url) throw new InputError(`The backend did not return an attach URL for ${dyno.name}; try ferry run --detached.`)
-    process.stderr.write(`connecting, ${dyno.name}... `)
-    const status = await attachTerminal(dyno.attach_url, {local, name: dyno.name, tty})
+    const status = await attachTerminal(dyno.attach_url, {local, onUp: () => up(`up, ${dyno.name}`), tty})
     if (status === undefined && flags['exit-code']) throw new InputError('No exit code returned.')
     this.exit(status ?? 0)
   }
