@@ -145,13 +145,9 @@ export class ClientConn {
 
     this.last = this.router.clock
 
-    if (this.buf.length === 0) {
-      this.buf = chunk
-      this.shared = shared
-    } else {
-      this.buf = Buffer.concat([this.buf, chunk])
-      this.shared = false
-    }
+    // Still a view of the read buffer only when nothing was held before it.
+    this.shared = shared && this.buf.length === 0
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
 
     const ex = this.exchange
     if (ex) {

@@ -1,7 +1,6 @@
-// One exchange of the Node router: a request and its response between a client connection and a dyno. It sends the
-// rewritten request head and splices the body through while tracking its framing, reads the response head (1xx
-// passed on, 101 → tunnel), forwards the body, retries an idempotent request on another dyno when nothing came
-// back, holds a request while web dynos start, and answers the app errors (H10, H12, H13, H17) itself.
+// One exchange of the Node router (a request and its response, client ↔ dyno): the rewritten head and the body with
+// its framing tracked, the response head (1xx passed on, 101 → tunnel) and body, a retry on another dyno when nothing
+// came back, waiting for starting dynos, and the app errors it answers itself (H10, H12, H13, H17).
 
 import type {WebTarget} from '../../context.js'
 import type {HttpRouter} from '../proxy.js'
@@ -139,13 +138,9 @@ export class Exchange {
     this.last = this.router.clock
     this.gotResponseBytes = true
     if (!this.resHead) {
-      if (this.resBuf.length === 0) {
-        this.resBuf = chunk
-        this.resShared = shared
-      } else {
-        this.resBuf = Buffer.concat([this.resBuf, chunk])
-        this.resShared = false
-      }
+      // Still a view of the read buffer only when nothing was held before it.
+      this.resShared = shared && this.resBuf.length === 0
+      this.resBuf = this.resBuf.length === 0 ? chunk : Buffer.concat([this.resBuf, chunk])
 
       this.readHeads()
       if (this.resShared) this.ownResBuf()
