@@ -41,11 +41,11 @@ export interface PlatformConfig {
   logTotalBytes?: number
   /** Directory of initdb/postgres/pg_dump for add-ons (FERRY_POSTGRES_BIN); unset = the newest /usr/lib/postgresql/N/bin. */
   postgresBin?: string
-  /** API port (0 = any free port; the bound port is written back after listen). */
+  /** API port: the daemon binds it before building the context, so this is the bound port. */
   port: number
   /** A release command is stopped after this time and its release fails (default 1 h; FERRY_RELEASE_TIMEOUT_MS). */
   releaseTimeoutMs: number
-  /** Router port (0 = any free port). */
+  /** Router port: reserved by the daemon before the context is built, so concrete (tests may pass 0: read router.port). */
   routerPort: number
   /** Which router engine runs: the C data plane (with the Node router for the rest) or the Node router alone. */
   routerEngine: 'native' | 'node'
@@ -213,7 +213,8 @@ export interface Addons {
 export interface PlatformContext {
   /** Add-on servers and their attachments: the manager loads with the first add-on (addons/lazy.ts). */
   addons: Addons
-  config: PlatformConfig
+  /** Read once at start (config.ts) and never written afterwards. */
+  readonly config: Readonly<PlatformConfig>
   /**
    * The deploy service, loaded with the first build, source upload or push (an idle daemon carries neither the
    * pipeline nor the builder); the same one every time (load-once.ts).

@@ -69,8 +69,9 @@ export function routerConnectionLimit(limits = '/proc/self/limits'): number {
 const APP_CACHE_MS = 1000
 
 /**
- * Starts the router on ctx.config.routerPort (0 = a free port) and writes the bound port back to the config,
- * so `web_url` and platform status show it. Every request is logged as `heroku[router]` in the app's log.
+ * Starts the router on ctx.config.routerPort (the daemon reserves a concrete port first, so `web_url` and platform
+ * status know it before the router listens; 0 = a free port, for tests: read `router.port`). Every request is logged
+ * as `heroku[router]` in the app's log.
  */
 export async function startRouter(ctx: PlatformContext): Promise<Router> {
   const cache = new Map<string, {app: undefined | {id: string; maintenance: boolean; name: string}; at: number}>()
@@ -102,7 +103,8 @@ export async function startRouter(ctx: PlatformContext): Promise<Router> {
     },
     targets: appId => ctx.supervisor.webTargets(appId),
   }, {binary: ctx.config.routerBinary, bwrap: ctx.config.isolation === 'bwrap' ? findBwrap() : undefined, engine: ctx.config.routerEngine})
-  ctx.config.routerPort = await router.listen()
+  // The daemon hands over a reserved, concrete port (ctx.config.routerPort): the config is never written back.
+  await router.listen()
   if (!(router instanceof NativeRouter)) return router
   // Dyno changes reach the native engine's child at once (coalesced per event-loop turn), not at its next 50 ms check.
   let queued = false

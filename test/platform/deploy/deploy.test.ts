@@ -257,13 +257,13 @@ describe('deploy pipeline', () => {
   it('refuses oversized uploads, manages buildpacks and the build cache, resolves registry names', async () => {
     await createApp('bpapp')
     const source = await json(await h.request('POST', '/sources'))
-    const limit = h.ctx.config.sourceMaxBytes
-    h.ctx.config.sourceMaxBytes = 1000
+    const limit = h.config.sourceMaxBytes
+    h.config.sourceMaxBytes = 1000
     try {
       const put = await fetch(source.source_blob.put_url, {body: Buffer.alloc(5000), method: 'PUT'})
       expect(put.status).toBe(413)
     } finally {
-      h.ctx.config.sourceMaxBytes = limit
+      h.config.sourceMaxBytes = limit
     }
 
     const forged = await fetch(source.source_blob.put_url.replace(/\/[^/]+$/, '/0000'), {body: 'x', method: 'PUT'})

@@ -61,7 +61,6 @@ describe.skipIf(!binary && !process.env.CI)('startRouter (native engine)', () =>
     } as unknown as PlatformContext
     const router = await startRouter(ctx)
     try {
-      expect(ctx.config.routerPort).toBe(router.port)
       // The child learns about the app (no dyno yet: H14 from the fallback).
       expect((await get(router.port, '/')).status).toBe(503)
       await router.refresh()

@@ -20,6 +20,8 @@ export const TOKEN = 'test-token-0123456789abcdef'
 
 export interface Harness {
   close(): Promise<void>
+  /** The context's config object, writable here (the platform reads it once; a test may change a limit). */
+  config: PlatformConfig
   ctx: PlatformContext
   logs: MemoryLogService
   /** Fetch with the token and v3 Accept header unless overridden. */
@@ -70,6 +72,7 @@ export async function startHarness(options: {routes?: RouteModule[]} = {}): Prom
       store.close()
       rmSync(dataDir, {force: true, recursive: true})
     },
+    config,
     ctx,
     logs,
     request(method, path, init = {}) {
