@@ -1,6 +1,6 @@
-// The router rules (rules.ts) rendered as the C header native/router.c includes: scripts/build-native.mjs writes it to
+// The router rules (rules.ts) rendered as the C header native/router.h includes: scripts/build-native.mjs writes it to
 // dist/native/gen/router-rules.h at every build, so the two engines cannot drift (issue 14). Values become macros,
-// lists become the functions that test them, and log templates become X-macros (LIT(text) VAL(name) …) that router.c
+// lists become the functions that test them, and log templates become X-macros (LIT(text) VAL(name) …) that the C
 // expands into its own appends.
 import {
   ANSWER_HEAD,
@@ -44,7 +44,7 @@ function nameTest(fn: string, names: readonly string[]): string[] {
   return [`static inline int ${fn}(const char *s, size_t n) {`, '  switch (n) {', ...cases, '    default: return 0;', '  }', '}']
 }
 
-/** How router.c prints FORWARDED_FIELDS's values (the port is an int, the rest strings). */
+/** How native/request.c prints FORWARDED_FIELDS's values (the port is an int, the rest strings). */
 const FORWARDED_CONVERSIONS = {connection: '%s', fwd: '%s', port: '%d', request_id: '%s', via: '%s'}
 
 /** A C printf format (a string literal) of a template whose `{name}`s are printed with `conversions[name]`, in order. */

@@ -11,7 +11,7 @@ export {ChunkedTracker} from './http1/chunked.js'
 export {namesFramingField, parseRequestHead} from './http1/request.js'
 export {parseResponseHead} from './http1/response.js'
 export {HttpParseError} from './http1/syntax.js'
-// The limits live in rules.ts (shared with native/router.c through a generated header).
+// The limits live in rules.ts (shared with native/ through a generated header).
 export {MAX_HEAD_BYTES} from './rules.js'
 
 export interface Header {

@@ -1,4 +1,4 @@
-// The native router: a small C epoll process (native/router.c, built to dist/native/ferry-router) owns the public
+// The native router: a small C epoll process (native/*.c, built to dist/native/ferry-router) owns the public
 // listener and takes the common path; everything unusual it hands to an internal HttpRouter (the fallback) on
 // 127.0.0.1:0, which keeps all of HttpRouter's behaviour. This side feeds the child app entries and takes its log
 // lines.

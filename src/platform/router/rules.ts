@@ -1,5 +1,5 @@
 // The router rules both engines share, written once: the Node router imports them, and scripts/build-native.mjs
-// renders them (c-header.ts) into dist/native/gen/router-rules.h, which native/router.c includes. Change a
+// renders them (c-header.ts) into dist/native/gen/router-rules.h, which native/router.h includes. Change a
 // rule here and `npm run build` gives both engines the same value (issue 14: these were copied by hand between the two).
 
 /** A request head longer than this gets 431. */

@@ -28,7 +28,7 @@ describe.skipIf(!binary && !ci)('ferry-router build hardening (ELF)', () => {
     expect(readelf('-l', binary!)).toMatch(/GNU_RELRO/)
     const symbols = readelf('--dyn-syms', binary!)
     expect(symbols).toContain('__stack_chk_fail')
-    // _FORTIFY_SOURCE=2: checked variants of the copies and formats router.c makes.
+    // _FORTIFY_SOURCE=2: checked variants of the copies and formats native/*.c make.
     expect(symbols).toMatch(/__(memcpy|snprintf|vsnprintf)_chk/)
   })
 

@@ -1,5 +1,5 @@
 // The rules both engines share exist once (src/platform/router/rules.ts, issue 14): the native build includes the
-// header rendered from them (c-header.ts), so a rule changed in TypeScript reaches router.c at the next build, never
+// header rendered from them (c-header.ts), so a rule changed in TypeScript reaches native/ at the next build, never
 // by hand; the Node router reads the same values.
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -50,13 +50,13 @@ describe('router rules', () => {
     expect(HTTP1_MAX_HEAD).toBe(MAX_HEAD_BYTES)
     for (const m of IDEMPOTENT_METHODS) expect(h).toContain(`!strcmp(m, "${m}")`)
     for (const [status, text] of Object.entries(REASONS)) expect(h).toContain(`case ${status}: return "${text}";`)
-    // The printf format, filled in as router.c does, is the Node router's page byte for byte.
+    // The printf format, filled in as native/exchange.c does, is the Node router's page byte for byte.
     const format = JSON.parse(/#define ERROR_PAGE_FORMAT (".*")\n/.exec(h)![1]) as string
     expect(format.replace('%s', 'The app refused the connection.').replace('%s', 'H10')).toBe(page('Application error', 'The app refused the connection. (H10)'))
     // So is the head of the answer around it.
     const head = JSON.parse(/#define ANSWER_HEAD_FORMAT (".*")\n/.exec(h)![1]) as string
     expect(`${head.replace('%d', '502').replace('%s', 'Bad Gateway').replace('%zu', '5')}Connection: close\r\n\r\nhello`).toBe(routerResponse(502, 'hello', true))
-    // And the fields added for the dyno, printed with router.c's arguments in its order.
+    // And the fields added for the dyno, printed with native/request.c's arguments in its order.
     expect(h).toContain('printf format with fwd, port, request_id, via, connection. */')
     const forwarded = JSON.parse(/#define FORWARDED_FIELDS_FORMAT (".*")\n/.exec(h)![1]) as string
     const printed = forwarded.replace('%s', '10.0.0.1').replace('%d', '8080').replace('%s', 'r-1').replace('%s', '').replace('%s', 'keep-alive')

@@ -13,7 +13,7 @@ export function routerResponse(status: number, body: string, close: boolean): st
   return `${head}${close ? 'Connection: close\r\n' : ''}\r\n${body}`
 }
 
-/** The page of an app error (a Heroku error code: the same page native/router.c writes, ERROR_PAGE_FORMAT). */
+/** The page of an app error (a Heroku error code: the same page native/exchange.c writes, ERROR_PAGE_FORMAT). */
 export function appErrorPage(detail: string, code: string): string {
   return page('Application error', `${detail} (${code})`)
 }

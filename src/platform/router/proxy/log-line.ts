@@ -1,7 +1,7 @@
 // The router's log line: one `heroku[router]` line per request, in Heroku's format
 // (`at=info method=GET path="/" host=… request_id=… fwd="…" dyno=web.1 connect=0ms service=3ms status=200 bytes=…`),
 // with `code=` and `desc=` after `at=` for the router's own answers (H10, H12, H13, H17, H80 …). The format is
-// rules.ts's (LOG_ERROR, LOG_INFO, LOG_REQUEST, LOG_RESULT), which native/router.c expands from the same templates.
+// rules.ts's (LOG_ERROR, LOG_INFO, LOG_REQUEST, LOG_RESULT), which native/log.c and request.c expand from the same templates.
 
 import type {Exchange} from './exchange.js'
 

@@ -1,5 +1,5 @@
 // Where a request goes: the route key of its Host, and the choice among the app's web dynos (round-robin over the
-// routable ones). native/router.c derives the same route key; native.ts sends it the same routable targets.
+// routable ones). native/apps.c derives the same route key; native.ts sends it the same routable targets.
 import type {WebTarget} from '../../context.js'
 
 import {APP_NAME, HOST_NAME_LIMIT} from '../rules.js'
@@ -9,7 +9,7 @@ const DOMAIN_HOST = /^[\da-z-]+(\.[\da-z-]+)+$/
 
 /**
  * What a request's host name (lower case, no port) routes by: the app name of `NAME.localhost`, else the host name
- * itself when it may be a custom domain (`ferry domains:add`), else '' (no app). native/router.c derives the same.
+ * itself when it may be a custom domain (`ferry domains:add`), else '' (no app). native/apps.c route_key() derives the same.
  */
 export function routeKey(hostname: string): string {
   if (hostname.endsWith('.localhost')) {
