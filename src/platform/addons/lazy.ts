@@ -12,7 +12,7 @@ export class LazyAddons implements Addons {
 
   /** Whether any add-on exists (one indexed query; nothing is loaded). */
   any(): boolean {
-    return this.loaded !== undefined || this.ctx.store.db.prepare('SELECT 1 FROM addons LIMIT 1').get() !== undefined
+    return this.loaded !== undefined || this.ctx.store.sql('SELECT 1 FROM addons LIMIT 1').get() !== undefined
   }
 
   manager(): Promise<AddonManager> {

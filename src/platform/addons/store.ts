@@ -132,19 +132,19 @@ function attachmentRecord(row: any): AttachmentRecord {
 export class AddonStore {
   constructor(readonly store: Store) {}
 
-  private get db() {
-    return this.store.db
+  private sql(text: string) {
+    return this.store.sql(text)
   }
 
   list(appId?: string): AddonRecord[] {
     const order = 'ORDER BY d.created_at, d.rowid'
-    const rows = appId === undefined ? this.db.prepare(`${ADDON_SELECT} ${order}`).all() : this.db.prepare(`${ADDON_SELECT} WHERE d.app_id = ? ${order}`).all(appId)
+    const rows = appId === undefined ? this.sql(`${ADDON_SELECT} ${order}`).all() : this.sql(`${ADDON_SELECT} WHERE d.app_id = ? ${order}`).all(appId)
     return rows.map(addonRecord)
   }
 
   /** By id or name; with appId, the add-on must be owned by or attached to that app (or be named by an attachment of it). */
   lookup(idOrName: string, appId?: string): AddonRecord | null {
-    const row = this.db.prepare(`${ADDON_SELECT} WHERE d.id = ? OR d.name = ?`).get(idOrName, idOrName)
+    const row = this.sql(`${ADDON_SELECT} WHERE d.id = ? OR d.name = ?`).get(idOrName, idOrName)
     if (row) {
       const addon = addonRecord(row)
       if (appId === undefined || addon.appId === appId || this.attachments({addonId: addon.id}).some(t => t.appId === appId)) return addon
@@ -172,11 +172,11 @@ export class AddonStore {
     }
 
     const sql = `${ATTACHMENT_SELECT}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY t.created_at, t.rowid`
-    return this.db.prepare(sql).all(...args).map(attachmentRecord)
+    return this.sql(sql).all(...args).map(attachmentRecord)
   }
 
   getAttachment(id: string): AttachmentRecord {
-    const row = this.db.prepare(`${ATTACHMENT_SELECT} WHERE t.id = ?`).get(id)
+    const row = this.sql(`${ATTACHMENT_SELECT} WHERE t.id = ?`).get(id)
     if (!row) throw notFoundError(`Couldn't find that add-on attachment (${id}).`)
     return attachmentRecord(row)
   }
@@ -221,8 +221,7 @@ export class AddonStore {
   insert(input: {appId: string; id: string; name: string; plan: string; port: number; secret: string; service: string; url: string}): AddonRecord {
     const at = isoTimestamp(new Date(), false)
     this.store.transaction(() => {
-      this.db
-        .prepare('INSERT INTO addons (id, app_id, name, service, plan, state, url, secret, port, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      this.sql('INSERT INTO addons (id, app_id, name, service, plan, state, url, secret, port, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(input.id, input.appId, input.name, input.service, input.plan, 'provisioning', input.url, input.secret, input.port, at, at)
     })
     return this.get(input.id)
@@ -230,11 +229,11 @@ export class AddonStore {
 
   /** Marks it provisioned with its final URL (and port). */
   provisioned(id: string, url: string, port: number): void {
-    this.db.prepare("UPDATE addons SET state = 'provisioned', url = ?, port = ?, updated_at = ? WHERE id = ?").run(url, port, isoTimestamp(new Date(), false), id)
+    this.sql("UPDATE addons SET state = 'provisioned', url = ?, port = ?, updated_at = ? WHERE id = ?").run(url, port, isoTimestamp(new Date(), false), id)
   }
 
   remove(id: string): void {
-    this.db.prepare('DELETE FROM addons WHERE id = ?').run(id)
+    this.sql('DELETE FROM addons WHERE id = ?').run(id)
   }
 
   /** Attaches an add-on to an app as `name` and sets `<name>_URL`: one transaction, one release. */
@@ -243,7 +242,7 @@ export class AddonStore {
       this.checkAttachmentName(appId, name)
       const id = randomUUID()
       const at = isoTimestamp(new Date(), false)
-      this.db.prepare('INSERT INTO addon_attachments (id, addon_id, app_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, addon.id, appId, name, at, at)
+      this.sql('INSERT INTO addon_attachments (id, addon_id, app_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, addon.id, appId, name, at, at)
       const {release} = this.store.updateConfigVars(appId, {[`${name}_URL`]: addon.url})
       return {attachment: this.getAttachment(id), release: release && this.describe(release, `Attach ${name} (@ref:${addon.name})`)}
     })
@@ -252,7 +251,7 @@ export class AddonStore {
   /** Removes an attachment and unsets its config var: one transaction, one release. */
   detach(attachment: AttachmentRecord): null | ReleaseRecord {
     return this.store.transaction(() => {
-      this.db.prepare('DELETE FROM addon_attachments WHERE id = ?').run(attachment.id)
+      this.sql('DELETE FROM addon_attachments WHERE id = ?').run(attachment.id)
       const {release} = this.store.updateConfigVars(attachment.appId, {[`${attachment.name}_URL`]: null})
       return release && this.describe(release, `Detach ${attachment.name} (@ref:${attachment.addonName})`)
     })
@@ -261,7 +260,7 @@ export class AddonStore {
   /** After a server moved to another port: new URL on the add-on and in every attached app's config (a release each). */
   updateUrl(addon: AddonRecord, url: string, port: number): ReleaseRecord[] {
     return this.store.transaction(() => {
-      this.db.prepare('UPDATE addons SET url = ?, port = ?, updated_at = ? WHERE id = ?').run(url, port, isoTimestamp(new Date(), false), addon.id)
+      this.sql('UPDATE addons SET url = ?, port = ?, updated_at = ? WHERE id = ?').run(url, port, isoTimestamp(new Date(), false), addon.id)
       const releases: ReleaseRecord[] = []
       for (const t of this.attachments({addonId: addon.id})) {
         const {release} = this.store.updateConfigVars(t.appId, {[`${t.name}_URL`]: url})
@@ -277,7 +276,7 @@ export class AddonStore {
   }
 
   private describe(release: ReleaseRecord, description: string): ReleaseRecord {
-    this.db.prepare('UPDATE releases SET description = ? WHERE id = ?').run(description, release.id)
+    this.sql('UPDATE releases SET description = ? WHERE id = ?').run(description, release.id)
     return {...release, description}
   }
 }

@@ -21,7 +21,7 @@ import {BuildpacksRepository, FeaturesRepository} from './app-settings.js'
 import {type AppRecord, AppsRepository} from './apps.js'
 import {BuildsRepository} from './builds.js'
 import {ConfigVarsRepository, validateConfigPatch} from './config-vars.js'
-import {Connection} from './connection.js'
+import {Connection, type Statement} from './connection.js'
 import {DomainsRepository} from './domains.js'
 import {FormationRepository} from './formation.js'
 import {ReleasesRepository} from './releases.js'
@@ -79,6 +79,11 @@ export class Store {
 
   close(): void {
     this.conn.close()
+  }
+
+  /** The cached prepared statement for this SQL (see Connection.sql): for the tables other parts own (add-ons). */
+  sql(text: string): Statement {
+    return this.conn.sql(text)
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so read-then-write is safe across connections). */
