@@ -3,11 +3,12 @@
 // runs it.
 import type {ChildProcess} from 'node:child_process'
 
-import {accessSync, constants, existsSync, statSync} from 'node:fs'
+import {accessSync, constants, statSync} from 'node:fs'
 import net from 'node:net'
 import {constants as osConstants} from 'node:os'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join} from 'node:path'
+
+import {packageRoot} from '../../paths.js'
 
 /**
  * The built ferry-router binary: `dist/native/ferry-router` under the package root (the first directory up from
@@ -18,14 +19,9 @@ export function nativeRouterBinary(env: NodeJS.ProcessEnv = process.env): string
   // `FERRY_ROUTER_BINARY=/tmp/ferry-router-asan npx vitest run test/platform/router`).
   let file = env.FERRY_ROUTER_BINARY
   if (!file) {
-    let dir = dirname(fileURLToPath(import.meta.url))
-    while (!existsSync(join(dir, 'package.json'))) {
-      const up = dirname(dir)
-      if (up === dir) return undefined
-      dir = up
-    }
-
-    file = join(dir, 'dist', 'native', 'ferry-router')
+    const root = packageRoot(import.meta.url)
+    if (root === undefined) return undefined
+    file = join(root, 'dist', 'native', 'ferry-router')
   }
 
   try {
